@@ -1,0 +1,10 @@
+//! The Huawei Cloud BSS v2 API: wire types, signing, credentials and the client.
+
+pub mod api;
+pub mod credentials;
+pub mod model;
+pub mod secret;
+pub mod signer;
+
+pub use api::{Api, Safety};
+pub use secret::Secret;
