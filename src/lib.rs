@@ -3,3 +3,4 @@
 
 pub mod bss;
 pub mod clock;
+pub mod live;
