@@ -8,3 +8,10 @@ pub mod signer;
 
 pub use api::{Api, Safety};
 pub use secret::Secret;
+pub mod client;
+pub mod endpoint;
+pub mod error;
+pub mod retry;
+
+pub use client::{ApiResponse, BssClient, ClientConfig};
+pub use error::ApiError;

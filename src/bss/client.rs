@@ -1,0 +1,796 @@
+//! The typed BSS client: one async function per endpoint, with signing,
+//! per-API rate limiting, bounded concurrency, retries and call counting in
+//! one place (`send`).
+
+use super::api::Api;
+use super::credentials::{Auth, Credentials};
+use super::endpoint::Endpoint;
+use super::error::{decode_error_body, ApiError};
+use super::model::*;
+use super::retry::{classify, RetryPolicy, Verdict};
+use super::signer::{self, SignInput};
+use chrono::Utc;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::{de::DeserializeOwned, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OnceCell, Semaphore};
+
+/// Documented per-call limits.
+pub const MAX_QUERY_IDS: usize = 50;
+pub const MAX_RENEW_IDS: usize = 10;
+pub const MAX_RATE_IDS: usize = 10;
+pub const MAX_UNSUBSCRIBE_IDS: usize = 10;
+pub const MAX_TO_ON_DEMAND_IDS: usize = 100;
+pub const MAX_AUTO_RENEW_TIMES: i32 = 99;
+pub const MAX_PAY_COUPONS: usize = 3;
+pub const DEFAULT_PAGE_SIZE: i64 = 100;
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub endpoint: String,
+    pub iam_endpoint: String,
+    /// Requests per second per API (the gateway's default is about 10).
+    pub rate_per_api: u32,
+    /// Requests in flight at once, over all APIs.
+    pub max_in_flight: usize,
+    pub retry: RetryPolicy,
+    pub timeout: Duration,
+    /// Rows per page of the resource query.
+    pub page_size: i64,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            endpoint: super::endpoint::CHINA_BSS.to_string(),
+            iam_endpoint: super::endpoint::CHINA_IAM.to_string(),
+            rate_per_api: 10,
+            max_in_flight: 16,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(60),
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+/// A decoded 2xx answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse<T> {
+    pub body: T,
+    pub request_id: Option<String>,
+    pub status: u16,
+}
+
+/// Counters per API: requests sent, of which retries and throttled answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApiStats {
+    pub requests: u64,
+    pub retries: u64,
+    pub throttled: u64,
+    pub server_errors: u64,
+    pub transport_errors: u64,
+}
+
+#[derive(Clone)]
+pub struct BssClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    bss: Endpoint,
+    iam: Endpoint,
+    creds: Credentials,
+    domain_id: OnceCell<String>,
+    limiters: HashMap<Api, DefaultDirectRateLimiter>,
+    in_flight: Semaphore,
+    retry: RetryPolicy,
+    page_size: i64,
+    stats: Mutex<BTreeMap<Api, ApiStats>>,
+}
+
+impl std::fmt::Debug for BssClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BssClient")
+            .field("endpoint", &self.inner.bss.base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request before signing.
+struct Call<'a> {
+    api: Api,
+    path_param: Option<&'a str>,
+    query: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+impl BssClient {
+    pub fn new(cfg: ClientConfig, creds: Credentials) -> Result<BssClient, ApiError> {
+        let bss = Endpoint::parse(&cfg.endpoint).map_err(ApiError::Config)?;
+        let iam_url = creds.iam_endpoint.clone().unwrap_or(cfg.iam_endpoint.clone());
+        let iam = Endpoint::parse(&iam_url).map_err(ApiError::Config)?;
+        let http = reqwest::Client::builder()
+            .timeout(cfg.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(user_agent())
+            .build()
+            .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let rate = NonZeroU32::new(cfg.rate_per_api.max(1)).expect("max(1) is non-zero");
+        // Evenly spaced requests (burst of one) never exceed the gateway's
+        // per-second limit, whatever window it counts in.
+        let quota = Quota::with_period(Duration::from_secs(1) / rate.get())
+            .expect("a positive period")
+            .allow_burst(NonZeroU32::MIN);
+        let limiters = Api::ALL
+            .iter()
+            .map(|api| (*api, RateLimiter::direct(quota)))
+            .collect();
+        let domain_id = match &creds.domain_id {
+            Some(d) => OnceCell::new_with(Some(d.clone())),
+            None => OnceCell::new(),
+        };
+        Ok(BssClient {
+            inner: Arc::new(Inner {
+                http,
+                bss,
+                iam,
+                creds,
+                domain_id,
+                limiters,
+                in_flight: Semaphore::new(cfg.max_in_flight.max(1)),
+                retry: cfg.retry,
+                page_size: cfg.page_size.max(1),
+                stats: Mutex::new(BTreeMap::new()),
+            }),
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.inner.bss.base
+    }
+
+    pub fn page_size(&self) -> i64 {
+        self.inner.page_size
+    }
+
+    /// Requests sent so far, per API.
+    pub fn stats(&self) -> BTreeMap<Api, ApiStats> {
+        self.inner.stats.lock().expect("stats lock").clone()
+    }
+
+    /// Total requests sent (retries included).
+    pub fn total_requests(&self) -> u64 {
+        self.stats().values().map(|s| s.requests).sum()
+    }
+
+    fn count(&self, api: Api, f: impl FnOnce(&mut ApiStats)) {
+        let mut stats = self.inner.stats.lock().expect("stats lock");
+        f(stats.entry(api).or_default());
+    }
+
+    // -- endpoints ---------------------------------------------------------
+
+    /// `ListPayPerUseCustomerResources`: one page.
+    pub async fn query_resources(
+        &self,
+        req: &QueryResourcesReq,
+    ) -> Result<ApiResponse<QueryResourcesResp>, ApiError> {
+        let api = Api::QueryResources;
+        if let Some(ids) = &req.resource_ids {
+            check_ids(api, ids, MAX_QUERY_IDS)?;
+        }
+        if req.service_type_code.as_deref() == Some("") {
+            return Err(invalid(api, "service_type_code must not be an empty string"));
+        }
+        if let Some(limit) = req.limit {
+            if limit < 1 {
+                return Err(invalid(api, "limit must be at least 1"));
+            }
+        }
+        self.send(Call::post(api, req)?).await
+    }
+
+    /// Every resource matching `filter`, all pages: the first page tells
+    /// `total_count`, the rest are fetched concurrently within the rate limit.
+    pub async fn query_resources_all(
+        &self,
+        filter: &QueryResourcesReq,
+    ) -> Result<Vec<OrderInstanceV2>, ApiError> {
+        let limit = filter.limit.unwrap_or(self.inner.page_size);
+        let page = |offset: i64| {
+            let mut req = filter.clone();
+            req.offset = Some(offset);
+            req.limit = Some(limit);
+            req
+        };
+        let first = self.query_resources(&page(0)).await?.body;
+        let total = first.total_count.unwrap_or(0);
+        let mut rows = first.data.unwrap_or_default();
+        let offsets: Vec<i64> = (1..)
+            .map(|i| i * limit)
+            .take_while(|o| *o < total)
+            .collect();
+        let pages = futures::future::try_join_all(offsets.into_iter().map(|o| {
+            let req = page(o);
+            async move { self.query_resources(&req).await }
+        }))
+        .await?;
+        for p in pages {
+            rows.extend(p.body.data.unwrap_or_default());
+        }
+        Ok(rows)
+    }
+
+    /// The named resources (and, unless `only_main`, their attached ones), in
+    /// chunks of 50 ids queried concurrently.
+    pub async fn query_resources_by_ids(
+        &self,
+        ids: &[String],
+        only_main: bool,
+    ) -> Result<Vec<OrderInstanceV2>, ApiError> {
+        let chunks: Vec<Vec<String>> = ids.chunks(MAX_QUERY_IDS).map(<[String]>::to_vec).collect();
+        let results = futures::future::try_join_all(chunks.into_iter().map(|chunk| {
+            let req = QueryResourcesReq {
+                resource_ids: Some(chunk),
+                only_main_resource: Some(if only_main { 1 } else { 0 }),
+                ..Default::default()
+            };
+            async move { self.query_resources_all(&req).await }
+        }))
+        .await?;
+        Ok(results.into_iter().flatten().collect())
+    }
+
+    /// `RenewalResources`: a purchase, never resent on an ambiguous failure.
+    pub async fn renew(&self, req: &RenewalResourcesReq) -> Result<ApiResponse<OrdersResp>, ApiError> {
+        let api = Api::Renew;
+        check_ids(api, &req.resource_ids, MAX_RENEW_IDS)?;
+        check_period(api, req.period_type, req.period_num)?;
+        if let Some(p) = req.is_auto_pay {
+            if p != 0 && p != 1 {
+                return Err(invalid(api, "is_auto_pay must be 0 or 1"));
+            }
+        }
+        self.send(Call::post(api, req)?).await
+    }
+
+    /// `AutoRenewalResources` (enable, or change period/times).
+    pub async fn enable_auto_renew(
+        &self,
+        resource_id: &str,
+        req: &AutoRenewalResourcesReq,
+    ) -> Result<ApiResponse<EmptyResp>, ApiError> {
+        let api = Api::EnableAutoRenew;
+        check_path_id(api, resource_id)?;
+        if let Some(t) = req.auto_renew_times {
+            if !(0..=MAX_AUTO_RENEW_TIMES).contains(&t) {
+                return Err(invalid(api, "auto_renew_times must be 0..=99"));
+            }
+        }
+        if let Some(p) = &req.period_type {
+            if p != "MONTH" && p != "YEAR" {
+                return Err(invalid(api, "period_type must be MONTH or YEAR"));
+            }
+        }
+        let mut call = Call::post(api, req)?;
+        call.path_param = Some(resource_id);
+        self.send(call).await
+    }
+
+    /// `CancelAutoRenewalResources`.
+    pub async fn cancel_auto_renew(&self, resource_id: &str) -> Result<ApiResponse<EmptyResp>, ApiError> {
+        let api = Api::CancelAutoRenew;
+        check_path_id(api, resource_id)?;
+        self.send(Call {
+            api,
+            path_param: Some(resource_id),
+            query: Vec::new(),
+            body: None,
+        })
+        .await
+    }
+
+    /// `UpdatePeriodToOnDemand` (SET_UP or CANCEL).
+    pub async fn to_on_demand(
+        &self,
+        req: &PeriodToOnDemandReq,
+    ) -> Result<ApiResponse<PeriodToOnDemandResp>, ApiError> {
+        let api = Api::ToOnDemand;
+        check_ids(api, &req.resource_ids, MAX_TO_ON_DEMAND_IDS)?;
+        if req.operation != TO_ON_DEMAND_SET_UP && req.operation != TO_ON_DEMAND_CANCEL {
+            return Err(invalid(api, "operation must be SET_UP or CANCEL"));
+        }
+        self.send(Call::post(api, req)?).await
+    }
+
+    /// `CancelResourcesSubscription`: irreversible, never resent blindly.
+    pub async fn unsubscribe(
+        &self,
+        req: &UnsubscribeResourcesReq,
+    ) -> Result<ApiResponse<OrdersResp>, ApiError> {
+        let api = Api::Unsubscribe;
+        check_ids(api, &req.resource_ids, MAX_UNSUBSCRIBE_IDS)?;
+        if req.unsubscribe_type != 1 && req.unsubscribe_type != 2 {
+            return Err(invalid(api, "unsubscribe_type must be 1 or 2"));
+        }
+        if let Some(r) = req.unsubscribe_reason_type {
+            if !(1..=5).contains(&r) {
+                return Err(invalid(api, "unsubscribe_reason_type must be 1..=5"));
+            }
+        }
+        self.send(Call::post(api, req)?).await
+    }
+
+    /// `ListRenewRateOnPeriod`: pricing, creates nothing.
+    pub async fn renew_rate(&self, req: &RenewRateReq) -> Result<ApiResponse<RenewRateResp>, ApiError> {
+        let api = Api::RenewRate;
+        check_ids(api, &req.resource_ids, MAX_RATE_IDS)?;
+        check_period(api, req.period_type, req.period_num)?;
+        self.send(Call::post(api, req)?).await
+    }
+
+    /// `SetResourcesRenewConfig`; a 200 may still carry an error code.
+    pub async fn set_renew_config(
+        &self,
+        req: &RenewResourceConfigReq,
+    ) -> Result<ApiResponse<RenewResourceConfigResp>, ApiError> {
+        let api = Api::SetRenewConfig;
+        let value: i32 = req
+            .config_value
+            .parse()
+            .map_err(|_| invalid(api, "config_value must be a number"))?;
+        let ok = match req.config_name.as_str() {
+            RENEW_CONFIG_DEDUCTION_DATE => (2..=7).contains(&value),
+            RENEW_CONFIG_EXPIRE_DATE => (1..=28).contains(&value) || value == -1,
+            _ => return Err(invalid(api, "config_name must be DEDUCTION_DATE or EXPIRE_DATE")),
+        };
+        if !ok {
+            return Err(invalid(
+                api,
+                "config_value out of range (DEDUCTION_DATE 2..=7, EXPIRE_DATE 1..=28 or -1)",
+            ));
+        }
+        let resp: ApiResponse<RenewResourceConfigResp> = self.send(Call::post(api, req)?).await?;
+        match resp.body.error_code.as_deref() {
+            None | Some("") | Some("CBC.0000") => Ok(resp),
+            Some(code) => Err(ApiError::Service {
+                api,
+                status: resp.status,
+                error_code: code.to_string(),
+                error_msg: resp.body.error_msg.clone().unwrap_or_default(),
+                request_id: resp.request_id,
+                encoded_authorization_message: None,
+            }),
+        }
+    }
+
+    /// `ListCustomerOrders`: one page.
+    pub async fn list_orders(
+        &self,
+        q: &ListCustomerOrdersQuery,
+    ) -> Result<ApiResponse<ListCustomerOrdersResp>, ApiError> {
+        self.send(Call {
+            api: Api::ListOrders,
+            path_param: None,
+            query: q.to_pairs(),
+            body: None,
+        })
+        .await
+    }
+
+    /// Every order matching `q`, all pages.
+    pub async fn list_orders_all(&self, q: &ListCustomerOrdersQuery) -> Result<Vec<CustomerOrder>, ApiError> {
+        let limit = q.limit.unwrap_or(self.inner.page_size);
+        let page = |offset: i64| {
+            let mut p = q.clone();
+            p.offset = Some(offset);
+            p.limit = Some(limit);
+            p
+        };
+        let first = self.list_orders(&page(0)).await?.body;
+        let total = first.total_count.unwrap_or(0);
+        let mut orders = first.order_infos.unwrap_or_default();
+        let offsets: Vec<i64> = (1..).map(|i| i * limit).take_while(|o| *o < total).collect();
+        let pages = futures::future::try_join_all(offsets.into_iter().map(|o| {
+            let p = page(o);
+            async move { self.list_orders(&p).await }
+        }))
+        .await?;
+        for p in pages {
+            orders.extend(p.body.order_infos.unwrap_or_default());
+        }
+        Ok(orders)
+    }
+
+    /// `ShowCustomerOrderDetails`.
+    pub async fn order_details(
+        &self,
+        order_id: &str,
+        limit: Option<i64>,
+        offset: Option<i64>,
+    ) -> Result<ApiResponse<OrderDetailsResp>, ApiError> {
+        let api = Api::OrderDetails;
+        check_path_id(api, order_id)?;
+        let mut query = Vec::new();
+        if let Some(l) = limit {
+            query.push(("limit".to_string(), l.to_string()));
+        }
+        if let Some(o) = offset {
+            query.push(("offset".to_string(), o.to_string()));
+        }
+        self.send(Call {
+            api,
+            path_param: Some(order_id),
+            query,
+            body: None,
+        })
+        .await
+    }
+
+    /// `PayOrders`: moves money, never resent blindly.
+    pub async fn pay_order(&self, req: &PayCustomerOrderV3Req) -> Result<ApiResponse<EmptyResp>, ApiError> {
+        let api = Api::PayOrder;
+        let yes_no = |v: &str| v == YES || v == NO;
+        if !yes_no(&req.use_coupon) || !yes_no(&req.use_discount) {
+            return Err(invalid(api, "use_coupon and use_discount must be YES or NO"));
+        }
+        let coupons = req.coupon_infos.as_ref().map_or(0, Vec::len);
+        match (req.use_coupon.as_str(), coupons) {
+            (YES, 1..=MAX_PAY_COUPONS) | (NO, 0) => {}
+            (YES, _) => return Err(invalid(api, "use_coupon YES needs 1 to 3 coupon_infos")),
+            _ => return Err(invalid(api, "coupon_infos must be absent when use_coupon is NO")),
+        }
+        let discounts = req.discount_infos.as_ref().map_or(0, Vec::len);
+        match (req.use_discount.as_str(), discounts) {
+            (YES, 1) | (NO, 0) => {}
+            (YES, _) => return Err(invalid(api, "use_discount YES needs exactly one discount_infos entry")),
+            _ => return Err(invalid(api, "discount_infos must be absent when use_discount is NO")),
+        }
+        self.send(Call::post(api, req)?).await
+    }
+
+    /// `CancelCustomerOrder` (only orders pending payment).
+    pub async fn cancel_order(&self, order_id: &str) -> Result<ApiResponse<EmptyResp>, ApiError> {
+        let req = CancelCustomerOrderReq {
+            order_id: order_id.to_string(),
+        };
+        self.send(Call::with_body(Api::CancelOrder, &req)?).await
+    }
+
+    /// `ListOrderCouponsByOrderId`.
+    pub async fn order_coupons(&self, order_id: &str) -> Result<ApiResponse<OrderCouponsResp>, ApiError> {
+        self.send(Call::get_with_order(Api::OrderCoupons, order_id)).await
+    }
+
+    /// `ListOrderDiscounts`.
+    pub async fn order_discounts(&self, order_id: &str) -> Result<ApiResponse<OrderDiscountsResp>, ApiError> {
+        self.send(Call::get_with_order(Api::OrderDiscounts, order_id)).await
+    }
+
+    /// `ShowCustomerAccountBalances`.
+    pub async fn balances(&self) -> Result<ApiResponse<BalancesResp>, ApiError> {
+        self.send(Call {
+            api: Api::Balances,
+            path_param: None,
+            query: Vec::new(),
+            body: None,
+        })
+        .await
+    }
+
+    /// The account's domain id: configured, or discovered once through IAM's
+    /// `GET /v3/auth/domains` (first domain), as the official SDK does.
+    pub async fn domain_id(&self) -> Result<String, ApiError> {
+        self.inner
+            .domain_id
+            .get_or_try_init(|| async {
+                let call = Call {
+                    api: Api::IamDomains,
+                    path_param: None,
+                    query: Vec::new(),
+                    body: None,
+                };
+                let resp: ApiResponse<AuthDomainsResp> = self
+                    .send_with(call, None)
+                    .await
+                    .map_err(|e| {
+                        ApiError::Config(format!(
+                            "cannot discover the account's domain id from IAM at {} ({e}); set HUAWEICLOUD_SDK_DOMAIN_ID (needs iam:users:getUser otherwise)",
+                            self.inner.iam.base
+                        ))
+                    })?;
+                resp.body.domains.into_iter().next().map(|d| d.id).ok_or_else(|| {
+                    ApiError::Config(
+                        "IAM returned no domains; set HUAWEICLOUD_SDK_DOMAIN_ID".to_string(),
+                    )
+                })
+            })
+            .await
+            .cloned()
+    }
+
+    // -- transport ---------------------------------------------------------
+
+    /// Sends a BSS call with the account's `X-Domain-Id`.
+    async fn send<R: DeserializeOwned>(&self, call: Call<'_>) -> Result<ApiResponse<R>, ApiError> {
+        let domain_id = self.domain_id().await?;
+        self.send_with(call, Some(&domain_id)).await
+    }
+
+    /// Sends with retries as the API's safety class allows.
+    async fn send_with<R: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+        domain_id: Option<&str>,
+    ) -> Result<ApiResponse<R>, ApiError> {
+        let api = call.api;
+        let policy = &self.inner.retry;
+        let mut attempt = 0;
+        loop {
+            let result = self.attempt::<R>(&call, domain_id).await;
+            let err = match result {
+                Ok(r) => return Ok(r),
+                Err((err, _)) if attempt + 1 >= policy.max_attempts => {
+                    return Err(into_final(api, err));
+                }
+                Err(e) => e,
+            };
+            let (err, retry_after) = err;
+            match classify(api.safety(), &err) {
+                Verdict::Retry => {
+                    let delay = policy.delay(attempt, err.is_throttled(), retry_after);
+                    tracing::debug!(%api, attempt, ?delay, error = %err, "retrying");
+                    self.count(api, |s| s.retries += 1);
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Verdict::Fail => return Err(err),
+                Verdict::Ambiguous => return Err(ambiguous(api, err)),
+            }
+        }
+    }
+
+    /// One attempt; on failure also the server's `Retry-After`, if any.
+    async fn attempt<R: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+        domain_id: Option<&str>,
+    ) -> Result<ApiResponse<R>, (ApiError, Option<Duration>)> {
+        let api = call.api;
+        let _permit = self.inner.in_flight.acquire().await.expect("semaphore never closed");
+        self.inner.limiters[&api].until_ready().await;
+        let endpoint = if api == Api::IamDomains { &self.inner.iam } else { &self.inner.bss };
+        let path = match call.path_param {
+            Some(p) => {
+                let template = api.path();
+                let brace = template.find('{').unwrap_or(template.len());
+                format!("{}{}", &template[..brace], signer::url_encode(p))
+            }
+            None => api.path().to_string(),
+        };
+        let query = signer::canonical_query(&call.query);
+        let url = if query.is_empty() {
+            format!("{}{}", endpoint.base, path)
+        } else {
+            format!("{}{}?{}", endpoint.base, path, query)
+        };
+        let body = call.body.clone().unwrap_or_default();
+        let mut headers: Vec<(String, String)> = vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Host".into(), endpoint.host_header.clone()),
+            ("User-Agent".into(), user_agent()),
+        ];
+        if let Some(d) = domain_id {
+            headers.push(("X-Domain-Id".into(), d.to_string()));
+        }
+        match &self.inner.creds.auth {
+            Auth::AkSk { ak, sk, security_token } => {
+                headers.push((signer::HEADER_DATE.into(), Utc::now().format(signer::DATE_FORMAT).to_string()));
+                if let Some(t) = security_token {
+                    headers.push(("X-Security-Token".into(), t.expose().to_string()));
+                }
+                let sig = signer::sign(
+                    &SignInput {
+                        method: api.method(),
+                        path: &path,
+                        query: &call.query,
+                        headers: &headers,
+                        body: &body,
+                    },
+                    sk.expose().as_bytes(),
+                );
+                headers.push(("Authorization".into(), sig.authorization(ak)));
+            }
+            Auth::Token(token) => headers.push(("X-Auth-Token".into(), token.expose().to_string())),
+        }
+
+        let method = reqwest::Method::from_bytes(api.method().as_bytes()).expect("valid method");
+        let mut req = self.inner.http.request(method, &url);
+        for (k, v) in &headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        if call.body.is_some() {
+            req = req.body(body);
+        }
+        self.count(api, |s| s.requests += 1);
+        let started = Instant::now();
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                self.count(api, |s| s.transport_errors += 1);
+                return Err((transport_error(api, &e), None));
+            }
+        };
+        let status = resp.status().as_u16();
+        let request_id = header_text(&resp, "x-request-id");
+        let retry_after = header_text(&resp, "retry-after")
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let bytes = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                self.count(api, |s| s.transport_errors += 1);
+                return Err((transport_error(api, &e), None));
+            }
+        };
+        tracing::debug!(%api, status, request_id = request_id.as_deref().unwrap_or("-"), elapsed_ms = started.elapsed().as_millis() as u64, "response");
+        if status >= 400 {
+            if status == 429 {
+                self.count(api, |s| s.throttled += 1);
+            } else if status >= 500 {
+                self.count(api, |s| s.server_errors += 1);
+            }
+            return Err((decode_error_body(api, status, &bytes, request_id), retry_after));
+        }
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+        match serde_json::from_slice::<R>(text) {
+            Ok(body) => Ok(ApiResponse { body, request_id, status }),
+            Err(e) => Err((
+                ApiError::Decode {
+                    api,
+                    status,
+                    message: e.to_string(),
+                    request_id,
+                },
+                None,
+            )),
+        }
+    }
+}
+
+impl<'a> Call<'a> {
+    fn post<T: Serialize>(api: Api, body: &T) -> Result<Call<'a>, ApiError> {
+        Call::with_body(api, body)
+    }
+
+    fn with_body<T: Serialize>(api: Api, body: &T) -> Result<Call<'a>, ApiError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| invalid(api, &format!("cannot encode the body: {e}")))?;
+        Ok(Call {
+            api,
+            path_param: None,
+            query: Vec::new(),
+            body: Some(bytes),
+        })
+    }
+
+    fn get_with_order(api: Api, order_id: &str) -> Call<'a> {
+        Call {
+            api,
+            path_param: None,
+            query: vec![("order_id".to_string(), order_id.to_string())],
+            body: None,
+        }
+    }
+}
+
+fn user_agent() -> String {
+    format!("bssctl/{}", env!("CARGO_PKG_VERSION"))
+}
+
+fn header_text(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn transport_error(api: Api, e: &reqwest::Error) -> ApiError {
+    // A connect failure means nothing was sent; anything later may have been.
+    let sent = !e.is_connect();
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "connection failed"
+    };
+    let mut message = format!("{kind}: {}", e.without_url_ref());
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    ApiError::Transport { api, message, sent }
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let s = self.to_string();
+        // "error sending request for url (http://...)" → "error sending request"
+        match s.find(" for url (") {
+            Some(i) => s[..i].to_string(),
+            None => s,
+        }
+    }
+}
+
+fn ambiguous(api: Api, err: ApiError) -> ApiError {
+    let request_id = err.request_id().map(str::to_string);
+    ApiError::Ambiguous {
+        api,
+        cause: err.to_string(),
+        request_id,
+    }
+}
+
+/// After the last attempt, a purchase whose failure was ambiguous stays so.
+fn into_final(api: Api, err: ApiError) -> ApiError {
+    match classify(api.safety(), &err) {
+        Verdict::Ambiguous => ambiguous(api, err),
+        _ => err,
+    }
+}
+
+fn invalid(api: Api, message: &str) -> ApiError {
+    ApiError::InvalidRequest {
+        api,
+        message: message.to_string(),
+    }
+}
+
+fn check_ids(api: Api, ids: &[String], max: usize) -> Result<(), ApiError> {
+    if ids.is_empty() {
+        return Err(invalid(api, "resource_ids must not be empty"));
+    }
+    if ids.len() > max {
+        return Err(invalid(
+            api,
+            &format!("at most {max} resource_ids per call, got {}", ids.len()),
+        ));
+    }
+    if ids.iter().any(|i| i.trim().is_empty()) {
+        return Err(invalid(api, "resource_ids must not contain empty ids"));
+    }
+    Ok(())
+}
+
+fn check_path_id(api: Api, id: &str) -> Result<(), ApiError> {
+    if id.trim().is_empty() {
+        return Err(invalid(api, "the id in the path must not be empty"));
+    }
+    Ok(())
+}
+
+fn check_period(api: Api, period_type: i32, period_num: i32) -> Result<(), ApiError> {
+    let ok = match period_type {
+        PERIOD_TYPE_MONTH => (1..=11).contains(&period_num),
+        PERIOD_TYPE_YEAR => (1..=3).contains(&period_num),
+        _ => return Err(invalid(api, "period_type must be 2 (month) or 3 (year)")),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            api,
+            &format!("period_num {period_num} out of range: months 1..=11, years 1..=3"),
+        ))
+    }
+}
