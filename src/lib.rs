@@ -3,4 +3,9 @@
 
 pub mod bss;
 pub mod clock;
+pub mod fsutil;
+pub mod last_applied;
 pub mod live;
+pub mod manifest;
+pub mod plan;
+pub mod pricing;

@@ -1,0 +1,628 @@
+//! Desired vs live, per managed main resource → a `Change` with its
+//! operations in the order they must run. Pure: no I/O, the clock is a value.
+
+use super::model::*;
+use crate::bss::model::{
+    EXPIRE_POLICY_AUTO_RENEW, EXPIRE_POLICY_GRACE, EXPIRE_POLICY_TO_ON_DEMAND, PERIOD_TYPE_MONTH,
+    PERIOD_TYPE_YEAR, STATUS_EXPIRED, STATUS_FROZEN,
+};
+use crate::last_applied::AutoRenewRecord;
+use crate::live::{Inventory, LiveResource};
+use crate::manifest::{AutoRenewPeriod, Desired, DesiredState, OnExpiry, RenewPeriod};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// Everything the diff looks at.
+pub struct DiffInput<'a> {
+    pub desired: &'a BTreeMap<String, Desired>,
+    pub inventory: &'a Inventory,
+    /// Last-applied auto-renew settings of this account, by resource id.
+    pub auto_renew_records: &'a BTreeMap<String, AutoRenewRecord>,
+    /// Resources that must not be renewed now, with why (an unpaid renewal
+    /// order exists, or an earlier renewal's outcome is still unknown).
+    pub renew_holds: &'a BTreeMap<String, String>,
+    pub now: DateTime<Utc>,
+}
+
+pub struct DiffOutput {
+    /// Only resources with operations, ordered by id.
+    pub changes: Vec<Change>,
+    pub unchanged: usize,
+    pub warnings: Vec<String>,
+}
+
+pub fn diff(input: &DiffInput<'_>) -> DiffOutput {
+    let mut out = DiffOutput {
+        changes: Vec::new(),
+        unchanged: 0,
+        warnings: Vec::new(),
+    };
+    for (id, desired) in input.desired {
+        let Some(live) = input.inventory.get(id) else {
+            // Resolve has already reported ids that do not exist.
+            continue;
+        };
+        match diff_one(input, desired, live, &mut out.warnings) {
+            Some(change) => out.changes.push(change),
+            None => out.unchanged += 1,
+        }
+    }
+    out
+}
+
+fn diff_one(
+    input: &DiffInput<'_>,
+    desired: &Desired,
+    live: &LiveResource,
+    warnings: &mut Vec<String>,
+) -> Option<Change> {
+    let label = display_name(live);
+    if live.is_closed() {
+        if desired.state != DesiredState::Unsubscribed {
+            warnings.push(format!("{label} is closed; nothing to manage"));
+        }
+        return None;
+    }
+    let before = state_of(live, input.auto_renew_records.get(&live.resource_id));
+    let mut after = before.clone();
+    let mut ops: Vec<Operation> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+
+    if desired.state == DesiredState::Unsubscribed {
+        if desired.protect {
+            warnings.push(format!(
+                "{label} is protected (protect: true); refusing to plan its unsubscribe"
+            ));
+            return None;
+        }
+        ops.push(Operation::Unsubscribe { unsubscribe_type: 1 });
+        reasons.push("state: unsubscribed: release it and its attached resources".to_string());
+        after.status = "closed".to_string();
+        return Some(build_change(input, live, desired, before, after, ops, reasons));
+    }
+
+    let frozen_or_expired = live.status == STATUS_EXPIRED || live.status == STATUS_FROZEN;
+    let renew = plan_renewal(input, desired, live, &label, warnings);
+    let mut settings_ops = Vec::new();
+    if let Some(target) = desired.on_expiry {
+        let mut tentative_after = after.clone();
+        let mut tentative_reasons = Vec::new();
+        expiry_ops(
+            input,
+            desired,
+            live,
+            target,
+            &mut settings_ops,
+            &mut tentative_reasons,
+            &mut tentative_after,
+        );
+        let enables = settings_ops
+            .iter()
+            .any(|o| matches!(o, Operation::EnableAutoRenew { .. }));
+        if enables && frozen_or_expired && renew.is_none() {
+            // The API refuses auto-renew on expired/frozen resources
+            // (CBC.99003602) until they are renewed.
+            warnings.push(format!(
+                "{label} is {}: auto-renew can be enabled only after a renewal (add renew_ahead or renew it); not planned",
+                status_name(live.status)
+            ));
+            settings_ops.clear();
+        } else {
+            after = tentative_after;
+            reasons.extend(tentative_reasons);
+        }
+    }
+
+    match renew {
+        Some((op, reason, new_expiry)) => {
+            after.expire_time = new_expiry;
+            if frozen_or_expired {
+                after.status = "in_use".to_string();
+                // Renew first: settings cannot change before.
+                ops.push(op);
+                ops.extend(settings_ops);
+            } else {
+                // Settings first: with auto_pay off the renewal leaves an
+                // unpaid order that locks the resource (CBC.30050010).
+                ops.extend(settings_ops);
+                ops.push(op);
+            }
+            reasons.push(reason);
+        }
+        None => ops.extend(settings_ops),
+    }
+    if ops.is_empty() {
+        return None;
+    }
+    Some(build_change(input, live, desired, before, after, ops, reasons))
+}
+
+/// The renewal due under `renew_ahead`, with its reason and the new expiry.
+fn plan_renewal(
+    input: &DiffInput<'_>,
+    desired: &Desired,
+    live: &LiveResource,
+    label: &str,
+    warnings: &mut Vec<String>,
+) -> Option<(Operation, String, Option<String>)> {
+    let ahead = desired.renew_ahead.as_ref()?;
+    let Some(expire) = live.expire_time else {
+        warnings.push(format!("{label} has no expire_time; cannot decide on renew_ahead"));
+        return None;
+    };
+    let window = ahead.min_remaining.to_chrono();
+    if expire > input.now + window {
+        return None;
+    }
+    if let Some(why) = input.renew_holds.get(&live.resource_id) {
+        warnings.push(format!("{label}: renewal due but not planned: {why}"));
+        return None;
+    }
+    let (period_type, period_num) = period_params(ahead.period);
+    let op = Operation::Renew {
+        period_type,
+        period_num,
+        is_auto_pay: i32::from(desired.auto_pay),
+    };
+    let days = (expire - input.now).num_days();
+    let when = if expire <= input.now {
+        format!("expired {} ({} days ago)", fmt_date(expire), -days)
+    } else {
+        format!("expires {} (in {days} days)", fmt_date(expire))
+    };
+    let reason = format!(
+        "{when}, within renew_ahead.min_remaining {}: renew {}{}",
+        ahead.min_remaining,
+        ahead.period,
+        if desired.auto_pay { "" } else { " (order left unpaid: auto_pay false)" }
+    );
+    let new_expiry = add_period(expire, ahead.period).map(crate::clock::format_api_time);
+    Some((op, reason, new_expiry))
+}
+
+fn expiry_ops(
+    input: &DiffInput<'_>,
+    desired: &Desired,
+    live: &LiveResource,
+    target: OnExpiry,
+    ops: &mut Vec<Operation>,
+    reasons: &mut Vec<String>,
+    after: &mut ResourceState,
+) {
+    let policy = live.expire_policy;
+    let from = policy_name(policy);
+    match target {
+        OnExpiry::AutoRenew => {
+            let spec = desired.auto_renew.clone().unwrap_or_default();
+            let period_type = spec.period.map(|p| match p {
+                AutoRenewPeriod::Month => "MONTH".to_string(),
+                AutoRenewPeriod::Year => "YEAR".to_string(),
+            });
+            let times = spec.times.map(|t| t as i32);
+            let enable = Operation::EnableAutoRenew {
+                period_type: period_type.clone(),
+                auto_renew_times: times,
+            };
+            if policy == EXPIRE_POLICY_TO_ON_DEMAND {
+                ops.push(Operation::CancelOnDemand {});
+                ops.push(enable);
+                reasons.push(format!("on_expiry: {from} → auto_renew"));
+            } else if policy != EXPIRE_POLICY_AUTO_RENEW {
+                ops.push(enable);
+                reasons.push(format!("on_expiry: {from} → auto_renew"));
+            } else if let Some(why) = auto_renew_drift(
+                input.auto_renew_records.get(&live.resource_id),
+                period_type.as_deref(),
+                times,
+            ) {
+                ops.push(enable);
+                reasons.push(why);
+            } else {
+                return;
+            }
+            after.on_expiry = "auto_renew".to_string();
+            after.expire_policy = EXPIRE_POLICY_AUTO_RENEW;
+            if period_type.is_some() {
+                after.auto_renew_period = period_type.map(|p| p.to_ascii_lowercase());
+            }
+            if times.is_some() {
+                after.auto_renew_times = times;
+            }
+        }
+        OnExpiry::OnDemand => {
+            if policy == EXPIRE_POLICY_TO_ON_DEMAND {
+                return;
+            }
+            if policy == EXPIRE_POLICY_AUTO_RENEW {
+                ops.push(Operation::CancelAutoRenew {});
+            }
+            ops.push(Operation::SetOnDemand {});
+            reasons.push(format!("on_expiry: {from} → on_demand"));
+            after.on_expiry = "on_demand".to_string();
+            after.expire_policy = EXPIRE_POLICY_TO_ON_DEMAND;
+            after.auto_renew_period = None;
+            after.auto_renew_times = None;
+        }
+        OnExpiry::None => {
+            if policy == EXPIRE_POLICY_AUTO_RENEW {
+                ops.push(Operation::CancelAutoRenew {});
+            } else if policy == EXPIRE_POLICY_TO_ON_DEMAND {
+                ops.push(Operation::CancelOnDemand {});
+            } else {
+                return;
+            }
+            reasons.push(format!("on_expiry: {from} → none"));
+            after.on_expiry = "none".to_string();
+            after.expire_policy = EXPIRE_POLICY_GRACE;
+            after.auto_renew_period = None;
+            after.auto_renew_times = None;
+        }
+    }
+}
+
+/// When auto-renew is already on, the API cannot tell its period/times: the
+/// last-applied record stands in for them. `None` = nothing to change.
+fn auto_renew_drift(
+    record: Option<&AutoRenewRecord>,
+    want_period: Option<&str>,
+    want_times: Option<i32>,
+) -> Option<String> {
+    if want_period.is_none() && want_times.is_none() {
+        return None;
+    }
+    let Some(rec) = record else {
+        return Some(format!(
+            "auto-renew is on but its settings were never applied by bssctl (no last-applied record): set {}",
+            describe_auto_renew(want_period, want_times)
+        ));
+    };
+    let period_differs = want_period.is_some() && want_period != rec.period_type.as_deref();
+    let times_differs = want_times.is_some() && want_times != rec.auto_renew_times;
+    if !period_differs && !times_differs {
+        return None;
+    }
+    Some(format!(
+        "auto-renew {} → {} (last applied {})",
+        describe_auto_renew(rec.period_type.as_deref(), rec.auto_renew_times),
+        describe_auto_renew(want_period, want_times),
+        rec.applied_at
+    ))
+}
+
+fn describe_auto_renew(period: Option<&str>, times: Option<i32>) -> String {
+    let p = period.map(str::to_ascii_lowercase).unwrap_or_else(|| "(last order's period)".into());
+    match times {
+        Some(0) | None => format!("period {p}, times unlimited"),
+        Some(t) => format!("period {p}, times {t}"),
+    }
+}
+
+fn build_change(
+    input: &DiffInput<'_>,
+    live: &LiveResource,
+    desired: &Desired,
+    before: ResourceState,
+    after: ResourceState,
+    operations: Vec<Operation>,
+    reasons: Vec<String>,
+) -> Change {
+    let mut actions = Vec::new();
+    if operations.iter().any(|o| matches!(o, Operation::Renew { .. })) {
+        actions.push(Action::Renew);
+    }
+    if operations.iter().any(|o| {
+        !matches!(o, Operation::Renew { .. } | Operation::Unsubscribe { .. })
+    }) {
+        actions.push(Action::Update);
+    }
+    if operations.iter().any(|o| matches!(o, Operation::Unsubscribe { .. })) {
+        actions.push(Action::Unsubscribe);
+    }
+    let attached = input
+        .inventory
+        .attached_of(&live.resource_id)
+        .iter()
+        .filter_map(|id| input.inventory.get(id))
+        .map(|a| AttachedRef {
+            resource_id: a.resource_id.clone(),
+            resource_name: a.name.clone(),
+            resource_type: a.resource_type.clone(),
+        })
+        .collect();
+    Change {
+        resource_id: live.resource_id.clone(),
+        resource_name: live.name.clone(),
+        service_type: live.service_type.clone(),
+        resource_type: live.resource_type.clone(),
+        region: live.region.clone(),
+        is_main_resource: live.is_main,
+        main_resource_id: live.main_id.clone(),
+        attached,
+        actions,
+        before,
+        after,
+        operations,
+        price: None,
+        commitments: Vec::new(),
+        reasons,
+        protected: desired.protect,
+    }
+}
+
+pub fn state_of(live: &LiveResource, record: Option<&AutoRenewRecord>) -> ResourceState {
+    let auto = live.expire_policy == EXPIRE_POLICY_AUTO_RENEW;
+    let rec = record.filter(|_| auto);
+    ResourceState {
+        on_expiry: policy_name(live.expire_policy).to_string(),
+        expire_policy: live.expire_policy,
+        auto_renew_period: rec.and_then(|r| r.period_type.as_deref().map(str::to_ascii_lowercase)),
+        auto_renew_times: rec.and_then(|r| r.auto_renew_times),
+        expire_time: live.expire_time.map(crate::clock::format_api_time),
+        status: status_name(live.status).to_string(),
+    }
+}
+
+/// `expire_policy` in the words of the manifest.
+pub fn policy_name(policy: i32) -> &'static str {
+    match policy {
+        0 => "none",
+        1 => "on_demand",
+        2 => "delete",
+        3 => "auto_renew",
+        4 => "freeze",
+        5 => "delete_from_retention",
+        _ => "unknown",
+    }
+}
+
+pub fn status_name(status: i32) -> &'static str {
+    match status {
+        2 => "in_use",
+        3 => "closed",
+        4 => "frozen",
+        5 => "expired",
+        _ => "unknown",
+    }
+}
+
+pub fn period_params(p: RenewPeriod) -> (i32, i32) {
+    match p {
+        RenewPeriod::Months(n) => (PERIOD_TYPE_MONTH, i32::from(n)),
+        RenewPeriod::Years(n) => (PERIOD_TYPE_YEAR, i32::from(n)),
+    }
+}
+
+/// Calendar arithmetic, as the platform extends expiry.
+pub fn add_period(t: DateTime<Utc>, p: RenewPeriod) -> Option<DateTime<Utc>> {
+    let months = match p {
+        RenewPeriod::Months(n) => u32::from(n),
+        RenewPeriod::Years(n) => 12 * u32::from(n),
+    };
+    t.checked_add_months(chrono::Months::new(months))
+}
+
+fn fmt_date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+pub fn display_name(live: &LiveResource) -> String {
+    if live.name.is_empty() {
+        live.resource_id.clone()
+    } else {
+        format!("{} ({})", live.name, live.resource_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bss::model::OrderInstanceV2;
+    use crate::manifest::{AutoRenewSpec, RenewAhead};
+
+    const NOW: &str = "2026-11-24T00:00:00Z";
+
+    fn now() -> DateTime<Utc> {
+        crate::clock::parse_api_time(NOW).unwrap()
+    }
+
+    fn live(id: &str, policy: i32, status: i32, expire: &str) -> OrderInstanceV2 {
+        OrderInstanceV2 {
+            resource_id: Some(id.into()),
+            resource_name: Some(format!("name-{id}")),
+            is_main_resource: Some(1),
+            status: Some(status),
+            expire_policy: Some(policy),
+            expire_time: Some(expire.into()),
+            ..Default::default()
+        }
+    }
+
+    fn desired(id: &str) -> Desired {
+        crate::manifest::tests_support::desired(id)
+    }
+
+    fn ahead(days: u32, period: RenewPeriod) -> Option<RenewAhead> {
+        Some(crate::manifest::tests_support::renew_ahead(days, period))
+    }
+
+    fn run(d: Desired, row: OrderInstanceV2, records: &[(&str, Option<&str>, Option<i32>)]) -> DiffOutput {
+        let inv = Inventory::from_rows(vec![row]);
+        let desired = BTreeMap::from([(d.resource_id.clone(), d)]);
+        let recs: BTreeMap<String, AutoRenewRecord> = records
+            .iter()
+            .map(|(id, p, t)| {
+                (
+                    id.to_string(),
+                    AutoRenewRecord {
+                        period_type: p.map(str::to_string),
+                        auto_renew_times: *t,
+                        applied_at: "2026-11-01T00:00:00Z".into(),
+                    },
+                )
+            })
+            .collect();
+        let holds = BTreeMap::new();
+        diff(&DiffInput {
+            desired: &desired,
+            inventory: &inv,
+            auto_renew_records: &recs,
+            renew_holds: &holds,
+            now: now(),
+        })
+    }
+
+    fn kinds(out: &DiffOutput) -> Vec<&'static str> {
+        out.changes
+            .first()
+            .map(|c| c.operations.iter().map(Operation::kind_name).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn every_on_expiry_transition() {
+        use OnExpiry::*;
+        let cases: &[(OnExpiry, i32, &[&str])] = &[
+            (AutoRenew, 0, &["enable_auto_renew"]),
+            (AutoRenew, 1, &["cancel_on_demand", "enable_auto_renew"]),
+            (AutoRenew, 2, &["enable_auto_renew"]),
+            (AutoRenew, 3, &[]),
+            (OnDemand, 0, &["set_on_demand"]),
+            (OnDemand, 1, &[]),
+            (OnDemand, 3, &["cancel_auto_renew", "set_on_demand"]),
+            (OnDemand, 4, &["set_on_demand"]),
+            (None, 0, &[]),
+            (None, 1, &["cancel_on_demand"]),
+            (None, 3, &["cancel_auto_renew"]),
+            (None, 5, &[]),
+        ];
+        for (target, policy, want) in cases {
+            let mut d = desired("r");
+            d.on_expiry = Some(*target);
+            let out = run(d, live("r", *policy, 2, "2027-06-01T00:00:00Z"), &[]);
+            assert_eq!(kinds(&out), *want, "{target:?} from policy {policy}");
+            assert_eq!(out.unchanged, usize::from(want.is_empty()));
+        }
+    }
+
+    #[test]
+    fn renew_ahead_boundaries() {
+        // min_remaining 30d: due when expiry <= now + 30 days.
+        let cases = [
+            ("2026-12-24T00:00:00Z", true),  // exactly 30 days
+            ("2026-12-24T00:00:01Z", false), // one second more
+            ("2026-11-30T00:00:00Z", true),
+            ("2026-11-01T00:00:00Z", true), // already expired
+            ("2027-11-01T00:00:00Z", false),
+        ];
+        for (expire, due) in cases {
+            let mut d = desired("r");
+            d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+            let out = run(d, live("r", 0, 2, expire), &[]);
+            assert_eq!(!out.changes.is_empty(), due, "{expire}");
+            if due {
+                let c = &out.changes[0];
+                assert_eq!(c.operations, vec![Operation::Renew { period_type: 3, period_num: 1, is_auto_pay: 1 }]);
+                assert_eq!(c.actions, vec![Action::Renew]);
+            }
+        }
+    }
+
+    #[test]
+    fn renewal_extends_expiry_by_calendar_period_in_after() {
+        let mut d = desired("r");
+        d.renew_ahead = ahead(30, RenewPeriod::Months(1));
+        d.auto_pay = false;
+        let out = run(d, live("r", 0, 2, "2026-12-01T00:00:00Z"), &[]);
+        let c = &out.changes[0];
+        assert_eq!(c.after.expire_time.as_deref(), Some("2027-01-01T00:00:00Z"));
+        assert_eq!(c.operations, vec![Operation::Renew { period_type: 2, period_num: 1, is_auto_pay: 0 }]);
+        assert!(c.reasons[0].contains("auto_pay false"));
+    }
+
+    #[test]
+    fn settings_run_before_a_renewal_but_after_it_when_expired() {
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::AutoRenew);
+        d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+        let out = run(d.clone(), live("r", 1, 2, "2026-12-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["cancel_on_demand", "enable_auto_renew", "renew"]);
+        let out = run(d, live("r", 1, 5, "2026-11-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["renew", "cancel_on_demand", "enable_auto_renew"]);
+        assert_eq!(out.changes[0].after.status, "in_use");
+    }
+
+    #[test]
+    fn expired_without_renewal_gets_no_auto_renew_but_a_warning() {
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::AutoRenew);
+        let out = run(d, live("r", 0, 5, "2026-11-01T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert!(out.warnings[0].contains("expired"), "{:?}", out.warnings);
+    }
+
+    #[test]
+    fn auto_renew_period_and_times_use_the_last_applied_record() {
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::AutoRenew);
+        d.auto_renew = Some(AutoRenewSpec { period: Some(AutoRenewPeriod::Year), times: Some(2) });
+        let row = || live("r", 3, 2, "2027-06-01T00:00:00Z");
+        // No record: planned, because bssctl cannot know what is set.
+        let out = run(d.clone(), row(), &[]);
+        assert_eq!(kinds(&out), ["enable_auto_renew"]);
+        assert!(out.changes[0].reasons[0].contains("no last-applied record"));
+        // Same record: nothing.
+        let out = run(d.clone(), row(), &[("r", Some("YEAR"), Some(2))]);
+        assert!(out.changes.is_empty());
+        // Different period: planned, with the old value in the reason.
+        let out = run(d.clone(), row(), &[("r", Some("MONTH"), Some(2))]);
+        assert_eq!(
+            out.changes[0].operations,
+            vec![Operation::EnableAutoRenew { period_type: Some("YEAR".into()), auto_renew_times: Some(2) }]
+        );
+        assert!(out.changes[0].reasons[0].contains("period month"));
+        // Unspecified settings never drift.
+        let mut plain = d;
+        plain.auto_renew = None;
+        assert!(run(plain, row(), &[]).changes.is_empty());
+    }
+
+    #[test]
+    fn unsubscribe_is_alone_and_never_for_protected() {
+        let mut d = desired("r");
+        d.state = DesiredState::Unsubscribed;
+        d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+        let out = run(d.clone(), live("r", 3, 2, "2026-12-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["unsubscribe"]);
+        assert_eq!(out.changes[0].actions, vec![Action::Unsubscribe]);
+        d.protect = true;
+        let out = run(d, live("r", 3, 2, "2026-12-01T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert!(out.warnings[0].contains("protected"));
+    }
+
+    #[test]
+    fn closed_resources_are_left_alone() {
+        let mut d = desired("r");
+        d.state = DesiredState::Unsubscribed;
+        let out = run(d, live("r", 0, 3, "2026-12-01T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty() && out.warnings.is_empty());
+    }
+
+    #[test]
+    fn holds_stop_a_second_renewal() {
+        let mut d = desired("r");
+        d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+        let inv = Inventory::from_rows(vec![live("r", 0, 2, "2026-12-01T00:00:00Z")]);
+        let desired = BTreeMap::from([("r".to_string(), d)]);
+        let holds = BTreeMap::from([("r".to_string(), "unpaid renewal order CS1 exists".to_string())]);
+        let out = diff(&DiffInput {
+            desired: &desired,
+            inventory: &inv,
+            auto_renew_records: &BTreeMap::new(),
+            renew_holds: &holds,
+            now: now(),
+        });
+        assert!(out.changes.is_empty());
+        assert!(out.warnings[0].contains("unpaid renewal order CS1"));
+    }
+}

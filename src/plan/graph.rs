@@ -1,0 +1,189 @@
+//! Operations → a petgraph DAG (per-resource order) → batches of one kind and
+//! parameters within the API's per-call limits.
+//!
+//! Each kind runs in a fixed phase (`OperationKind`'s order) that agrees with
+//! every per-resource edge, so each (kind, parameters) needs only
+//! ceil(n / limit) calls — the floor — and the graph proves the order holds.
+
+use super::model::*;
+use petgraph::algo::toposort;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One operation on one resource, as a graph node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpNode {
+    pub resource_id: String,
+    pub kind: OperationKind,
+    pub operation: Operation,
+}
+
+/// The kind of each of a change's operations: a renewal that precedes other
+/// operations of its resource runs in the early phase.
+pub fn kinds_of(ops: &[Operation]) -> Vec<OperationKind> {
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| match op {
+            Operation::Renew { .. } if i + 1 < ops.len() => OperationKind::RenewFirst,
+            Operation::Renew { .. } => OperationKind::Renew,
+            Operation::EnableAutoRenew { .. } => OperationKind::EnableAutoRenew,
+            Operation::CancelAutoRenew {} => OperationKind::CancelAutoRenew,
+            Operation::SetOnDemand {} => OperationKind::SetOnDemand,
+            Operation::CancelOnDemand {} => OperationKind::CancelOnDemand,
+            Operation::Unsubscribe { .. } => OperationKind::Unsubscribe,
+        })
+        .collect()
+}
+
+/// The dependency graph: an edge a → b when b must wait for a.
+pub fn operation_graph(changes: &[Change]) -> DiGraph<OpNode, ()> {
+    let mut g = DiGraph::new();
+    for change in changes {
+        let mut prev: Option<NodeIndex> = None;
+        for (op, kind) in change.operations.iter().zip(kinds_of(&change.operations)) {
+            let n = g.add_node(OpNode {
+                resource_id: change.resource_id.clone(),
+                kind,
+                operation: op.clone(),
+            });
+            if let Some(p) = prev {
+                g.add_edge(p, n, ());
+            }
+            prev = Some(n);
+        }
+    }
+    g
+}
+
+/// Groups the graph's operations into batches, in execution order.
+pub fn batches(changes: &[Change]) -> Vec<Batch> {
+    let g = operation_graph(changes);
+    // The graph is built from chains, so it is acyclic; a cycle would be a
+    // bug in the phase order, and toposort says so loudly in tests.
+    debug_assert!(toposort(&g, None).is_ok(), "operation graph has a cycle");
+
+    let mut groups: BTreeMap<(OperationKind, Operation), BTreeSet<String>> = BTreeMap::new();
+    for n in g.node_indices() {
+        let node = &g[n];
+        groups
+            .entry((node.kind, node.operation.clone()))
+            .or_default()
+            .insert(node.resource_id.clone());
+    }
+    let mut out: Vec<Batch> = Vec::new();
+    let mut batch_of: BTreeMap<(String, OperationKind), usize> = BTreeMap::new();
+    for ((kind, operation), ids) in groups {
+        let ids: Vec<String> = ids.into_iter().collect();
+        for chunk in ids.chunks(kind.batch_limit()) {
+            let index = out.len();
+            for id in chunk {
+                batch_of.insert((id.clone(), kind), index);
+            }
+            out.push(Batch {
+                index,
+                kind,
+                operation: operation.clone(),
+                resource_ids: chunk.to_vec(),
+                depends_on: Vec::new(),
+            });
+        }
+    }
+    for e in g.edge_indices() {
+        let (a, b) = g.edge_endpoints(e).expect("edge has endpoints");
+        let (na, nb) = (&g[a], &g[b]);
+        let from = batch_of[&(na.resource_id.clone(), na.kind)];
+        let to = batch_of[&(nb.resource_id.clone(), nb.kind)];
+        debug_assert!(na.kind < nb.kind, "phase order violated: {:?} → {:?}", na.kind, nb.kind);
+        if !out[to].depends_on.contains(&from) {
+            out[to].depends_on.push(from);
+        }
+    }
+    for b in &mut out {
+        b.depends_on.sort_unstable();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(id: &str, ops: Vec<Operation>) -> Change {
+        let state = ResourceState {
+            on_expiry: "none".into(),
+            expire_policy: 0,
+            auto_renew_period: None,
+            auto_renew_times: None,
+            expire_time: None,
+            status: "in_use".into(),
+        };
+        Change {
+            resource_id: id.into(),
+            resource_name: id.into(),
+            service_type: String::new(),
+            resource_type: String::new(),
+            region: String::new(),
+            is_main_resource: true,
+            main_resource_id: None,
+            attached: vec![],
+            actions: vec![],
+            before: state.clone(),
+            after: state,
+            operations: ops,
+            price: None,
+            commitments: vec![],
+            reasons: vec![],
+            protected: false,
+        }
+    }
+
+    fn renew(pt: i32, pn: i32) -> Operation {
+        Operation::Renew { period_type: pt, period_num: pn, is_auto_pay: 1 }
+    }
+
+    fn enable() -> Operation {
+        Operation::EnableAutoRenew { period_type: None, auto_renew_times: None }
+    }
+
+    #[test]
+    fn renewals_batch_by_ten_and_by_period() {
+        let mut changes: Vec<Change> = (0..23).map(|i| change(&format!("r{i:02}"), vec![renew(3, 1)])).collect();
+        changes.push(change("m1", vec![renew(2, 1)]));
+        let b = batches(&changes);
+        let sizes: Vec<usize> = b.iter().map(|b| b.resource_ids.len()).collect();
+        assert_eq!(sizes, vec![1, 10, 10, 3]);
+        assert!(b.iter().all(|b| b.depends_on.is_empty()));
+    }
+
+    #[test]
+    fn to_on_demand_batches_by_hundred() {
+        let changes: Vec<Change> = (0..250).map(|i| change(&format!("r{i:03}"), vec![Operation::SetOnDemand {}])).collect();
+        let sizes: Vec<usize> = batches(&changes).iter().map(|b| b.resource_ids.len()).collect();
+        assert_eq!(sizes, vec![100, 100, 50]);
+    }
+
+    #[test]
+    fn per_resource_order_becomes_batch_dependencies() {
+        let changes = vec![
+            change("a", vec![Operation::CancelOnDemand {}, enable()]),
+            change("b", vec![enable()]),
+            change("c", vec![renew(3, 1), enable()]),
+        ];
+        let b = batches(&changes);
+        let kinds: Vec<OperationKind> = b.iter().map(|b| b.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                OperationKind::RenewFirst,
+                OperationKind::CancelOnDemand,
+                OperationKind::EnableAutoRenew,
+                OperationKind::EnableAutoRenew,
+                OperationKind::EnableAutoRenew
+            ]
+        );
+        let enable_a = b.iter().find(|x| x.kind == OperationKind::EnableAutoRenew && x.resource_ids == ["a"]).unwrap();
+        assert_eq!(enable_a.depends_on, vec![1]);
+        let enable_c = b.iter().find(|x| x.kind == OperationKind::EnableAutoRenew && x.resource_ids == ["c"]).unwrap();
+        assert_eq!(enable_c.depends_on, vec![0]);
+    }
+}

@@ -1,0 +1,278 @@
+//! The plan is plain data: what `plan --format json` prints, what
+//! `plan --out` saves and what `apply` executes. Field names here are a
+//! documented contract (`format_version` "1", see docs/plan-json.md).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const FORMAT_VERSION: &str = "1";
+
+/// One API operation on one main resource. Its `kind` and parameters are what
+/// users see and what the executor sends.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Operation {
+    /// Renew now (a purchase). `period_type` 2 month / 3 year.
+    Renew {
+        period_type: i32,
+        period_num: i32,
+        is_auto_pay: i32,
+    },
+    /// Turn auto-renew on, or change its period/times when already on.
+    EnableAutoRenew {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        period_type: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auto_renew_times: Option<i32>,
+    },
+    CancelAutoRenew {},
+    SetOnDemand {},
+    CancelOnDemand {},
+    /// Release the resource and its attached ones (irreversible).
+    Unsubscribe { unsubscribe_type: i32 },
+}
+
+/// The operation kinds, in the order their batches run. Every per-resource
+/// ordering rule is consistent with this order, so one batch per kind (and
+/// parameters) suffices: the fewest calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationKind {
+    /// A renewal that must come first: the resource is expired or frozen and
+    /// settings cannot change until it is renewed.
+    RenewFirst,
+    CancelOnDemand,
+    CancelAutoRenew,
+    SetOnDemand,
+    EnableAutoRenew,
+    Renew,
+    Unsubscribe,
+}
+
+impl OperationKind {
+    /// The name users see (`renew_first` is still a `renew`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OperationKind::RenewFirst | OperationKind::Renew => "renew",
+            OperationKind::CancelOnDemand => "cancel_on_demand",
+            OperationKind::CancelAutoRenew => "cancel_auto_renew",
+            OperationKind::SetOnDemand => "set_on_demand",
+            OperationKind::EnableAutoRenew => "enable_auto_renew",
+            OperationKind::Unsubscribe => "unsubscribe",
+        }
+    }
+
+    /// Ids per API call.
+    pub fn batch_limit(self) -> usize {
+        use crate::bss::client::{MAX_RENEW_IDS, MAX_TO_ON_DEMAND_IDS, MAX_UNSUBSCRIBE_IDS};
+        match self {
+            OperationKind::RenewFirst | OperationKind::Renew => MAX_RENEW_IDS,
+            OperationKind::Unsubscribe => MAX_UNSUBSCRIBE_IDS,
+            OperationKind::SetOnDemand | OperationKind::CancelOnDemand => MAX_TO_ON_DEMAND_IDS,
+            OperationKind::EnableAutoRenew | OperationKind::CancelAutoRenew => 1,
+        }
+    }
+}
+
+impl Operation {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Operation::Renew { .. } => "renew",
+            Operation::EnableAutoRenew { .. } => "enable_auto_renew",
+            Operation::CancelAutoRenew {} => "cancel_auto_renew",
+            Operation::SetOnDemand {} => "set_on_demand",
+            Operation::CancelOnDemand {} => "cancel_on_demand",
+            Operation::Unsubscribe { .. } => "unsubscribe",
+        }
+    }
+
+    pub fn is_purchase_or_release(&self) -> bool {
+        matches!(self, Operation::Renew { .. } | Operation::Unsubscribe { .. })
+    }
+}
+
+/// What the user sees per resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A renewal is bought now.
+    Renew,
+    /// Expiry settings change (auto-renew, to-on-demand).
+    Update,
+    /// Released.
+    Unsubscribe,
+}
+
+/// The expiry-related state of a resource, before or after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceState {
+    /// `auto_renew`, `on_demand`, `none`, or the platform's other policies
+    /// (`delete`, `freeze`, `delete_from_retention`).
+    pub on_expiry: String,
+    pub expire_policy: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_renew_period: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_renew_times: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_time: Option<String>,
+    /// `in_use`, `closed`, `frozen`, `expired`.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedRef {
+    pub resource_id: String,
+    pub resource_name: String,
+    pub resource_type: String,
+}
+
+/// Money as decimal strings, per the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Price {
+    pub currency: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub official_amount: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub discount_amount: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// What was priced, e.g. `1y` or `1m`.
+    pub period: String,
+}
+
+/// A change in the auto-renew commitment: what each automatic renewal will
+/// cost from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commitment {
+    /// `added` or `removed`.
+    pub direction: String,
+    /// `month` or `year`.
+    pub per: String,
+    /// Absent when the price is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Price>,
+    /// True when the period was not known (the API uses the last order's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub resource_id: String,
+    pub resource_name: String,
+    pub service_type: String,
+    pub resource_type: String,
+    pub region: String,
+    pub is_main_resource: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_resource_id: Option<String>,
+    /// Attached resources that follow this main resource.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attached: Vec<AttachedRef>,
+    pub actions: Vec<Action>,
+    pub before: ResourceState,
+    pub after: ResourceState,
+    pub operations: Vec<Operation>,
+    /// Price of the renewal bought now; absent when none or unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Price>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commitments: Vec<Commitment>,
+    /// Why each operation is planned, in words.
+    pub reasons: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
+}
+
+impl Change {
+    pub fn renews(&self) -> bool {
+        self.actions.contains(&Action::Renew)
+    }
+    pub fn updates(&self) -> bool {
+        self.actions.contains(&Action::Update)
+    }
+    pub fn unsubscribes(&self) -> bool {
+        self.actions.contains(&Action::Unsubscribe)
+    }
+}
+
+/// One API call the executor makes: same kind and parameters, within the
+/// per-call limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch {
+    pub index: usize,
+    pub kind: OperationKind,
+    pub operation: Operation,
+    pub resource_ids: Vec<String>,
+    /// Batches that must finish first (per-resource ordering).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoneyTotal {
+    pub currency: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentTotals {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub added_per_month: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub removed_per_month: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub added_per_year: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub removed_per_year: Decimal,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub to_renew: usize,
+    pub to_change: usize,
+    pub to_unsubscribe: usize,
+    /// Managed resources already as desired.
+    pub unchanged: usize,
+    /// Money this apply spends now (renewals, after the best discount).
+    pub renewal_cost_now: MoneyTotal,
+    /// List price of the same renewals.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub renewal_official_amount: Decimal,
+    pub commitment: CommitmentTotals,
+    /// Operations whose price could not be learned.
+    pub unknown_prices: usize,
+    pub api_calls: usize,
+}
+
+impl Summary {
+    pub fn has_changes(&self) -> bool {
+        self.to_renew + self.to_change + self.to_unsubscribe > 0
+    }
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    /// The planning clock (`BSSCTL_NOW` or the system clock).
+    pub planned_at: String,
+    pub changes: Vec<Change>,
+    pub batches: Vec<Batch>,
+    pub summary: Summary,
+    pub warnings: Vec<String>,
+}
+
+/// A saved plan: the plan plus what `apply PLANFILE` checks before acting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub format_version: String,
+    pub endpoint: String,
+    pub domain_id: String,
+    /// SHA-256 of every live row the plan used, by resource id.
+    pub fingerprints: BTreeMap<String, String>,
+    pub plan: Plan,
+}
