@@ -1,6 +1,7 @@
 //! bssctl: a declarative reconciler for Huawei Cloud yearly/monthly
 //! subscriptions. See README.md for the architecture map.
 
+pub mod apply;
 pub mod bss;
 pub mod clock;
 pub mod fsutil;
@@ -9,3 +10,4 @@ pub mod live;
 pub mod manifest;
 pub mod plan;
 pub mod pricing;
+pub mod render;

@@ -1,0 +1,522 @@
+//! Walks the plan's batches in phase order with bounded concurrency, records
+//! every operation in the journal before sending it, verifies ambiguous
+//! purchases instead of resending them, and skips what depends on a failure.
+
+use super::journal::{FailedId, Journal, Record};
+use super::progress::Progress;
+use super::verify::{self, Outcome};
+use crate::bss::model::*;
+use crate::bss::{ApiError, BssClient};
+use crate::clock::format_api_time;
+use crate::last_applied::AutoRenewRecord;
+use crate::plan::{Batch, Operation, Plan};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Attempts of a purchase whose earlier attempt was verified not applied.
+const MAX_PURCHASE_ATTEMPTS: u32 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Done,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpResult {
+    pub resource_id: String,
+    pub operation: Operation,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub order_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub results: Vec<OpResult>,
+    /// Auto-renew settings sent successfully (for the last-applied record).
+    #[serde(skip)]
+    pub auto_renew_set: BTreeMap<String, AutoRenewRecord>,
+    #[serde(skip)]
+    pub auto_renew_cancelled: BTreeSet<String>,
+    /// Renewal orders left unpaid (auto_pay false).
+    pub unpaid_orders: Vec<String>,
+}
+
+impl ApplyReport {
+    pub fn count(&self, s: Status) -> usize {
+        self.results.iter().filter(|r| r.status == s).count()
+    }
+}
+
+pub struct Executor<'a> {
+    pub client: &'a BssClient,
+    pub journal: Arc<Mutex<Journal>>,
+    pub run_id: String,
+    pub parallelism: usize,
+    pub progress: &'a Progress,
+    /// The planning clock, for "since" windows when verifying.
+    pub now: DateTime<Utc>,
+}
+
+struct BatchCtx<'a> {
+    exec: &'a Executor<'a>,
+    expire_before: &'a BTreeMap<String, String>,
+}
+
+impl Executor<'_> {
+    pub async fn run(&self, plan: &Plan) -> ApplyReport {
+        let expire_before: BTreeMap<String, String> = plan
+            .changes
+            .iter()
+            .filter_map(|c| c.before.expire_time.clone().map(|e| (c.resource_id.clone(), e)))
+            .collect();
+        let ctx = BatchCtx {
+            exec: self,
+            expire_before: &expire_before,
+        };
+        let total: usize = plan.batches.iter().map(|b| b.resource_ids.len()).sum();
+        self.progress.start(total);
+        let mut report = ApplyReport::default();
+        let mut blocked: BTreeSet<String> = BTreeSet::new();
+        let mut phases: BTreeMap<_, Vec<&Batch>> = BTreeMap::new();
+        for b in &plan.batches {
+            phases.entry(b.kind).or_default().push(b);
+        }
+        let permits = Semaphore::new(self.parallelism.max(1));
+        for (_, batches) in phases {
+            let runs = batches.into_iter().map(|batch| {
+                let (ready, skipped): (Vec<String>, Vec<String>) = batch
+                    .resource_ids
+                    .iter()
+                    .cloned()
+                    .partition(|id| !blocked.contains(id));
+                let ctx = &ctx;
+                let permits = &permits;
+                async move {
+                    let mut results: Vec<OpResult> = skipped
+                        .into_iter()
+                        .map(|id| skipped_result(id, &batch.operation))
+                        .collect();
+                    if !ready.is_empty() {
+                        let _permit = permits.acquire().await.expect("semaphore never closed");
+                        results.extend(ctx.run_batch(batch, ready).await);
+                    }
+                    ctx.exec.progress.batch_done(batch, &results);
+                    results
+                }
+            });
+            for results in futures::future::join_all(runs).await {
+                for r in results {
+                    if r.status != Status::Done {
+                        blocked.insert(r.resource_id.clone());
+                    }
+                    record_side_effects(&mut report, &r);
+                    report.results.push(r);
+                }
+            }
+        }
+        self.progress.finish();
+        report
+    }
+}
+
+fn record_side_effects(report: &mut ApplyReport, r: &OpResult) {
+    if r.status != Status::Done {
+        return;
+    }
+    match &r.operation {
+        Operation::EnableAutoRenew { period_type, auto_renew_times } => {
+            report.auto_renew_set.insert(
+                r.resource_id.clone(),
+                AutoRenewRecord {
+                    period_type: period_type.clone(),
+                    auto_renew_times: *auto_renew_times,
+                    applied_at: format_api_time(Utc::now()),
+                },
+            );
+        }
+        Operation::CancelAutoRenew {} | Operation::SetOnDemand {} | Operation::Unsubscribe { .. } => {
+            report.auto_renew_cancelled.insert(r.resource_id.clone());
+        }
+        Operation::Renew { is_auto_pay: 0, .. } => {
+            for o in &r.order_ids {
+                if !report.unpaid_orders.contains(o) {
+                    report.unpaid_orders.push(o.clone());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn skipped_result(id: String, op: &Operation) -> OpResult {
+    OpResult {
+        resource_id: id,
+        operation: op.clone(),
+        status: Status::Skipped,
+        error_code: None,
+        error_msg: None,
+        request_id: None,
+        order_ids: Vec::new(),
+        note: Some("an earlier operation on this resource did not succeed".into()),
+    }
+}
+
+fn result(id: &str, op: &Operation, status: Status) -> OpResult {
+    OpResult {
+        resource_id: id.to_string(),
+        operation: op.clone(),
+        status,
+        error_code: None,
+        error_msg: None,
+        request_id: None,
+        order_ids: Vec::new(),
+        note: None,
+    }
+}
+
+fn failed_from(id: &str, op: &Operation, e: &ApiError) -> OpResult {
+    let mut r = result(id, op, Status::Failed);
+    r.error_code = Some(e.error_code().unwrap_or(error_kind(e)).to_string());
+    r.error_msg = Some(match e {
+        ApiError::Service { error_msg, .. } => error_msg.clone(),
+        other => other.to_string(),
+    });
+    r.request_id = e.request_id().map(str::to_string);
+    r
+}
+
+fn error_kind(e: &ApiError) -> &'static str {
+    match e {
+        ApiError::Transport { .. } => "TRANSPORT",
+        ApiError::Ambiguous { .. } => "AMBIGUOUS",
+        ApiError::Decode { .. } => "DECODE",
+        ApiError::InvalidRequest { .. } => "INVALID_REQUEST",
+        ApiError::Config(_) => "CONFIG",
+        ApiError::Service { .. } => "SERVICE",
+    }
+}
+
+impl BatchCtx<'_> {
+    async fn run_batch(&self, batch: &Batch, ids: Vec<String>) -> Vec<OpResult> {
+        let op = &batch.operation;
+        match op {
+            Operation::Renew { .. } | Operation::Unsubscribe { .. } => self.purchase(batch, ids).await,
+            Operation::SetOnDemand {} | Operation::CancelOnDemand {} => self.to_on_demand(batch, ids).await,
+            Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew {} => {
+                let mut out = Vec::new();
+                for id in ids {
+                    out.push(self.auto_renew(batch, &id).await);
+                }
+                out
+            }
+        }
+    }
+
+    fn journal(&self, record: &Record) {
+        let mut j = self.exec.journal.lock().expect("journal lock");
+        if let Err(e) = j.append(record) {
+            tracing::error!("cannot write the journal {}: {e}", j.path().display());
+        }
+    }
+
+    fn intent(&self, batch: &Batch, ids: &[String], attempt: u32) -> String {
+        let intent_id = format!("{}-b{}-a{}", self.exec.run_id, batch.index, attempt);
+        let expire_before = ids
+            .iter()
+            .filter_map(|id| self.expire_before.get(id).map(|e| (id.clone(), e.clone())))
+            .collect();
+        self.journal(&Record::Intent {
+            ts: format_api_time(Utc::now()),
+            run_id: self.exec.run_id.clone(),
+            intent_id: intent_id.clone(),
+            operation: batch.operation.clone(),
+            resource_ids: ids.to_vec(),
+            expire_before,
+        });
+        intent_id
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn outcome(
+        &self,
+        intent_id: &str,
+        outcome: &str,
+        request_id: Option<String>,
+        order_ids: Vec<String>,
+        succeeded: Vec<String>,
+        failed: Vec<FailedId>,
+        message: Option<String>,
+    ) {
+        self.journal(&Record::Result {
+            ts: format_api_time(Utc::now()),
+            run_id: self.exec.run_id.clone(),
+            intent_id: intent_id.to_string(),
+            outcome: outcome.to_string(),
+            request_id,
+            order_ids,
+            succeeded,
+            failed,
+            message,
+        });
+    }
+
+    /// Renew or unsubscribe: sent once; an ambiguous failure is verified
+    /// against the account, and only ids proven not applied are sent again.
+    async fn purchase(&self, batch: &Batch, mut ids: Vec<String>) -> Vec<OpResult> {
+        let op = &batch.operation;
+        let mut out = Vec::new();
+        for attempt in 1..=MAX_PURCHASE_ATTEMPTS {
+            let started = self.exec.now.min(Utc::now());
+            let intent_id = self.intent(batch, &ids, attempt);
+            let sent = match op {
+                Operation::Renew { period_type, period_num, is_auto_pay } => {
+                    self.exec
+                        .client
+                        .renew(&RenewalResourcesReq {
+                            resource_ids: ids.clone(),
+                            period_type: *period_type,
+                            period_num: *period_num,
+                            is_auto_pay: Some(*is_auto_pay),
+                        })
+                        .await
+                }
+                Operation::Unsubscribe { unsubscribe_type } => {
+                    self.exec
+                        .client
+                        .unsubscribe(&UnsubscribeResourcesReq {
+                            resource_ids: ids.clone(),
+                            unsubscribe_type: *unsubscribe_type,
+                            unsubscribe_reason_type: Some(5),
+                            unsubscribe_reason: Some("bssctl: state unsubscribed in the manifests".into()),
+                        })
+                        .await
+                }
+                _ => unreachable!("purchase() is only called for renew and unsubscribe"),
+            };
+            match sent {
+                Ok(resp) => {
+                    let fails: BTreeMap<String, (String, String)> = resp
+                        .body
+                        .fail_resource_infos
+                        .iter()
+                        .flatten()
+                        .filter_map(|f| {
+                            Some((
+                                f.resource_id.clone()?,
+                                (f.error_code.clone().unwrap_or_default(), f.error_msg.clone().unwrap_or_default()),
+                            ))
+                        })
+                        .collect();
+                    let order_ids = resp.body.order_ids.clone().unwrap_or_default();
+                    let succeeded: Vec<String> = ids.iter().filter(|id| !fails.contains_key(*id)).cloned().collect();
+                    let failed: Vec<FailedId> = fails
+                        .iter()
+                        .map(|(id, (c, m))| FailedId {
+                            resource_id: id.clone(),
+                            error_code: c.clone(),
+                            error_msg: m.clone(),
+                        })
+                        .collect();
+                    let outcome = if failed.is_empty() { "done" } else if succeeded.is_empty() { "failed" } else { "partial" };
+                    self.outcome(&intent_id, outcome, resp.request_id.clone(), order_ids.clone(), succeeded.clone(), failed, None);
+                    for id in &ids {
+                        let mut r = result(id, op, Status::Done);
+                        r.request_id = resp.request_id.clone();
+                        if let Some((code, msg)) = fails.get(id) {
+                            r.status = Status::Failed;
+                            r.error_code = Some(code.clone());
+                            r.error_msg = Some(msg.clone());
+                        } else {
+                            r.order_ids = order_ids.clone();
+                        }
+                        out.push(r);
+                    }
+                    return out;
+                }
+                Err(e) if e.is_ambiguous() => {
+                    self.outcome(&intent_id, "ambiguous", e.request_id().map(str::to_string), vec![], vec![], vec![], Some(e.to_string()));
+                    self.exec.progress.note(&format!("{}: outcome unknown ({e}); checking the account", op.kind_name()));
+                    let checked = match op {
+                        Operation::Renew { .. } => verify::renewal(self.exec.client, &ids, self.expire_before, started).await,
+                        _ => verify::unsubscribe(self.exec.client, &ids).await,
+                    };
+                    let checked = match checked {
+                        Ok(c) => c,
+                        Err(ve) => {
+                            self.journal(&Record::Verified {
+                                ts: format_api_time(Utc::now()),
+                                run_id: self.exec.run_id.clone(),
+                                intent_id: intent_id.clone(),
+                                took_effect: vec![],
+                                not_applied: vec![],
+                                unknown: ids.clone(),
+                                order_ids: vec![],
+                            });
+                            for id in &ids {
+                                let mut r = failed_from(id, op, &e);
+                                r.note = Some(format!(
+                                    "could not verify whether it took effect ({ve}); NOT resent. Run `bssctl plan` to check before applying again"
+                                ));
+                                out.push(r);
+                            }
+                            return out;
+                        }
+                    };
+                    let mut took = Vec::new();
+                    let mut not_applied = Vec::new();
+                    let mut orders = Vec::new();
+                    for (id, o) in &checked {
+                        match o {
+                            Outcome::TookEffect { order_ids } => {
+                                took.push(id.clone());
+                                orders.extend(order_ids.iter().cloned());
+                                let mut r = result(id, op, Status::Done);
+                                r.order_ids = order_ids.clone();
+                                r.note = Some("the first attempt's answer was lost; verified it took effect (not resent)".into());
+                                out.push(r);
+                            }
+                            Outcome::NotApplied => not_applied.push(id.clone()),
+                        }
+                    }
+                    orders.sort();
+                    orders.dedup();
+                    self.journal(&Record::Verified {
+                        ts: format_api_time(Utc::now()),
+                        run_id: self.exec.run_id.clone(),
+                        intent_id: intent_id.clone(),
+                        took_effect: took,
+                        not_applied: not_applied.clone(),
+                        unknown: vec![],
+                        order_ids: orders,
+                    });
+                    if not_applied.is_empty() {
+                        return out;
+                    }
+                    if attempt == MAX_PURCHASE_ATTEMPTS {
+                        for id in &not_applied {
+                            let mut r = failed_from(id, op, &e);
+                            r.note = Some(format!("verified not applied after {attempt} attempts"));
+                            out.push(r);
+                        }
+                        return out;
+                    }
+                    // Proven not applied: safe to send again.
+                    ids = not_applied;
+                }
+                Err(e) => {
+                    self.outcome(&intent_id, "failed", e.request_id().map(str::to_string), vec![], vec![], vec![], Some(e.to_string()));
+                    out.extend(ids.iter().map(|id| failed_from(id, op, &e)));
+                    return out;
+                }
+            }
+        }
+        out
+    }
+
+    async fn to_on_demand(&self, batch: &Batch, ids: Vec<String>) -> Vec<OpResult> {
+        let op = &batch.operation;
+        let operation = match op {
+            Operation::SetOnDemand {} => TO_ON_DEMAND_SET_UP,
+            _ => TO_ON_DEMAND_CANCEL,
+        };
+        let intent_id = self.intent(batch, &ids, 1);
+        let resp = self
+            .exec
+            .client
+            .to_on_demand(&PeriodToOnDemandReq {
+                operation: operation.to_string(),
+                resource_ids: ids.clone(),
+            })
+            .await;
+        match resp {
+            Ok(resp) => {
+                let errors: BTreeMap<String, (String, String)> = resp
+                    .body
+                    .error_details
+                    .iter()
+                    .flatten()
+                    .filter_map(|d| {
+                        Some((
+                            d.id.clone()?,
+                            (d.error_code.clone().unwrap_or_default(), d.error_msg.clone().unwrap_or_default()),
+                        ))
+                    })
+                    .collect();
+                let failed = errors
+                    .iter()
+                    .map(|(id, (c, m))| FailedId {
+                        resource_id: id.clone(),
+                        error_code: c.clone(),
+                        error_msg: m.clone(),
+                    })
+                    .collect();
+                let succeeded = ids.iter().filter(|id| !errors.contains_key(*id)).cloned().collect();
+                self.outcome(&intent_id, "done", resp.request_id.clone(), vec![], succeeded, failed, None);
+                ids.iter()
+                    .map(|id| {
+                        let mut r = result(id, op, Status::Done);
+                        r.request_id = resp.request_id.clone();
+                        if let Some((c, m)) = errors.get(id) {
+                            r.status = Status::Failed;
+                            r.error_code = Some(c.clone());
+                            r.error_msg = Some(m.clone());
+                        }
+                        r
+                    })
+                    .collect()
+            }
+            Err(e) => {
+                self.outcome(&intent_id, "failed", e.request_id().map(str::to_string), vec![], vec![], vec![], Some(e.to_string()));
+                ids.iter().map(|id| failed_from(id, op, &e)).collect()
+            }
+        }
+    }
+
+    async fn auto_renew(&self, batch: &Batch, id: &str) -> OpResult {
+        let op = &batch.operation;
+        let ids = [id.to_string()];
+        let intent_id = self.intent(batch, &ids, 1);
+        let resp = match op {
+            Operation::EnableAutoRenew { period_type, auto_renew_times } => {
+                self.exec
+                    .client
+                    .enable_auto_renew(
+                        id,
+                        &AutoRenewalResourcesReq {
+                            auto_renew_times: *auto_renew_times,
+                            period_type: period_type.clone(),
+                        },
+                    )
+                    .await
+            }
+            _ => self.exec.client.cancel_auto_renew(id).await,
+        };
+        match resp {
+            Ok(resp) => {
+                self.outcome(&intent_id, "done", resp.request_id.clone(), vec![], ids.to_vec(), vec![], None);
+                let mut r = result(id, op, Status::Done);
+                r.request_id = resp.request_id;
+                r
+            }
+            Err(e) => {
+                self.outcome(&intent_id, "failed", e.request_id().map(str::to_string), vec![], vec![], vec![], Some(e.to_string()));
+                failed_from(id, op, &e)
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Apply: executes a plan safely (journal, verification, progress).
+
+pub mod executor;
+pub mod journal;
+pub mod progress;
+pub mod verify;
+
+pub use executor::{ApplyReport, Executor, OpResult, Status};

@@ -1,0 +1,106 @@
+//! `--format markdown`: a complete PR comment. The hidden marker lets a bot
+//! find and update its own comment instead of adding a new one.
+
+use super::money::{money, signed};
+use super::state_lines::state_diff;
+use super::text::commitment_line;
+use super::{describe_operation, symbol};
+use crate::plan::Plan;
+use std::fmt::Write;
+
+pub const MARKER: &str = "<!-- bssctl-plan-comment -->";
+
+pub fn render(plan: &Plan) -> String {
+    let s = &plan.summary;
+    let cur = &s.renewal_cost_now.currency;
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}");
+    if plan.changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "### bssctl plan: no changes\n\nThe account matches the manifests ({} managed resources). Renewal cost now: {}.",
+            s.unchanged,
+            money(cur, s.renewal_cost_now.amount)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "### bssctl plan: renewal cost now {}",
+            signed(cur, s.renewal_cost_now.amount)
+        );
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "**{} to renew, {} to change, {} to unsubscribe**{}",
+            s.to_renew,
+            s.to_change,
+            s.to_unsubscribe,
+            if s.unknown_prices > 0 {
+                format!(" · {} price(s) unknown", s.unknown_prices)
+            } else {
+                String::new()
+            }
+        );
+        if let Some(c) = commitment_line(s) {
+            let _ = writeln!(out, "\n{c}");
+        }
+        out.push('\n');
+        out.push_str("| | Resource | Service | Region | Operations | Cost now |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+        for c in &plan.changes {
+            let ops: Vec<String> = c.operations.iter().map(describe_operation).collect();
+            let cost = c
+                .price
+                .as_ref()
+                .map(|p| money(&p.currency, p.amount))
+                .unwrap_or_else(|| if c.renews() { "unknown".into() } else { "–".into() });
+            let _ = writeln!(
+                out,
+                "| `{}` | {} `{}` | {} | {} | {} | {} |",
+                symbol(c),
+                cell(&c.resource_name),
+                c.resource_id,
+                cell(&c.service_type),
+                cell(&c.region),
+                cell(&ops.join(", ")),
+                cost
+            );
+        }
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "<details><summary>Details ({} resources)</summary>\n",
+            plan.changes.len()
+        );
+        for c in &plan.changes {
+            let _ = writeln!(out, "#### `{}` {} `{}`\n", symbol(c), cell(&c.resource_name), c.resource_id);
+            out.push_str("```diff\n");
+            for (tag, line) in state_diff(c) {
+                let _ = writeln!(out, "{tag} {line}");
+            }
+            out.push_str("```\n");
+            for r in &c.reasons {
+                let _ = writeln!(out, "- {}", cell(r));
+            }
+            if !c.attached.is_empty() {
+                let ids: Vec<String> = c.attached.iter().map(|a| format!("`{}`", a.resource_id)).collect();
+                let verb = if c.unsubscribes() { "Also released" } else { "Attached" };
+                let _ = writeln!(out, "- {verb}: {}", ids.join(", "));
+            }
+            out.push('\n');
+        }
+        out.push_str("</details>\n");
+    }
+    if !plan.warnings.is_empty() {
+        out.push('\n');
+        for w in &plan.warnings {
+            let _ = writeln!(out, "> **Warning:** {}", cell(w));
+        }
+    }
+    out
+}
+
+/// Keeps table cells and list items on one line and free of pipes.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}

@@ -1,0 +1,55 @@
+//! Money for people: `CNY 12,345.60`, signed where a direction matters.
+
+use rust_decimal::Decimal;
+
+/// `CNY 1,234.50`
+pub fn money(currency: &str, amount: Decimal) -> String {
+    let amount = amount.round_dp(2);
+    let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
+    format!("{currency} {sign}{}", group(amount.abs()))
+}
+
+/// `+CNY 1,234.50` / `-CNY 10.00` / `CNY 0.00`
+pub fn signed(currency: &str, amount: Decimal) -> String {
+    let amount = amount.round_dp(2);
+    let body = format!("{currency} {}", group(amount.abs()));
+    if amount.is_zero() {
+        body
+    } else if amount.is_sign_negative() {
+        format!("-{body}")
+    } else {
+        format!("+{body}")
+    }
+}
+
+fn group(amount: Decimal) -> String {
+    let text = format!("{amount:.2}");
+    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{out}.{frac}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn formats() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(money("CNY", d("3852")), "CNY 3,852.00");
+        assert_eq!(money("CNY", d("1234567.891")), "CNY 1,234,567.89");
+        assert_eq!(money("CNY", d("0")), "CNY 0.00");
+        assert_eq!(money("CNY", d("-12.5")), "CNY -12.50");
+        assert_eq!(signed("CNY", d("120")), "+CNY 120.00");
+        assert_eq!(signed("CNY", d("-120")), "-CNY 120.00");
+        assert_eq!(signed("CNY", d("0")), "CNY 0.00");
+        assert_eq!(money("CNY", d("999.999")), "CNY 1,000.00");
+    }
+}

@@ -1,0 +1,191 @@
+//! `--format text`: Terraform-like, colour only when asked (TTY, no NO_COLOR).
+
+use super::money::{money, signed};
+use super::state_lines::state_diff;
+use super::{describe_operation, symbol, title};
+use crate::plan::{Change, Plan, Summary};
+use anstyle::{AnsiColor, Style};
+use std::fmt::Write;
+
+struct Palette {
+    add: Style,
+    change: Style,
+    remove: Style,
+    dim: Style,
+    bold: Style,
+    warn: Style,
+}
+
+impl Palette {
+    fn new(color: bool) -> Palette {
+        if !color {
+            let plain = Style::new();
+            return Palette {
+                add: plain,
+                change: plain,
+                remove: plain,
+                dim: plain,
+                bold: plain,
+                warn: plain,
+            };
+        }
+        Palette {
+            add: Style::new().fg_color(Some(AnsiColor::Green.into())),
+            change: Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            remove: Style::new().fg_color(Some(AnsiColor::Red.into())),
+            dim: Style::new().dimmed(),
+            bold: Style::new().bold(),
+            warn: Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+        }
+    }
+
+    fn for_symbol(&self, c: char) -> Style {
+        match c {
+            '+' => self.add,
+            '-' => self.remove,
+            _ => self.change,
+        }
+    }
+}
+
+pub fn render(plan: &Plan, color: bool) -> String {
+    let p = Palette::new(color);
+    let mut out = String::new();
+    if plan.changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}No changes.{} The account matches the manifests ({} managed resources).",
+            p.bold,
+            reset(p.bold),
+            plan.summary.unchanged
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "bssctl will perform the following actions ({}+ renew, ~ change, - unsubscribe{}):\n",
+            p.dim,
+            reset(p.dim)
+        );
+        for change in &plan.changes {
+            render_change(&mut out, change, &p);
+        }
+    }
+    for w in &plan.warnings {
+        let _ = writeln!(out, "{}Warning:{} {w}", p.warn, reset(p.warn));
+    }
+    if !plan.warnings.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}{}{}", p.bold, summary_line(&plan.summary), reset(p.bold));
+    if let Some(c) = commitment_line(&plan.summary) {
+        let _ = writeln!(out, "{c}");
+    }
+    out
+}
+
+fn reset(s: Style) -> impl std::fmt::Display {
+    s.render_reset()
+}
+
+fn render_change(out: &mut String, change: &Change, p: &Palette) {
+    let sym = symbol(change);
+    let style = p.for_symbol(sym);
+    let _ = writeln!(
+        out,
+        "  {style}{sym}{} {}{}{}  {}{} · {} · {}{}",
+        reset(style),
+        p.bold,
+        title(change),
+        reset(p.bold),
+        p.dim,
+        change.service_type,
+        change.resource_type,
+        change.region,
+        reset(p.dim)
+    );
+    for op in &change.operations {
+        let _ = writeln!(out, "      {style}{}{}", describe_operation(op), reset(style));
+    }
+    for (tag, line) in state_diff(change) {
+        let s = match tag {
+            '+' => p.add,
+            '-' => p.remove,
+            _ => p.dim,
+        };
+        let _ = writeln!(out, "      {s}{tag} {line}{}", reset(s));
+    }
+    if let Some(price) = &change.price {
+        let discount = if price.discount_amount.is_zero() {
+            String::new()
+        } else {
+            format!(" (list {}, discount {})", money(&price.currency, price.official_amount), money(&price.currency, price.discount_amount))
+        };
+        let _ = writeln!(out, "      cost now: {}{discount}", money(&price.currency, price.amount));
+    }
+    for c in &change.commitments {
+        let amount = match &c.price {
+            Some(pr) => {
+                let a = if c.direction == "added" { pr.amount } else { -pr.amount };
+                format!("{}/{}", signed(&pr.currency, a), c.per)
+            }
+            None => format!("unknown/{}", c.per),
+        };
+        let est = if c.estimated { " (period assumed)" } else { "" };
+        let _ = writeln!(out, "      auto-renew commitment {}: {amount}{est}", c.direction);
+    }
+    if !change.attached.is_empty() {
+        let names: Vec<String> = change
+            .attached
+            .iter()
+            .map(|a| {
+                if a.resource_name.is_empty() {
+                    a.resource_id.clone()
+                } else {
+                    format!("{} ({})", a.resource_name, a.resource_id)
+                }
+            })
+            .collect();
+        let verb = if change.unsubscribes() { "also released" } else { "attached, follow" };
+        let _ = writeln!(out, "      {verb}: {}", names.join(", "));
+    }
+    for r in &change.reasons {
+        let _ = writeln!(out, "      {}# {r}{}", p.dim, reset(p.dim));
+    }
+    out.push('\n');
+}
+
+/// `Plan: N to renew, N to change, N to unsubscribe. Renewal cost now: …`
+pub fn summary_line(s: &Summary) -> String {
+    let unknown = if s.unknown_prices > 0 {
+        format!(" ({} price(s) unknown)", s.unknown_prices)
+    } else {
+        String::new()
+    };
+    format!(
+        "Plan: {} to renew, {} to change, {} to unsubscribe. Renewal cost now: {}{unknown}.",
+        s.to_renew,
+        s.to_change,
+        s.to_unsubscribe,
+        money(&s.renewal_cost_now.currency, s.renewal_cost_now.amount)
+    )
+}
+
+/// `Auto-renew commitment: +CNY 120.00/month, -CNY 50.00/year.` or None.
+pub fn commitment_line(s: &Summary) -> Option<String> {
+    let cur = &s.renewal_cost_now.currency;
+    let c = &s.commitment;
+    let mut parts = Vec::new();
+    let month = c.added_per_month - c.removed_per_month;
+    let year = c.added_per_year - c.removed_per_year;
+    if !c.added_per_month.is_zero() || !c.removed_per_month.is_zero() {
+        parts.push(format!("{}/month", signed(cur, month)));
+    }
+    if !c.added_per_year.is_zero() || !c.removed_per_year.is_zero() {
+        parts.push(format!("{}/year", signed(cur, year)));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("Auto-renew commitment: {}.", parts.join(", ")))
+    }
+}
