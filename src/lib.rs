@@ -3,11 +3,14 @@
 
 pub mod apply;
 pub mod bss;
+pub mod cli;
 pub mod clock;
 pub mod fsutil;
 pub mod last_applied;
 pub mod live;
+pub mod live_fetch;
 pub mod manifest;
 pub mod plan;
+pub mod planner;
 pub mod pricing;
 pub mod render;

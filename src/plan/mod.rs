@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod graph;
+pub mod guardrails;
 pub mod model;
 
 pub use model::*;
@@ -43,5 +44,7 @@ pub fn build(
         batches,
         summary,
         warnings: out.warnings,
+        pending_orders: Vec::new(),
+        guardrail_violations: Vec::new(),
     }
 }

@@ -264,6 +264,40 @@ pub struct Plan {
     pub batches: Vec<Batch>,
     pub summary: Summary,
     pub warnings: Vec<String>,
+    /// Unpaid renewal orders that already exist for managed resources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_orders: Vec<PendingOrder>,
+    /// Cost guardrails this plan exceeds (exit code 3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guardrail_violations: Vec<GuardrailViolation>,
+}
+
+/// A cost limit the plan goes over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardrailViolation {
+    /// `max_renewal_cost`, `max_commitment_increase` or `--max-cost`.
+    pub guardrail: String,
+    pub currency: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub limit: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub actual: Decimal,
+    pub message: String,
+}
+
+/// An unpaid renewal order (status 6) holding managed resources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingOrder {
+    pub order_id: String,
+    pub resource_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_payment_end_time: Option<String>,
 }
 
 /// A saved plan: the plan plus what `apply PLANFILE` checks before acting.

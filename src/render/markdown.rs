@@ -15,6 +15,9 @@ pub fn render(plan: &Plan) -> String {
     let cur = &s.renewal_cost_now.currency;
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
+    for v in &plan.guardrail_violations {
+        let _ = writeln!(out, "> [!CAUTION]\n> **{}**\n", cell(&v.message));
+    }
     if plan.changes.is_empty() {
         let _ = writeln!(
             out,
@@ -90,6 +93,21 @@ pub fn render(plan: &Plan) -> String {
             out.push('\n');
         }
         out.push_str("</details>\n");
+    }
+    if !plan.pending_orders.is_empty() {
+        out.push_str("\n**Unpaid renewal orders**\n\n");
+        for o in &plan.pending_orders {
+            let _ = writeln!(
+                out,
+                "- `{}`{} holds {}",
+                o.order_id,
+                o.amount
+                    .as_ref()
+                    .map(|a| format!(" ({} {a})", o.currency.as_deref().unwrap_or("CNY")))
+                    .unwrap_or_default(),
+                o.resource_ids.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+            );
+        }
     }
     if !plan.warnings.is_empty() {
         out.push('\n');

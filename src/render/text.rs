@@ -80,6 +80,21 @@ pub fn render(plan: &Plan, color: bool) -> String {
     if let Some(c) = commitment_line(&plan.summary) {
         let _ = writeln!(out, "{c}");
     }
+    for v in &plan.guardrail_violations {
+        let _ = writeln!(out, "{}Error:{} {}", p.remove, reset(p.remove), v.message);
+    }
+    for o in &plan.pending_orders {
+        let _ = writeln!(
+            out,
+            "Pending order {} (unpaid{}) holds {}",
+            o.order_id,
+            o.amount
+                .as_ref()
+                .map(|a| format!(", {} {a}", o.currency.as_deref().unwrap_or("CNY")))
+                .unwrap_or_default(),
+            o.resource_ids.join(", ")
+        );
+    }
     out
 }
 

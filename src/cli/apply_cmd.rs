@@ -1,0 +1,265 @@
+//! `bssctl apply`: plan (or load a saved plan), show, refuse what is unsafe,
+//! confirm, execute, report.
+
+use super::args::{ApplyArgs, GlobalArgs};
+use super::common::{confirm, load_manifests, now, state_paths, use_color};
+use super::connect::{connect, Connection};
+use super::error::{CliError, EXIT_OK};
+use super::plan_cmd::{build, render_plan};
+use crate::apply::journal::{self, Journal, Record};
+use crate::apply::progress::Progress;
+use crate::apply::{ApplyReport, Executor, Status};
+use crate::clock::format_api_time;
+use crate::last_applied::LastApplied;
+use crate::plan::{Plan, SavedPlan};
+use crate::planner::StatePaths;
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+
+pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
+    if args.plan_file.is_none() && args.files.is_empty() {
+        return Err(CliError::Config(
+            "nothing to apply: give manifests with -f PATH, or a saved plan: bssctl apply PLANFILE".into(),
+        ));
+    }
+    let now = now()?;
+    let set = if args.plan_file.is_none() {
+        Some(load_manifests(&args.files)?)
+    } else {
+        None
+    };
+    let conn = connect(g).await?;
+    let paths = state_paths(g, args.journal.as_deref());
+    let result = apply(g, args, &conn, set.as_ref(), &paths, now).await;
+    conn.close().await;
+    result
+}
+
+async fn apply(
+    g: &GlobalArgs,
+    args: &ApplyArgs,
+    conn: &Connection,
+    set: Option<&crate::manifest::ManifestSet>,
+    paths: &StatePaths,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i32, CliError> {
+    let plan = match (&args.plan_file, set) {
+        (Some(file), _) => load_saved_plan(conn, file).await?,
+        (None, Some(set)) => build(conn, set, &args.options, paths, now).await?.plan,
+        (None, None) => unreachable!("checked by the caller"),
+    };
+    print!("{}", render_plan(&plan, args.options.format, use_color(g)));
+    if let Some(v) = plan.guardrail_violations.first() {
+        return Err(CliError::Guardrail(format!("{}; nothing was applied", v.message)));
+    }
+    if plan.batches.is_empty() {
+        return Ok(EXIT_OK);
+    }
+    refuse_unsafe(&plan, args)?;
+    let question = confirmation_question(&plan);
+    confirm(&question, args.auto_approve)?;
+
+    let run_id = journal::new_run_id();
+    let journal = Journal::open(&paths.journal).map_err(|e| CliError::io("cannot open the journal", &paths.journal, e))?;
+    let journal = Arc::new(Mutex::new(journal));
+    let append = |r: &Record| {
+        if let Err(e) = journal.lock().expect("journal lock").append(r) {
+            eprintln!("Warning: cannot write the journal {}: {e}", paths.journal.display());
+        }
+    };
+    append(&Record::RunStarted {
+        ts: format_api_time(chrono::Utc::now()),
+        run_id: run_id.clone(),
+        endpoint: conn.client.endpoint().to_string(),
+        domain_id: conn.domain_id.clone(),
+    });
+    let progress = Progress::new(std::io::stderr().is_terminal(), false);
+    let exec = Executor {
+        client: &conn.client,
+        journal: journal.clone(),
+        run_id: run_id.clone(),
+        parallelism: args.parallelism.max(1),
+        progress: &progress,
+        now,
+    };
+    let report = exec.run(&plan).await;
+    append(&Record::RunFinished {
+        ts: format_api_time(chrono::Utc::now()),
+        run_id,
+        done: report.count(Status::Done),
+        failed: report.count(Status::Failed),
+        skipped: report.count(Status::Skipped),
+    });
+    save_last_applied(paths, &conn.domain_id, &report)?;
+    print!("{}", summary(&plan, &report));
+    let failed = report.count(Status::Failed) + report.count(Status::Skipped);
+    if failed > 0 {
+        return Err(CliError::ApplyFailed { failed });
+    }
+    Ok(EXIT_OK)
+}
+
+/// Unsubscribing needs its own flag and is never allowed for protected
+/// resources, even from an edited plan file.
+fn refuse_unsafe(plan: &Plan, args: &ApplyArgs) -> Result<(), CliError> {
+    let releasing: Vec<&crate::plan::Change> = plan.changes.iter().filter(|c| c.unsubscribes()).collect();
+    if let Some(p) = releasing.iter().find(|c| c.protected) {
+        return Err(CliError::Refused(format!(
+            "refusing to unsubscribe {} ({}): it is protected (protect: true)",
+            p.resource_name, p.resource_id
+        )));
+    }
+    if !releasing.is_empty() && !args.allow_unsubscribe {
+        let names: Vec<String> = releasing.iter().map(|c| c.resource_id.clone()).collect();
+        return Err(CliError::Refused(format!(
+            "refusing to unsubscribe {} resource(s) ({}) without --allow-unsubscribe; unsubscribing is irreversible",
+            releasing.len(),
+            names.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+fn confirmation_question(plan: &Plan) -> String {
+    let mut q = String::from("Do you want to perform these actions?");
+    let releasing: Vec<&crate::plan::Change> = plan.changes.iter().filter(|c| c.unsubscribes()).collect();
+    if !releasing.is_empty() {
+        q.push_str("\n  These resources will be RELEASED (irreversible), with every attached resource:");
+        for c in releasing {
+            q.push_str(&format!("\n    - {} ({})", c.resource_name, c.resource_id));
+            for a in &c.attached {
+                q.push_str(&format!("\n        + attached {} ({})", a.resource_name, a.resource_id));
+            }
+        }
+    }
+    let s = &plan.summary;
+    if !s.renewal_cost_now.amount.is_zero() {
+        q.push_str(&format!(
+            "\n  Renewals bought now: {}.",
+            crate::render::money::money(&s.renewal_cost_now.currency, s.renewal_cost_now.amount)
+        ));
+    }
+    q
+}
+
+/// Loads a saved plan and refuses it when the account moved on since.
+async fn load_saved_plan(conn: &Connection, file: &std::path::Path) -> Result<Plan, CliError> {
+    let text = std::fs::read_to_string(file).map_err(|e| CliError::io("cannot read the plan file", file, e))?;
+    let saved: SavedPlan = serde_json::from_str(&text)
+        .map_err(|e| CliError::Config(format!("{}: not a bssctl plan file ({e})", file.display())))?;
+    if saved.format_version != crate::plan::FORMAT_VERSION {
+        return Err(CliError::Refused(format!(
+            "{}: plan format_version {} is not supported (expected {})",
+            file.display(),
+            saved.format_version,
+            crate::plan::FORMAT_VERSION
+        )));
+    }
+    if saved.domain_id != conn.domain_id {
+        return Err(CliError::Refused(format!(
+            "stale plan: {} was made for account {}, not {}",
+            file.display(),
+            saved.domain_id,
+            conn.domain_id
+        )));
+    }
+    let ids: Vec<String> = saved.fingerprints.keys().cloned().collect();
+    let rows = if ids.is_empty() {
+        Vec::new()
+    } else {
+        conn.client.query_resources_by_ids(&ids, true).await?
+    };
+    let live: std::collections::BTreeMap<String, String> = rows
+        .into_iter()
+        .filter_map(|r| Some((r.resource_id.clone()?, crate::planner::row_fingerprint(&r))))
+        .collect();
+    let changed: Vec<&String> = saved
+        .fingerprints
+        .iter()
+        .filter(|(id, fp)| live.get(*id) != Some(*fp))
+        .map(|(id, _)| id)
+        .collect();
+    if !changed.is_empty() {
+        let shown: Vec<&str> = changed.iter().take(5).map(|s| s.as_str()).collect();
+        return Err(CliError::Refused(format!(
+            "stale plan: {} resource(s) changed since {} was made ({}{}); run bssctl plan again",
+            changed.len(),
+            file.display(),
+            shown.join(", "),
+            if changed.len() > 5 { ", …" } else { "" }
+        )));
+    }
+    Ok(saved.plan)
+}
+
+fn save_last_applied(paths: &StatePaths, domain_id: &str, report: &ApplyReport) -> Result<(), CliError> {
+    if report.auto_renew_set.is_empty() && report.auto_renew_cancelled.is_empty() {
+        return Ok(());
+    }
+    let mut la = LastApplied::load(&paths.last_applied).map_err(CliError::Config)?;
+    let account = la.account_mut(domain_id);
+    for id in &report.auto_renew_cancelled {
+        account.auto_renew.remove(id);
+    }
+    for (id, rec) in &report.auto_renew_set {
+        account.auto_renew.insert(id.clone(), rec.clone());
+    }
+    la.save(&paths.last_applied).map_err(CliError::Config)
+}
+
+fn summary(plan: &Plan, report: &ApplyReport) -> String {
+    let mut out = String::new();
+    let name = |id: &str| {
+        plan.changes
+            .iter()
+            .find(|c| c.resource_id == id)
+            .map(|c| format!("{} ({id})", c.resource_name))
+            .unwrap_or_else(|| id.to_string())
+    };
+    for r in &report.results {
+        match r.status {
+            Status::Failed => {
+                out.push_str(&format!(
+                    "Failed: {} {}: {} {}{}\n",
+                    r.operation.kind_name(),
+                    name(&r.resource_id),
+                    r.error_code.as_deref().unwrap_or(""),
+                    r.error_msg.as_deref().unwrap_or(""),
+                    r.request_id.as_deref().map(|id| format!(" (request id {id})")).unwrap_or_default()
+                ));
+                if let Some(n) = &r.note {
+                    out.push_str(&format!("  {n}\n"));
+                }
+            }
+            Status::Skipped => out.push_str(&format!(
+                "Skipped: {} {}: {}\n",
+                r.operation.kind_name(),
+                name(&r.resource_id),
+                r.note.as_deref().unwrap_or("")
+            )),
+            Status::Done => {
+                if let Some(n) = &r.note {
+                    out.push_str(&format!("Note: {} {}: {n}\n", r.operation.kind_name(), name(&r.resource_id)));
+                }
+            }
+        }
+    }
+    if !report.unpaid_orders.is_empty() {
+        out.push_str(&format!(
+            "Unpaid renewal orders (auto_pay false): {}; pay them with bssctl orders pay ID… or in the console.\n",
+            report.unpaid_orders.join(", ")
+        ));
+    }
+    let verdict = if report.count(Status::Failed) + report.count(Status::Skipped) == 0 {
+        "Apply complete!"
+    } else {
+        "Apply finished with errors."
+    };
+    out.push_str(&format!(
+        "{verdict} {} done, {} failed, {} skipped.\n",
+        report.count(Status::Done),
+        report.count(Status::Failed),
+        report.count(Status::Skipped)
+    ));
+    out
+}

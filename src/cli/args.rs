@@ -1,0 +1,305 @@
+//! The command line, as clap types. Flag names are a contract (DESIGN.md).
+
+use crate::bss::endpoint::Site;
+use crate::render::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bssctl",
+    version,
+    about = "Declarative reconciler for Huawei Cloud yearly/monthly subscriptions",
+    long_about = "bssctl keeps Huawei Cloud yearly/monthly (prepaid) resources as YAML manifests say: \
+auto-renew, renew ahead of expiry, switch to pay-per-use at expiry, or unsubscribe.\n\n\
+  bssctl plan -f manifests/          show what would change and what it costs\n\
+  bssctl apply -f manifests/         make the account match (asks first)\n\
+  bssctl plan --sandbox -f examples/ try it against the embedded sandbox, no account needed\n\n\
+Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, \
+2 changes present (--detailed-exitcode), 3 a cost guardrail was exceeded.",
+    after_help = "Credentials: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (+HUAWEICLOUD_SDK_SECURITY_TOKEN), \
+HW_ACCESS_KEY/HW_SECRET_KEY, HUAWEICLOUD_SDK_AUTH_TOKEN, or ~/.huaweicloud/credentials. \
+Account id: HUAWEICLOUD_SDK_DOMAIN_ID (else discovered through IAM). \
+BSSCTL_NOW=2026-11-24T00:00:00Z fixes the planning clock."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// BSS endpoint URL (http:// only for loopback).
+    #[arg(long, env = "BSSCTL_ENDPOINT", global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// IAM endpoint for discovering the account's domain id.
+    #[arg(long, env = "BSSCTL_IAM_ENDPOINT", global = true, value_name = "URL")]
+    pub iam_endpoint: Option<String>,
+    /// Huawei Cloud site of the account (sets the default endpoints).
+    #[arg(long, value_enum, default_value_t = Site::China, global = true)]
+    pub site: Site,
+    /// Run against the embedded sandbox (a local BSS test double) instead of an account.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// State file of the embedded sandbox [default: <state-dir>/sandbox-state.json].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub sandbox_state: Option<PathBuf>,
+    /// Restore the embedded sandbox's state from the seed before running.
+    #[arg(long, global = true)]
+    pub sandbox_reset: bool,
+    /// Where bssctl keeps its journal and last-applied record.
+    #[arg(long, env = "BSSCTL_STATE_DIR", default_value = ".bssctl", global = true, value_name = "DIR")]
+    pub state_dir: PathBuf,
+    /// Requests per second per API (the gateway allows about 10).
+    #[arg(long, env = "BSSCTL_RATE_LIMIT", default_value_t = 10, global = true, value_name = "N")]
+    pub rate_limit: u32,
+    /// Rows per page when listing resources.
+    #[arg(long, env = "BSSCTL_PAGE_SIZE", default_value_t = 100, global = true, value_name = "N")]
+    pub page_size: i64,
+    /// Seconds before a request times out.
+    #[arg(long, default_value_t = 60, global = true, value_name = "SECS")]
+    pub timeout: u64,
+    /// Attempts per read call on throttling, 5xx and transport errors.
+    #[arg(long, env = "BSSCTL_MAX_ATTEMPTS", default_value_t = 6, global = true, value_name = "N")]
+    pub max_attempts: u32,
+    /// First backoff delay in milliseconds (throttling waits at least 4x this).
+    #[arg(long, env = "BSSCTL_RETRY_BASE_MS", default_value_t = 500, global = true, value_name = "MS")]
+    pub retry_base_ms: u64,
+    /// More logging on stderr (-v info, -vv debug); RUST_LOG also works.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Never use colour (NO_COLOR is honoured too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what would change, and what it costs.
+    Plan(PlanArgs),
+    /// Make the account match the manifests (or a saved plan).
+    Apply(ApplyArgs),
+    /// Check manifests (offline; with credentials or --sandbox also against the account).
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of the manifest format.
+    Schema,
+    /// Run the sandbox BSS server (a local test double of the BSS API).
+    Sandbox(SandboxArgs),
+    /// Write manifests describing the live account.
+    Export(ExportArgs),
+    /// List, pay or cancel pending (unpaid) orders.
+    Orders(OrdersArgs),
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManifestArgs {
+    /// Manifest file or directory (every *.yaml/*.yml below it); repeatable.
+    #[arg(short = 'f', long = "file", value_name = "PATH", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanOptions {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Plan only these resources (main ids); repeatable.
+    #[arg(long = "target", value_name = "ID")]
+    pub targets: Vec<String>,
+    /// Leave these resources out (main ids); repeatable.
+    #[arg(long = "exclude", value_name = "ID")]
+    pub excludes: Vec<String>,
+    /// Refuse (exit 3) when the renewals bought now would cost more than this.
+    #[arg(long, value_name = "AMOUNT")]
+    pub max_cost: Option<rust_decimal::Decimal>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+    #[command(flatten)]
+    pub options: PlanOptions,
+    /// Save the plan (with a fingerprint of the live state) for `bssctl apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Print nothing when there are no changes (for PR bots).
+    #[arg(long)]
+    pub quiet_if_no_changes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out`; refused when the account changed since.
+    #[arg(value_name = "PLANFILE", conflicts_with = "files")]
+    pub plan_file: Option<PathBuf>,
+    /// Manifest file or directory; repeatable.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub options: PlanOptions,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Allow unsubscribing (releasing) resources; never for protect: true.
+    #[arg(long)]
+    pub allow_unsubscribe: bool,
+    /// Batches in flight at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub parallelism: usize,
+    /// Journal file [default: <state-dir>/journal.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Go ahead even when the balance does not cover the renewals paid now.
+    #[arg(long)]
+    pub ignore_balance: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+    /// Only check the files, never the account.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// State file (created from the seed when missing).
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Access key to accept [default: the credential variables bssctl reads].
+    #[arg(long)]
+    pub ak: Option<String>,
+    /// Secret key to accept [default: the credential variables bssctl reads].
+    #[arg(long, hide_env_values = true)]
+    pub sk: Option<String>,
+    /// Domain (account) id served by the IAM call [default: the state's].
+    #[arg(long)]
+    pub domain_id: Option<String>,
+    /// Restore the state file from the seed first.
+    #[arg(long)]
+    pub reset: bool,
+    /// Throttle every Nth request (HTTP 429, APIG.0308).
+    #[arg(long, value_name = "N")]
+    pub throttle_every: Option<u32>,
+    /// Answer every Nth request with HTTP 500 (not applied).
+    #[arg(long, value_name = "N")]
+    pub error_every: Option<u32>,
+    /// Apply every Nth write, then drop the connection without answering.
+    #[arg(long, value_name = "N")]
+    pub drop_every: Option<u32>,
+    /// Added latency per response, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Restrict faults to these APIs (SDK names, e.g. RenewalResources); repeatable.
+    #[arg(long = "fault-api", value_name = "NAME")]
+    pub fault_apis: Vec<String>,
+    /// Enforce a real per-API rate limit (requests/s), answering 429 beyond it.
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Append a JSON line per request to this file.
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Directory to write manifests into [default: standard output].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+    /// Group files by service or region.
+    #[arg(long, value_enum, default_value = "service")]
+    pub group_by: ExportGrouping,
+    /// Only resources of this service type (e.g. hws.service.type.ec2).
+    #[arg(long, value_name = "CODE")]
+    pub service_type: Option<String>,
+    /// Only resources of this resource type.
+    #[arg(long, value_name = "CODE")]
+    pub resource_type: Option<String>,
+    /// Only resources in this region.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Only resources whose name matches this glob.
+    #[arg(long, value_name = "GLOB")]
+    pub name: Option<String>,
+    /// Only resources of this project id.
+    #[arg(long, value_name = "ID")]
+    pub project_id: Option<String>,
+    /// Only resources of this enterprise project (id or name).
+    #[arg(long, value_name = "EP")]
+    pub enterprise_project: Option<String>,
+    /// Only resources expiring within this duration (e.g. 30d).
+    #[arg(long, value_name = "DURATION")]
+    pub expires_within: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportGrouping {
+    Service,
+    Region,
+}
+
+#[derive(Debug, Args)]
+pub struct OrdersArgs {
+    #[command(subcommand)]
+    pub command: Option<OrdersCommand>,
+    /// List every pending order of the account, not only bssctl's.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format of the list.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Journal file [default: <state-dir>/journal.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Pay pending orders (best offer by default).
+    Pay {
+        #[arg(required = true, value_name = "ORDER_ID")]
+        order_ids: Vec<String>,
+        /// Use these coupons (at most 3); default: the best available.
+        #[arg(long = "coupon", value_name = "COUPON_ID")]
+        coupons: Vec<String>,
+        /// Use this discount; default: the best available.
+        #[arg(long, value_name = "DISCOUNT_ID")]
+        discount: Option<String>,
+        /// Pay the list price: no coupons, no discounts.
+        #[arg(long)]
+        no_offers: bool,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Cancel pending orders.
+    Cancel {
+        #[arg(required = true, value_name = "ORDER_ID")]
+        order_ids: Vec<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+}

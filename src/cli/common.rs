@@ -1,0 +1,79 @@
+//! Helpers the commands share: manifests, state paths, colour, prompts.
+
+use super::args::GlobalArgs;
+use super::error::CliError;
+use crate::manifest::{Diagnostic, ManifestSet, Severity};
+use crate::planner::StatePaths;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Loads manifests; prints every diagnostic (all at once) to stderr.
+pub fn load_manifests(files: &[PathBuf]) -> Result<ManifestSet, CliError> {
+    let loaded = crate::manifest::load(files);
+    print_diagnostics(&loaded.diagnostics);
+    match loaded.set {
+        Some(set) if !has_errors(&loaded.diagnostics) => Ok(set),
+        _ => Err(CliError::Manifests {
+            count: loaded
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count()
+                .max(1),
+        }),
+    }
+}
+
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
+
+pub fn state_paths(g: &GlobalArgs, journal: Option<&Path>) -> StatePaths {
+    StatePaths {
+        journal: journal
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| g.state_dir.join(crate::apply::journal::FILE_NAME)),
+        last_applied: g.state_dir.join(crate::last_applied::FILE_NAME),
+    }
+}
+
+/// Colour only on a terminal, and never with NO_COLOR or --no-color.
+pub fn use_color(g: &GlobalArgs) -> bool {
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !g.no_color && !no_color_env && std::io::stdout().is_terminal()
+}
+
+pub fn now() -> Result<chrono::DateTime<chrono::Utc>, CliError> {
+    crate::clock::now().map_err(CliError::Config)
+}
+
+/// Asks on the terminal; refuses outright without one.
+pub fn confirm(question: &str, auto_approve: bool) -> Result<(), CliError> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Refused(
+            "refusing to apply without confirmation: standard input is not a terminal; review the plan and pass --auto-approve".into(),
+        ));
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::io("reading the answer from", Path::new("stdin"), e))?;
+    if line.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CliError::Refused("apply cancelled: the answer was not 'yes'".into()))
+    }
+}

@@ -1,0 +1,133 @@
+//! From global flags to a ready client: real account (credentials chain,
+//! endpoints, domain id) or the embedded sandbox started in-process.
+
+use super::args::GlobalArgs;
+use super::error::CliError;
+use crate::bss::client::ClientConfig;
+use crate::bss::credentials::{self, Auth, Credentials};
+use crate::bss::retry::RetryPolicy;
+use crate::bss::{BssClient, Secret};
+use crate::sandbox::{self, SandboxConfig, SandboxHandle};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct Connection {
+    pub client: BssClient,
+    pub domain_id: String,
+    sandbox: Option<SandboxHandle>,
+}
+
+impl Connection {
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox.is_some()
+    }
+
+    pub async fn close(self) {
+        if let Some(s) = self.sandbox {
+            s.shutdown().await;
+        }
+    }
+}
+
+pub fn sandbox_state_path(g: &GlobalArgs) -> PathBuf {
+    g.sandbox_state
+        .clone()
+        .unwrap_or_else(|| g.state_dir.join("sandbox-state.json"))
+}
+
+fn client_config(g: &GlobalArgs, endpoint: String, iam_endpoint: String) -> ClientConfig {
+    let base = Duration::from_millis(g.retry_base_ms.max(1));
+    ClientConfig {
+        endpoint,
+        iam_endpoint,
+        rate_per_api: g.rate_limit.max(1),
+        max_in_flight: 16,
+        retry: RetryPolicy {
+            max_attempts: g.max_attempts.max(1),
+            base_delay: base,
+            throttle_delay: base * 4,
+            max_delay: Duration::from_secs(30),
+        },
+        timeout: Duration::from_secs(g.timeout.max(1)),
+        page_size: g.page_size.max(1),
+    }
+}
+
+/// Credentials from the environment; warnings (e.g. a world-readable
+/// credentials file) go to stderr.
+pub fn credentials_from_env() -> Result<Credentials, CliError> {
+    let home = std::env::home_dir();
+    let creds = credentials::resolve(&|k| std::env::var(k).ok(), home.as_deref(), &mut |w| {
+        eprintln!("Warning: {w}")
+    })?;
+    Ok(creds)
+}
+
+pub async fn connect(g: &GlobalArgs) -> Result<Connection, CliError> {
+    if g.sandbox {
+        return connect_sandbox(g).await;
+    }
+    let creds = credentials_from_env()?;
+    let endpoint = g
+        .endpoint
+        .clone()
+        .or_else(|| std::env::var("HUAWEICLOUD_SDK_REGION_BSS_CN_NORTH_1").ok())
+        .unwrap_or_else(|| g.site.bss_endpoint().to_string());
+    let iam = g
+        .iam_endpoint
+        .clone()
+        .or_else(|| std::env::var(credentials::ENV_IAM_ENDPOINT).ok())
+        .unwrap_or_else(|| g.site.iam_endpoint().to_string());
+    let client = BssClient::new(client_config(g, endpoint, iam), creds)?;
+    let domain_id = client.domain_id().await?;
+    Ok(Connection {
+        client,
+        domain_id,
+        sandbox: None,
+    })
+}
+
+async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
+    let path = sandbox_state_path(g);
+    sandbox::ensure_state_file(&path, g.sandbox_reset)
+        .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", path.display())))?;
+    let state = sandbox::state::State::load(&path)
+        .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", path.display())))?;
+    let domain_id = state.domain_id.clone();
+    // A fresh secret per run: the in-process sandbox accepts only this client.
+    let sk = Secret::new(format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)));
+    let ak = "BSSCTLSANDBOXAK0000".to_string();
+    let handle = sandbox::start(SandboxConfig {
+        state_path: path,
+        port: 0,
+        ak: ak.clone(),
+        sk: sk.clone(),
+        security_token: None,
+        auth_token: None,
+        domain_id: domain_id.clone(),
+        domain_name: state.domain_name.clone(),
+        faults: Default::default(),
+        rate_limit_per_api: None,
+        request_log: None,
+        max_clock_skew: Some(Duration::from_secs(15 * 60)),
+    })
+    .await
+    .map_err(|e| CliError::Config(format!("cannot start the sandbox: {e}")))?;
+    let creds = Credentials {
+        auth: Auth::AkSk {
+            ak,
+            sk,
+            security_token: None,
+        },
+        domain_id: Some(domain_id.clone()),
+        iam_endpoint: None,
+        source: "embedded sandbox".to_string(),
+    };
+    let url = handle.url();
+    let client = BssClient::new(client_config(g, url.clone(), url), creds)?;
+    Ok(Connection {
+        client,
+        domain_id,
+        sandbox: Some(handle),
+    })
+}

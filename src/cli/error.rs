@@ -1,0 +1,62 @@
+//! Errors that end a command, one variant per situation, each with its exit
+//! code. Messages never carry secrets: credentials live in `Secret`s.
+
+use crate::bss::credentials::CredentialError;
+use crate::bss::ApiError;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_ERROR: i32 = 1;
+/// `plan --detailed-exitcode`: changes present.
+pub const EXIT_CHANGES: i32 = 2;
+/// A cost guardrail (policy or --max-cost) was exceeded.
+pub const EXIT_GUARDRAIL: i32 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Manifest problems, already printed with file:line:column.
+    #[error("{count} error(s) in the manifests")]
+    Manifests { count: usize },
+    #[error("{0}")]
+    Credentials(#[from] CredentialError),
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    #[error("{0}")]
+    Config(String),
+    /// Refused on purpose (safety rules); the message says what to do.
+    #[error("{0}")]
+    Refused(String),
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    /// The plan exceeds a cost guardrail; already rendered.
+    #[error("{0}")]
+    Guardrail(String),
+    /// Apply ran but some operations failed; already reported.
+    #[error("{failed} operation(s) failed")]
+    ApplyFailed { failed: usize },
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Guardrail(_) => EXIT_GUARDRAIL,
+            _ => EXIT_ERROR,
+        }
+    }
+
+    /// Whether the message was already shown in full.
+    pub fn already_reported(&self) -> bool {
+        matches!(self, CliError::Manifests { .. } | CliError::ApplyFailed { .. })
+    }
+
+    pub fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> CliError {
+        CliError::Io {
+            what,
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}

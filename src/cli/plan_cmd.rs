@@ -1,0 +1,93 @@
+//! `bssctl plan`.
+
+use super::args::{GlobalArgs, PlanArgs, PlanOptions};
+use super::common::{load_manifests, now, print_diagnostics, state_paths, use_color};
+use super::connect::{connect, Connection};
+use super::error::{CliError, EXIT_CHANGES, EXIT_OK};
+use crate::planner::{self, Planned, Scope, StatePaths};
+use crate::plan::{SavedPlan, FORMAT_VERSION};
+use crate::render::{self, Format};
+use std::path::PathBuf;
+
+pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
+    let now = now()?;
+    let set = load_manifests(&args.manifests.files)?;
+    let conn = connect(g).await?;
+    let result = plan_and_render(g, &conn, &set, &args.options, &state_paths(g, None), now, args).await;
+    conn.close().await;
+    result
+}
+
+async fn plan_and_render(
+    g: &GlobalArgs,
+    conn: &Connection,
+    set: &crate::manifest::ManifestSet,
+    options: &PlanOptions,
+    paths: &StatePaths,
+    now: chrono::DateTime<chrono::Utc>,
+    args: &PlanArgs,
+) -> Result<i32, CliError> {
+    let planned = build(conn, set, options, paths, now).await?;
+    let has_changes = planned.plan.summary.has_changes();
+    if !(args.quiet_if_no_changes && !has_changes) {
+        print!("{}", render_plan(&planned.plan, options.format, use_color(g)));
+    }
+    if let Some(out) = &args.out {
+        save(out, conn, &planned)?;
+        eprintln!("Saved the plan to {}; apply it with: bssctl apply {}", out.display(), out.display());
+    }
+    if let Some(v) = planned.plan.guardrail_violations.first() {
+        return Err(CliError::Guardrail(v.message.clone()));
+    }
+    Ok(if args.detailed_exitcode && has_changes { EXIT_CHANGES } else { EXIT_OK })
+}
+
+/// The plan pipeline with resolve errors printed and turned into an error.
+pub async fn build(
+    conn: &Connection,
+    set: &crate::manifest::ManifestSet,
+    options: &PlanOptions,
+    paths: &StatePaths,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Planned, CliError> {
+    let scope = Scope {
+        targets: options.targets.clone(),
+        excludes: options.excludes.clone(),
+    };
+    match planner::make_plan(&conn.client, &conn.domain_id, set, &scope, paths, now).await {
+        Ok(Ok(mut p)) => {
+            let limits = crate::plan::guardrails::Limits::from_policy(set.policy.as_ref(), options.max_cost);
+            p.plan.guardrail_violations = crate::plan::guardrails::check(&p.plan, &limits);
+            Ok(p)
+        }
+        Ok(Err(diags)) => {
+            print_diagnostics(&diags);
+            Err(CliError::Manifests {
+                count: diags.iter().filter(|d| d.severity == crate::manifest::Severity::Error).count(),
+            })
+        }
+        Err(planner::PlanError::Api(e)) => Err(CliError::Api(e)),
+        Err(planner::PlanError::State(s)) => Err(CliError::Config(s)),
+    }
+}
+
+pub fn render_plan(plan: &crate::plan::Plan, format: Format, color: bool) -> String {
+    match format {
+        Format::Text => render::text::render(plan, color),
+        Format::Json => render::json::render(plan),
+        Format::Markdown => render::markdown::render(plan),
+    }
+}
+
+fn save(path: &PathBuf, conn: &Connection, planned: &Planned) -> Result<(), CliError> {
+    let saved = SavedPlan {
+        format_version: FORMAT_VERSION.to_string(),
+        endpoint: conn.client.endpoint().to_string(),
+        domain_id: conn.domain_id.clone(),
+        fingerprints: planned.fingerprints.clone(),
+        plan: planned.plan.clone(),
+    };
+    let text = serde_json::to_string_pretty(&saved).expect("a plan always serializes");
+    crate::fsutil::write_atomic(path, format!("{text}\n").as_bytes())
+        .map_err(|e| CliError::io("cannot write the plan file", path, e))
+}

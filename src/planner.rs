@@ -1,0 +1,252 @@
+//! The plan pipeline at the edge: manifests → live inventory → resolve →
+//! journal and pending orders → diff/graph → prices. The pure steps live in
+//! `manifest`, `plan` and `pricing`; this file only sequences them and does
+//! the I/O.
+
+use crate::apply::journal;
+use crate::apply::verify::{self, Outcome};
+use crate::bss::model::{ListCustomerOrdersQuery, ORDER_STATUS_PENDING_PAYMENT, ORDER_TYPE_RENEWAL};
+use crate::bss::{ApiError, BssClient};
+use crate::clock::parse_api_time;
+use crate::last_applied::LastApplied;
+use crate::live::Inventory;
+use crate::manifest::{Desired, ManifestSet};
+use crate::plan::{self, Operation, PendingOrder, Plan};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Where plan and apply keep their files.
+#[derive(Debug, Clone)]
+pub struct StatePaths {
+    pub journal: PathBuf,
+    pub last_applied: PathBuf,
+}
+
+/// What narrows a plan (`--target`, `--exclude`).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub targets: Vec<String>,
+    pub excludes: Vec<String>,
+}
+
+pub struct Planned {
+    pub plan: Plan,
+    pub inventory: Inventory,
+    /// Resolve's diagnostics (errors mean no plan was built).
+    pub diagnostics: Vec<crate::manifest::Diagnostic>,
+    pub fingerprints: BTreeMap<String, String>,
+}
+
+/// Runs the pipeline; manifest errors come back as diagnostics, not a plan.
+pub async fn make_plan(
+    client: &BssClient,
+    domain_id: &str,
+    set: &ManifestSet,
+    scope: &Scope,
+    paths: &StatePaths,
+    now: DateTime<Utc>,
+) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
+    let ids: BTreeSet<String> = set.resources.iter().map(|r| r.value.id.clone()).collect();
+    let inventory = crate::live_fetch::fetch(client, &ids, !set.selectors.is_empty()).await?;
+    let resolution = crate::manifest::resolve(set, &inventory, now);
+    if resolution
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == crate::manifest::Severity::Error)
+    {
+        return Ok(Err(resolution.diagnostics));
+    }
+    let mut desired = resolution.desired;
+    let mut warnings: Vec<String> = resolution.diagnostics.iter().map(|d| d.to_string()).collect();
+    apply_scope(&mut desired, &inventory, scope, &mut warnings);
+
+    let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
+    let auto_renew_records = records.account(domain_id).auto_renew;
+    let journal_records = journal::read(&paths.journal)
+        .map_err(|e| PlanError::State(format!("{}: {e}", paths.journal.display())))?;
+
+    let mut holds: BTreeMap<String, String> = BTreeMap::new();
+    check_in_flight(client, &journal_records, &mut holds, &mut warnings).await;
+    let managed: BTreeSet<String> = desired.keys().cloned().collect();
+    let pending = pending_renewals(client, &journal_records, &managed).await?;
+    for p in &pending {
+        for id in &p.resource_ids {
+            holds.entry(id.clone()).or_insert_with(|| {
+                format!(
+                    "unpaid renewal order {} exists{}; pay it (bssctl orders pay {}) or cancel it (bssctl orders cancel {})",
+                    p.order_id,
+                    p.pending_payment_end_time
+                        .as_deref()
+                        .map(|t| format!(" (pay by {t})"))
+                        .unwrap_or_default(),
+                    p.order_id,
+                    p.order_id
+                )
+            });
+        }
+    }
+
+    let mut plan = plan::build(&desired, &inventory, &auto_renew_records, &holds, now);
+    plan.pending_orders = pending;
+    let keys = crate::pricing::price_keys(&plan.changes);
+    let book = crate::pricing::fetch(client, &keys).await;
+    let price_warnings = crate::pricing::apply_prices(&mut plan, &book);
+    warnings.extend(plan.warnings.drain(..));
+    warnings.extend(price_warnings);
+    plan.warnings = warnings;
+    plan.summary.api_calls = client.total_requests() as usize;
+    let fingerprints = fingerprints(&inventory, desired.keys());
+    Ok(Ok(Planned {
+        plan,
+        inventory,
+        diagnostics: resolution.diagnostics,
+        fingerprints,
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    #[error("{0}")]
+    State(String),
+}
+
+fn apply_scope(
+    desired: &mut BTreeMap<String, Desired>,
+    inv: &Inventory,
+    scope: &Scope,
+    warnings: &mut Vec<String>,
+) {
+    let to_main = |id: &String| inv.main_of(id).map(str::to_string).unwrap_or_else(|| id.clone());
+    if !scope.targets.is_empty() {
+        let targets: BTreeSet<String> = scope.targets.iter().map(to_main).collect();
+        for t in &targets {
+            if !desired.contains_key(t) {
+                warnings.push(format!("--target {t}: not a managed resource"));
+            }
+        }
+        desired.retain(|id, _| targets.contains(id));
+    }
+    for e in scope.excludes.iter().map(to_main) {
+        desired.remove(&e);
+    }
+}
+
+/// SHA-256 of each live row a plan used: managed mains and their attached.
+pub fn fingerprints<'a>(inv: &Inventory, ids: impl Iterator<Item = &'a String>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for id in ids {
+        let mut all = vec![id.clone()];
+        all.extend(inv.attached_of(id).iter().cloned());
+        for rid in all {
+            if let Some(r) = inv.get(&rid) {
+                out.insert(rid, row_fingerprint(&r.row));
+            }
+        }
+    }
+    out
+}
+
+pub fn row_fingerprint(row: &crate::bss::model::OrderInstanceV2) -> String {
+    let bytes = serde_json::to_vec(row).expect("a row always serializes");
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Journal intents without an outcome: check the account, warn, and hold
+/// renewals whose outcome stays unknown.
+async fn check_in_flight(
+    client: &BssClient,
+    records: &[journal::Record],
+    holds: &mut BTreeMap<String, String>,
+    warnings: &mut Vec<String>,
+) {
+    for f in journal::in_flight(records) {
+        let ids: Vec<String> = f
+            .resource_ids
+            .iter()
+            .filter(|id| !f.known_done.contains(id))
+            .cloned()
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let since = parse_api_time(&f.ts).unwrap_or_else(Utc::now);
+        let what = f.operation.kind_name();
+        let checked = match &f.operation {
+            Operation::Renew { .. } => verify::renewal(client, &ids, &f.expire_before, since).await,
+            _ => verify::unsubscribe(client, &ids).await,
+        };
+        match checked {
+            Ok(outcomes) => {
+                for (id, o) in outcomes {
+                    let verdict = match o {
+                        Outcome::TookEffect { .. } => "it took effect",
+                        Outcome::NotApplied => "it did not take effect",
+                    };
+                    warnings.push(format!(
+                        "journal: {what} of {id} sent at {} (run {}) had no recorded outcome; checked the account: {verdict}",
+                        f.ts, f.run_id
+                    ));
+                }
+            }
+            Err(e) => {
+                for id in &ids {
+                    holds.insert(
+                        id.clone(),
+                        format!("an earlier {what} (run {}) has an unknown outcome and could not be checked: {e}", f.run_id),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Unpaid renewal orders holding managed resources. Orders bssctl created
+/// are mapped to resources through the journal; others through the
+/// resource query's order filter.
+async fn pending_renewals(
+    client: &BssClient,
+    records: &[journal::Record],
+    managed: &BTreeSet<String>,
+) -> Result<Vec<PendingOrder>, ApiError> {
+    if managed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let orders = client
+        .list_orders_all(&ListCustomerOrdersQuery {
+            status: Some(ORDER_STATUS_PENDING_PAYMENT),
+            order_type: Some(ORDER_TYPE_RENEWAL.to_string()),
+            ..Default::default()
+        })
+        .await?;
+    let mut by_order: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (rid, oids) in journal::renewal_orders(records) {
+        for o in oids {
+            by_order.entry(o).or_default().push(rid.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for o in orders {
+        let Some(order_id) = o.order_id.clone() else { continue };
+        let ids = match by_order.get(&order_id) {
+            Some(ids) => ids.clone(),
+            None => verify::resources_of_order(client, &order_id).await?,
+        };
+        let ids: Vec<String> = ids.into_iter().filter(|id| managed.contains(id)).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        out.push(PendingOrder {
+            order_id,
+            resource_ids: ids,
+            amount: o.amount_after_discount.map(|a| format!("{a:.2}")),
+            currency: o.currency.clone(),
+            create_time: o.create_time.clone(),
+            pending_payment_end_time: o.pending_payment_end_time.clone(),
+        });
+    }
+    Ok(out)
+}
