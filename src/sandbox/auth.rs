@@ -57,7 +57,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// The received query string as decoded pairs, one per occurrence (`a=1&a=2`
 /// gives two), exactly what the client signed before encoding.
 pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     raw.unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty())
@@ -76,8 +80,15 @@ impl Verifier<'_> {
         }
         if let Some(token) = header(req.headers, "x-auth-token") {
             return match self.auth_token {
-                Some(expected) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => Ok(()),
-                _ => Err(ApiError::unauthorized(CODE_TOKEN, "The token must be updated.")),
+                Some(expected)
+                    if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) =>
+                {
+                    Ok(())
+                }
+                _ => Err(ApiError::unauthorized(
+                    CODE_TOKEN,
+                    "The token must be updated.",
+                )),
             };
         }
         Err(aksk_error(
@@ -103,12 +114,19 @@ impl Verifier<'_> {
         }
         for required in ["host", "x-sdk-date"] {
             if !signed_headers.iter().any(|h| h == required) {
-                return Err(aksk_error(&format!("SignedHeaders must include {required}")));
+                return Err(aksk_error(&format!(
+                    "SignedHeaders must include {required}"
+                )));
             }
         }
         // A signed header that was not sent cannot have been signed as sent.
-        if let Some(missing) = signed_headers.iter().find(|h| header(req.headers, h).is_none()) {
-            return Err(aksk_error(&format!("the signed header {missing} is missing")));
+        if let Some(missing) = signed_headers
+            .iter()
+            .find(|h| header(req.headers, h).is_none())
+        {
+            return Err(aksk_error(&format!(
+                "the signed header {missing} is missing"
+            )));
         }
         let date = header(req.headers, signer::HEADER_DATE).unwrap_or_default();
         let signed_at = NaiveDateTime::parse_from_str(date, signer::DATE_FORMAT)
@@ -125,7 +143,8 @@ impl Verifier<'_> {
         if let Some(claimed) = header(req.headers, signer::HEADER_CONTENT_SHA256) {
             // The signer trusts this header instead of hashing the body, so
             // it must match the body actually received.
-            if !req.body.is_empty() && !claimed.eq_ignore_ascii_case(&signer::sha256_hex(req.body)) {
+            if !req.body.is_empty() && !claimed.eq_ignore_ascii_case(&signer::sha256_hex(req.body))
+            {
                 return Err(aksk_error("X-Sdk-Content-Sha256 does not match the body"));
             }
         }
@@ -143,7 +162,8 @@ impl Verifier<'_> {
             headers: req.headers,
             body: req.body,
         };
-        let expected = signer::sign_with_headers(&input, &signed_headers, self.sk.expose().as_bytes());
+        let expected =
+            signer::sign_with_headers(&input, &signed_headers, self.sk.expose().as_bytes());
         if constant_time_eq(expected.signature.as_bytes(), signature.as_bytes()) {
             Ok(())
         } else {
@@ -157,7 +177,10 @@ mod tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -185,7 +208,13 @@ mod tests {
         let body = br#"{"a":1}"#;
         let query = query_pairs(Some("limit=5"));
         let sig = signer::sign(
-            &SignInput { method: "POST", path: "/v2/x", query: &query, headers: &headers, body },
+            &SignInput {
+                method: "POST",
+                path: "/v2/x",
+                query: &query,
+                headers: &headers,
+                body,
+            },
             sk.expose().as_bytes(),
         );
         let mut with_auth = headers.clone();
@@ -198,9 +227,18 @@ mod tests {
             body,
         };
         assert!(v.verify(&rx(body, "limit=5"), now).is_ok());
-        assert_eq!(v.verify(&rx(br#"{"a":2}"#, "limit=5"), now).unwrap_err().status, 401);
+        assert_eq!(
+            v.verify(&rx(br#"{"a":2}"#, "limit=5"), now)
+                .unwrap_err()
+                .status,
+            401
+        );
         assert!(v.verify(&rx(body, "limit=6"), now).is_err());
         let later = now + chrono::Duration::minutes(16);
-        assert!(v.verify(&rx(body, "limit=5"), later).unwrap_err().msg.contains("too far"));
+        assert!(v
+            .verify(&rx(body, "limit=5"), later)
+            .unwrap_err()
+            .msg
+            .contains("too far"));
     }
 }

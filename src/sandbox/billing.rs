@@ -61,7 +61,8 @@ pub fn add_period(from: DateTime<Utc>, period_type: i32, n: i32) -> Option<DateT
 /// two together cannot cover it, nothing is debited: CBC.99005003.
 pub fn debit(balances: &mut [Balance], amount: Decimal) -> Result<(), ApiError> {
     let usable = |b: &Balance| {
-        b.account_type == model::ACCOUNT_TYPE_BALANCE || b.account_type == model::ACCOUNT_TYPE_CREDIT
+        b.account_type == model::ACCOUNT_TYPE_BALANCE
+            || b.account_type == model::ACCOUNT_TYPE_CREDIT
     };
     let available: Decimal = balances
         .iter()
@@ -94,7 +95,11 @@ pub fn debit(balances: &mut [Balance], amount: Decimal) -> Result<(), ApiError> 
 /// period appended to its current expiry (recorded in `renewals`), and an
 /// expired or frozen resource whose new expiry is in the future is in use
 /// again. The order's lines are updated to the periods actually added.
-pub fn apply_renewal(state: &mut State, order_id: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub fn apply_renewal(
+    state: &mut State,
+    order_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let Some(order) = state.order(order_id).cloned() else {
         return Err(ApiError::internal(format!("order {order_id} vanished")));
     };

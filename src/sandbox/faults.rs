@@ -105,7 +105,12 @@ impl Faults {
                 return Some(Fault::RateLimited);
             }
         }
-        if self.cfg.apis.as_ref().is_some_and(|apis| !apis.contains(&api)) {
+        if self
+            .cfg
+            .apis
+            .as_ref()
+            .is_some_and(|apis| !apis.contains(&api))
+        {
             return None;
         }
         let throttle = nth(&self.throttle, self.cfg.throttle_every);
@@ -138,12 +143,21 @@ mod tests {
             },
             None,
         );
-        let got: Vec<_> = [Api::Renew, Api::Balances, Api::Renew, Api::QueryResources, Api::Renew]
-            .into_iter()
-            .map(|a| f.decide(a))
-            .collect();
+        let got: Vec<_> = [
+            Api::Renew,
+            Api::Balances,
+            Api::Renew,
+            Api::QueryResources,
+            Api::Renew,
+        ]
+        .into_iter()
+        .map(|a| f.decide(a))
+        .collect();
         // Balances is not eligible; the query counts for throttle, not drop.
-        assert_eq!(got, vec![None, None, Some(Fault::Drop), Some(Fault::Throttle), None]);
+        assert_eq!(
+            got,
+            vec![None, None, Some(Fault::Drop), Some(Fault::Throttle), None]
+        );
     }
 
     #[test]

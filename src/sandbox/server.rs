@@ -225,7 +225,10 @@ impl App {
             .open(path)
             .and_then(|mut f| writeln!(f, "{line}"));
         if let Err(e) = written {
-            tracing::warn!("sandbox: cannot append to request log {}: {e}", path.display());
+            tracing::warn!(
+                "sandbox: cannot append to request log {}: {e}",
+                path.display()
+            );
         }
     }
 }
@@ -239,7 +242,9 @@ fn collect_request_ids(
     out: &mut Outcome,
 ) {
     match (api, param) {
-        (Api::EnableAutoRenew | Api::CancelAutoRenew, Some(p)) => out.resource_ids.push(p.to_string()),
+        (Api::EnableAutoRenew | Api::CancelAutoRenew, Some(p)) => {
+            out.resource_ids.push(p.to_string())
+        }
         (Api::OrderDetails, Some(p)) => out.order_ids.push(p.to_string()),
         _ => {}
     }
@@ -309,7 +314,11 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<B
 
 /// Accepts connections until `shutdown` flips, then lets open connections
 /// finish their current request (up to `SHUTDOWN_GRACE`).
-pub async fn accept_loop(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+pub async fn accept_loop(
+    listener: TcpListener,
+    app: Arc<App>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {

@@ -15,7 +15,11 @@ fn main_resource<'s>(ctx: &Ctx<'_>, state: &'s State) -> Result<&'s Resource, Ap
         .resource(id)
         .filter(|r| !r.is_closed())
         .ok_or_else(|| {
-            ApiError::new(400, CODE_AUTORENEW_NO_RESOURCE, format!("The resource {id} does not exist."))
+            ApiError::new(
+                400,
+                CODE_AUTORENEW_NO_RESOURCE,
+                format!("The resource {id} does not exist."),
+            )
         })?;
     if !r.is_main() {
         return Err(ApiError::invalid(format!(
@@ -53,11 +57,17 @@ pub fn enable(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     }
     let main_id = main.resource_id.clone();
     if let Some(order_id) = locking_order(state, &main_id) {
-        return Err(ApiError::new(400, CODE_UNPAID_ORDER, unpaid_order_msg(&order_id)));
+        return Err(ApiError::new(
+            400,
+            CODE_UNPAID_ORDER,
+            unpaid_order_msg(&order_id),
+        ));
     }
     let first_enable = main.expire_policy != model::EXPIRE_POLICY_AUTO_RENEW;
     for i in state.family(&main_id) {
-        let Some(r) = state.resources.get_mut(i) else { continue };
+        let Some(r) = state.resources.get_mut(i) else {
+            continue;
+        };
         if r.is_closed() {
             continue;
         }
@@ -73,8 +83,11 @@ pub fn enable(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         // monthly; later, absent means unchanged.
         if first_enable {
             r.auto_renew_times = Some(req.auto_renew_times.unwrap_or(0));
-            r.auto_renew_period_type =
-                Some(req.period_type.clone().unwrap_or_else(|| "MONTH".to_string()));
+            r.auto_renew_period_type = Some(
+                req.period_type
+                    .clone()
+                    .unwrap_or_else(|| "MONTH".to_string()),
+            );
         } else {
             if let Some(t) = req.auto_renew_times {
                 r.auto_renew_times = Some(t);
@@ -89,13 +102,20 @@ pub fn enable(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
 
 pub fn cancel(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     if !ctx.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid("CancelAutoRenewalResources takes no request body."));
+        return Err(ApiError::invalid(
+            "CancelAutoRenewalResources takes no request body.",
+        ));
     }
     let main_id = main_resource(ctx, state)?.resource_id.clone();
     for i in state.family(&main_id) {
-        let Some(r) = state.resources.get_mut(i) else { continue };
+        let Some(r) = state.resources.get_mut(i) else {
+            continue;
+        };
         if r.expire_policy == model::EXPIRE_POLICY_AUTO_RENEW {
-            r.expire_policy = r.previous_expire_policy.take().unwrap_or(model::EXPIRE_POLICY_GRACE);
+            r.expire_policy = r
+                .previous_expire_policy
+                .take()
+                .unwrap_or(model::EXPIRE_POLICY_GRACE);
             r.update_time = ctx.now;
         }
         r.auto_renew_times = None;

@@ -27,7 +27,10 @@ pub fn show(state: &State) -> Result<Value, ApiError> {
         .balances
         .iter()
         .filter(|b| b.account_type == ACCOUNT_TYPE_CREDIT)
-        .filter_map(|b| b.credit_amount.map(|line| (line - b.amount).max(Decimal::ZERO)))
+        .filter_map(|b| {
+            b.credit_amount
+                .map(|line| (line - b.amount).max(Decimal::ZERO))
+        })
         .sum();
     reply(&BalancesResp {
         account_balances: Some(accounts),

@@ -61,7 +61,8 @@ pub fn dispatch(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
 /// Serializes a model response; failing here is a sandbox bug, not the
 /// client's fault.
 fn reply<T: Serialize>(value: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::internal(format!("encoding the response: {e}")))
+    serde_json::to_value(value)
+        .map_err(|e| ApiError::internal(format!("encoding the response: {e}")))
 }
 
 /// Ids in request order with duplicates dropped (a repeated id is handled once).
@@ -73,7 +74,11 @@ fn unique(ids: &[String]) -> Vec<&str> {
         .collect()
 }
 
-fn fail(resource_id: &str, code: &str, msg: impl Into<String>) -> crate::bss::model::FailResourceInfo {
+fn fail(
+    resource_id: &str,
+    code: &str,
+    msg: impl Into<String>,
+) -> crate::bss::model::FailResourceInfo {
     crate::bss::model::FailResourceInfo {
         resource_id: Some(resource_id.to_string()),
         error_code: Some(code.to_string()),
@@ -149,8 +154,12 @@ fn new_order(
     Order {
         order_id,
         customer_id: ctx.domain_id.to_string(),
-        service_type_code: first.map(|r| r.service_type_code.clone()).unwrap_or_default(),
-        service_type_name: first.map(|r| r.service_type_name.clone()).unwrap_or_default(),
+        service_type_code: first
+            .map(|r| r.service_type_code.clone())
+            .unwrap_or_default(),
+        service_type_name: first
+            .map(|r| r.service_type_name.clone())
+            .unwrap_or_default(),
         source_type: 1,
         status: crate::bss::model::ORDER_STATUS_COMPLETED,
         order_type,

@@ -18,7 +18,11 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 fn unknown_order(id: &str) -> ApiError {
-    ApiError::new(400, CODE_INVALID_ORDER, format!("The order {id} is invalid or does not exist."))
+    ApiError::new(
+        400,
+        CODE_INVALID_ORDER,
+        format!("The order {id} is invalid or does not exist."),
+    )
 }
 
 fn order_status_error(order: &Order) -> ApiError {
@@ -84,7 +88,11 @@ fn order_v3(order: &Order) -> CustomerOrder {
     }
 }
 
-fn in_window(t: Option<DateTime<Utc>>, begin: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> bool {
+fn in_window(
+    t: Option<DateTime<Utc>>,
+    begin: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+) -> bool {
     if begin.is_none() && end.is_none() {
         return true;
     }
@@ -133,7 +141,9 @@ pub fn list(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     };
     if let Some(m) = q.str("method") {
         if m != "oneself" && m != "sub_customer" {
-            return Err(ApiError::invalid(format!("method {m:?} is invalid; use oneself or sub_customer.")));
+            return Err(ApiError::invalid(format!(
+                "method {m:?} is invalid; use oneself or sub_customer."
+            )));
         }
     }
     let order_id = q.str("order_id");
@@ -156,7 +166,14 @@ pub fn list(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     }
     reply(&ListCustomerOrdersResp {
         total_count: Some(matches.len() as i64),
-        order_infos: Some(matches.iter().skip(offset).take(limit).map(|o| order_v2(o)).collect()),
+        order_infos: Some(
+            matches
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|o| order_v2(o))
+                .collect(),
+        ),
     })
 }
 
@@ -213,7 +230,8 @@ fn available_coupons<'s>(state: &'s State, order: &Order, now: DateTime<Utc>) ->
         .filter(|c| c.used_by_order_id.is_none())
         .filter(|c| c.effective_time <= now && now < c.expire_time)
         .filter(|c| {
-            c.service_type_codes.is_empty() || c.service_type_codes.contains(&order.service_type_code)
+            c.service_type_codes.is_empty()
+                || c.service_type_codes.contains(&order.service_type_code)
         })
         .collect()
 }
@@ -264,7 +282,9 @@ fn yes_no(field: &str, value: &str) -> Result<bool, ApiError> {
     match value {
         model::YES => Ok(true),
         model::NO => Ok(false),
-        other => Err(ApiError::invalid(format!("{field} {other:?} is invalid; use YES or NO."))),
+        other => Err(ApiError::invalid(format!(
+            "{field} {other:?} is invalid; use YES or NO."
+        ))),
     }
 }
 
@@ -275,18 +295,30 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let use_discount = yes_no("use_discount", &req.use_discount)?;
     let coupons = match (use_coupon, &req.coupon_infos) {
         (true, Some(c)) if (1..=3).contains(&c.len()) => c.clone(),
-        (true, _) => return Err(ApiError::invalid("coupon_infos must hold 1-3 coupons when use_coupon is YES.")),
+        (true, _) => {
+            return Err(ApiError::invalid(
+                "coupon_infos must hold 1-3 coupons when use_coupon is YES.",
+            ))
+        }
         (false, None) => Vec::new(),
-        (false, Some(_)) => return Err(ApiError::invalid("coupon_infos must not be sent when use_coupon is NO.")),
+        (false, Some(_)) => {
+            return Err(ApiError::invalid(
+                "coupon_infos must not be sent when use_coupon is NO.",
+            ))
+        }
     };
     let discount = match (use_discount, &req.discount_infos) {
         (true, Some(d)) if d.len() == 1 => d.first().cloned(),
         (true, _) => {
-            return Err(ApiError::invalid("discount_infos must hold exactly 1 discount when use_discount is YES."))
+            return Err(ApiError::invalid(
+                "discount_infos must hold exactly 1 discount when use_discount is YES.",
+            ))
         }
         (false, None) => None,
         (false, Some(_)) => {
-            return Err(ApiError::invalid("discount_infos must not be sent when use_discount is NO."))
+            return Err(ApiError::invalid(
+                "discount_infos must not be sent when use_discount is NO.",
+            ))
         }
     };
     if let Some(c) = coupons.iter().find(|c| !(300..=303).contains(&c.r#type)) {
@@ -295,14 +327,20 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             c.r#type
         )));
     }
-    if let Some(d) = discount.as_ref().filter(|d| ![0, 2, 3, 609].contains(&d.r#type)) {
+    if let Some(d) = discount
+        .as_ref()
+        .filter(|d| ![0, 2, 3, 609].contains(&d.r#type))
+    {
         return Err(ApiError::invalid(format!(
             "discount_infos type {} is invalid; use 0, 2, 3 (or 609 for an order price adjustment).",
             d.r#type
         )));
     }
 
-    let order = state.order(&req.order_id).ok_or_else(|| unknown_order(&req.order_id))?.clone();
+    let order = state
+        .order(&req.order_id)
+        .ok_or_else(|| unknown_order(&req.order_id))?
+        .clone();
     if order.status != model::ORDER_STATUS_PENDING_PAYMENT {
         return Err(order_status_error(&order));
     }
@@ -321,7 +359,10 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         None => None,
         Some(d) => {
             let a = offered.iter().find(|a| a.id == d.id).ok_or_else(|| {
-                ApiError::invalid(format!("The discount {} is not available for order {}.", d.id, order.order_id))
+                ApiError::invalid(format!(
+                    "The discount {} is not available for order {}.",
+                    d.id, order.order_id
+                ))
             })?;
             if a.api_type != d.r#type {
                 return Err(ApiError::invalid(format!(
@@ -339,10 +380,16 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let mut picked: Vec<Coupon> = Vec::new();
     for c in &coupons {
         if picked.iter().any(|p| p.coupon_id == c.id) {
-            return Err(ApiError::invalid(format!("The coupon {} is listed twice.", c.id)));
+            return Err(ApiError::invalid(format!(
+                "The coupon {} is listed twice.",
+                c.id
+            )));
         }
         let found = usable.iter().find(|u| u.coupon_id == c.id).ok_or_else(|| {
-            ApiError::invalid(format!("The coupon {} is not available for order {}.", c.id, order.order_id))
+            ApiError::invalid(format!(
+                "The coupon {} is not available for order {}.",
+                c.id, order.order_id
+            ))
         })?;
         if found.pay_type != c.r#type {
             return Err(ApiError::invalid(format!(
@@ -354,10 +401,14 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     }
     let discount_coupons = picked.iter().filter(|c| c.pay_type == 300).count();
     if discount_coupons > 1 {
-        return Err(ApiError::invalid("At most one discount coupon (type 300) can be used per order."));
+        return Err(ApiError::invalid(
+            "At most one discount coupon (type 300) can be used per order.",
+        ));
     }
     if discount_coupons == 1 && use_discount {
-        return Err(ApiError::invalid("A discount coupon (type 300) cannot be combined with a discount (use_discount YES)."));
+        return Err(ApiError::invalid(
+            "A discount coupon (type 300) cannot be combined with a discount (use_discount YES).",
+        ));
     }
 
     // Price: discount, then discount coupon, then cash coupons; the rest is debited.
@@ -385,7 +436,10 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     for c in picked.iter().filter(|c| c.pay_type != 300) {
         let used = c.face_value.min(to_pay);
         to_pay -= used;
-        if let Some(slot) = usize::try_from(c.pay_type - 301).ok().and_then(|i| cash.get_mut(i)) {
+        if let Some(slot) = usize::try_from(c.pay_type - 301)
+            .ok()
+            .and_then(|i| cash.get_mut(i))
+        {
             *slot += used;
         }
     }
@@ -425,7 +479,9 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
 
 pub fn cancel(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let req: CancelCustomerOrderReq = json_body(ctx.body, &["order_id"])?;
-    let order = state.order_mut(&req.order_id).ok_or_else(|| unknown_order(&req.order_id))?;
+    let order = state
+        .order_mut(&req.order_id)
+        .ok_or_else(|| unknown_order(&req.order_id))?;
     if order.status != model::ORDER_STATUS_PENDING_PAYMENT {
         return Err(order_status_error(order));
     }
@@ -480,7 +536,11 @@ pub fn coupons(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
 
 pub fn discounts(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let order = queried_order(ctx, state)?;
-    let line_ids: Vec<String> = order.lines.iter().map(|l| l.order_line_item_id.clone()).collect();
+    let line_ids: Vec<String> = order
+        .lines
+        .iter()
+        .map(|l| l.order_line_item_id.clone())
+        .collect();
     let list = available_discounts(state, order)
         .into_iter()
         .map(|a| DiscountInfoV3 {
@@ -499,5 +559,7 @@ pub fn discounts(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             }]),
         })
         .collect();
-    reply(&OrderDiscountsResp { discounts: Some(list) })
+    reply(&OrderDiscountsResp {
+        discounts: Some(list),
+    })
 }

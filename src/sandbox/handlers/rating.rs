@@ -24,7 +24,11 @@ pub fn renew_rate(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let mut total = Decimal::ZERO;
     for id in unique(&req.resource_ids) {
         let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {
-            fails.push(fail(id, CODE_NO_RESOURCE, "The resource does not exist or has been deleted."));
+            fails.push(fail(
+                id,
+                CODE_NO_RESOURCE,
+                "The resource does not exist or has been deleted.",
+            ));
             continue;
         };
         if !r.is_main() {
@@ -39,7 +43,11 @@ pub fn renew_rate(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             continue;
         }
         if !r.renewable {
-            fails.push(fail(id, CODE_NOT_RENEWABLE, "The product cannot be renewed."));
+            fails.push(fail(
+                id,
+                CODE_NOT_RENEWABLE,
+                "The product cannot be renewed.",
+            ));
             continue;
         }
         let mut amount = billing::money(r.price(req.period_type, req.period_num));
@@ -58,7 +66,8 @@ pub fn renew_rate(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         });
     }
 
-    let best = billing::best_discount(&state.account_discounts, total).map(|(d, _)| d.discount_id.clone());
+    let best =
+        billing::best_discount(&state.account_discounts, total).map(|(d, _)| d.discount_id.clone());
     let optional: Vec<OptionalDiscountRatingResultV2> = state
         .account_discounts
         .iter()

@@ -32,7 +32,11 @@ pub fn renew(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let mut mains = Vec::new();
     for id in unique(&req.resource_ids) {
         let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {
-            fails.push(fail(id, CODE_NO_RESOURCE, "The resource does not exist or has been deleted."));
+            fails.push(fail(
+                id,
+                CODE_NO_RESOURCE,
+                "The resource does not exist or has been deleted.",
+            ));
             continue;
         };
         if !r.is_main() {
@@ -43,7 +47,11 @@ pub fn renew(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
                 format!("The resource is not a primary resource and cannot be renewed; renew its main resource {main}."),
             ));
         } else if !r.renewable {
-            fails.push(fail(id, CODE_NOT_RENEWABLE, "The product cannot be renewed."));
+            fails.push(fail(
+                id,
+                CODE_NOT_RENEWABLE,
+                "The product cannot be renewed.",
+            ));
         } else if let Some(order_id) = locking_order(state, id) {
             fails.push(fail(id, CODE_UNPAID_ORDER, unpaid_order_msg(&order_id)));
         } else {
@@ -65,7 +73,9 @@ pub fn renew(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         .filter(|(_, r)| !r.is_closed())
         .filter(|(_, r)| {
             mains.contains(&r.resource_id)
-                || r.parent_resource_id.as_ref().is_some_and(|p| mains.contains(p))
+                || r.parent_resource_id
+                    .as_ref()
+                    .is_some_and(|p| mains.contains(p))
         })
         .map(|(i, _)| i)
         .collect();

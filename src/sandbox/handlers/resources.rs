@@ -29,11 +29,23 @@ pub fn query(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             "status_list holds {bad}; statuses are 2, 3, 4 and 5."
         )));
     }
-    if req.service_type_code.as_deref().is_some_and(|s| s.trim().is_empty()) {
-        return Err(ApiError::invalid("service_type_code must not be an empty string."));
+    if req
+        .service_type_code
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty())
+    {
+        return Err(ApiError::invalid(
+            "service_type_code must not be an empty string.",
+        ));
     }
-    if req.customer_id.as_deref().is_some_and(|c| c.chars().count() > 64) {
-        return Err(ApiError::invalid("customer_id may hold at most 64 characters."));
+    if req
+        .customer_id
+        .as_deref()
+        .is_some_and(|c| c.chars().count() > 64)
+    {
+        return Err(ApiError::invalid(
+            "customer_id may hold at most 64 characters.",
+        ));
     }
     let begin = validate::api_time("expire_time_begin", req.expire_time_begin.as_deref())?;
     let end = validate::api_time("expire_time_end", req.expire_time_end.as_deref())?;
@@ -57,14 +69,17 @@ pub fn query(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         // main resources were asked for.
         only_main == 0
             && !r.is_main()
-            && r.parent_resource_id.as_deref().is_some_and(|p| wanted.contains(p))
+            && r.parent_resource_id
+                .as_deref()
+                .is_some_and(|p| wanted.contains(p))
     };
     let matches: Vec<&Resource> = state
         .resources
         .iter()
         .filter(|r| by_ids(r))
         .filter(|r| {
-            order_id.is_none_or(|o| r.order_id == o || order_resources.contains(r.resource_id.as_str()))
+            order_id
+                .is_none_or(|o| r.order_id == o || order_resources.contains(r.resource_id.as_str()))
         })
         .filter(|r| statuses.is_empty() || statuses.contains(&r.status))
         .filter(|r| begin.is_none_or(|b| r.expire_time >= b))

@@ -33,7 +33,11 @@ pub fn update(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let mut details = Vec::new();
     for id in unique(&req.resource_ids) {
         let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {
-            details.push(detail(id, CODE_NO_RESOURCE, "The resource does not exist or has been deleted."));
+            details.push(detail(
+                id,
+                CODE_NO_RESOURCE,
+                "The resource does not exist or has been deleted.",
+            ));
             continue;
         };
         if !r.is_main() {
@@ -56,7 +60,9 @@ pub fn update(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             continue;
         }
         for i in state.family(id) {
-            let Some(r) = state.resources.get_mut(i) else { continue };
+            let Some(r) = state.resources.get_mut(i) else {
+                continue;
+            };
             if r.is_closed() {
                 continue;
             }
@@ -65,7 +71,10 @@ pub fn update(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
                 r.expire_policy = model::EXPIRE_POLICY_TO_ON_DEMAND;
                 r.update_time = ctx.now;
             } else if !set_up && r.expire_policy == model::EXPIRE_POLICY_TO_ON_DEMAND {
-                r.expire_policy = r.previous_expire_policy.take().unwrap_or(model::EXPIRE_POLICY_GRACE);
+                r.expire_policy = r
+                    .previous_expire_policy
+                    .take()
+                    .unwrap_or(model::EXPIRE_POLICY_GRACE);
                 r.update_time = ctx.now;
             }
         }

@@ -10,8 +10,7 @@ use crate::sandbox::state::State;
 use serde_json::Value;
 
 pub fn unsubscribe(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
-    let req: UnsubscribeResourcesReq =
-        json_body(ctx.body, &["resource_ids", "unsubscribe_type"])?;
+    let req: UnsubscribeResourcesReq = json_body(ctx.body, &["resource_ids", "unsubscribe_type"])?;
     validate::ids("resource_ids", &req.resource_ids, 1, 10)?;
     if req.unsubscribe_type != 1 && req.unsubscribe_type != 2 {
         return Err(ApiError::invalid(format!(
@@ -28,7 +27,11 @@ pub fn unsubscribe(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> 
     let mut touched: Vec<usize> = Vec::new();
     for id in unique(&req.resource_ids) {
         let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {
-            fails.push(fail(id, CODE_NO_RESOURCE, "The resource does not exist or has been deleted."));
+            fails.push(fail(
+                id,
+                CODE_NO_RESOURCE,
+                "The resource does not exist or has been deleted.",
+            ));
             continue;
         };
         if !r.is_main() {
@@ -36,7 +39,9 @@ pub fn unsubscribe(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> 
             fails.push(fail(
                 id,
                 CODE_NOT_MAIN_RENEW,
-                format!("The resource is not a primary resource; unsubscribe its main resource {main}."),
+                format!(
+                    "The resource is not a primary resource; unsubscribe its main resource {main}."
+                ),
             ));
             continue;
         }
@@ -52,7 +57,9 @@ pub fn unsubscribe(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> 
         if renewals_only {
             let mut removed_any = false;
             for &i in &family {
-                let Some(r) = state.resources.get_mut(i) else { continue };
+                let Some(r) = state.resources.get_mut(i) else {
+                    continue;
+                };
                 // Renewals are appended in time order, so those not yet
                 // started are a suffix; the expiry goes back to the first one's start.
                 let keep = r.renewals.iter().take_while(|n| n.from <= ctx.now).count();

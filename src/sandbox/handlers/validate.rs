@@ -42,7 +42,9 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8], no_null: &[&str]) -> Result<T
 /// A list of resource ids: `min`..=`max` entries, none empty.
 pub fn ids(field: &str, ids: &[String], min: usize, max: usize) -> Result<(), ApiError> {
     if ids.len() < min {
-        return Err(ApiError::invalid(format!("{field} must hold at least {min} id(s).")));
+        return Err(ApiError::invalid(format!(
+            "{field} must hold at least {min} id(s)."
+        )));
     }
     if ids.len() > max {
         return Err(ApiError::invalid(format!(
@@ -51,7 +53,9 @@ pub fn ids(field: &str, ids: &[String], min: usize, max: usize) -> Result<(), Ap
         )));
     }
     if ids.iter().any(|id| id.trim().is_empty()) {
-        return Err(ApiError::invalid(format!("{field} must not contain empty ids.")));
+        return Err(ApiError::invalid(format!(
+            "{field} must not contain empty ids."
+        )));
     }
     Ok(())
 }
@@ -93,7 +97,9 @@ pub fn int_range(field: &str, value: i64, min: i64, max: i64) -> Result<(), ApiE
 pub fn paging(offset: Option<i64>, limit: Option<i64>) -> Result<(usize, usize), ApiError> {
     let offset = offset.unwrap_or(0);
     if offset < 0 {
-        return Err(ApiError::invalid(format!("offset {offset} must be 0 or more.")));
+        return Err(ApiError::invalid(format!(
+            "offset {offset} must be 0 or more."
+        )));
     }
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     int_range("limit", limit, 1, MAX_LIMIT)?;
@@ -130,7 +136,9 @@ pub fn one_year_window(
                 "{name}_time_begin must not be after {name}_time_end."
             )));
         }
-        if b.checked_add_months(chrono::Months::new(12)).is_some_and(|limit| e > limit) {
+        if b.checked_add_months(chrono::Months::new(12))
+            .is_some_and(|limit| e > limit)
+        {
             return Err(ApiError::invalid(format!(
                 "The {name} time window may span at most 1 year."
             )));
@@ -222,9 +230,24 @@ mod tests {
     #[test]
     fn windows_span_at_most_a_year() {
         let t = |s| api_time("x", Some(s)).unwrap();
-        assert!(one_year_window("create", t("2026-01-01T00:00:00Z"), t("2027-01-01T00:00:00Z")).is_ok());
-        assert!(one_year_window("create", t("2026-01-01T00:00:00Z"), t("2027-01-01T00:00:01Z")).is_err());
-        assert!(one_year_window("create", t("2026-02-01T00:00:00Z"), t("2026-01-01T00:00:00Z")).is_err());
+        assert!(one_year_window(
+            "create",
+            t("2026-01-01T00:00:00Z"),
+            t("2027-01-01T00:00:00Z")
+        )
+        .is_ok());
+        assert!(one_year_window(
+            "create",
+            t("2026-01-01T00:00:00Z"),
+            t("2027-01-01T00:00:01Z")
+        )
+        .is_err());
+        assert!(one_year_window(
+            "create",
+            t("2026-02-01T00:00:00Z"),
+            t("2026-01-01T00:00:00Z")
+        )
+        .is_err());
         assert!(api_time("x", Some("2026-01-01")).is_err());
         assert_eq!(api_time("x", Some("")).unwrap(), None);
     }
