@@ -7,6 +7,7 @@ mod autorenew;
 mod balances;
 mod iam;
 mod orders;
+mod payment;
 mod rating;
 mod renew;
 mod renew_config;
@@ -49,10 +50,10 @@ pub fn dispatch(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         Api::SetRenewConfig => renew_config::set(ctx, state),
         Api::ListOrders => orders::list(ctx, state),
         Api::OrderDetails => orders::details(ctx, state),
-        Api::PayOrder => orders::pay(ctx, state),
+        Api::PayOrder => payment::pay(ctx, state),
         Api::CancelOrder => orders::cancel(ctx, state),
-        Api::OrderCoupons => orders::coupons(ctx, state),
-        Api::OrderDiscounts => orders::discounts(ctx, state),
+        Api::OrderCoupons => payment::coupons(ctx, state),
+        Api::OrderDiscounts => payment::discounts(ctx, state),
         Api::Balances => balances::show(state),
         Api::IamDomains => iam::domains(ctx),
     }
