@@ -2297,10 +2297,13 @@ async fn latency_and_rate_limit() {
 
     let sb = Sb::start_with(|c| c.rate_limit_per_api = Some(3), None).await;
     let mut statuses = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..8 {
         statuses.push(sb.get(BALANCES, &[]).await.status);
     }
-    assert_eq!(statuses, vec![200, 200, 200, 429]);
+    // A burst of 3 passes; the bucket refills one token per 333 ms, so a
+    // quick run of 8 meets the limit even on a slow machine.
+    assert_eq!(statuses[..3], [200, 200, 200]);
+    assert!(statuses.contains(&429), "{statuses:?}");
     assert_eq!(
         sb.post(QUERY, json!({})).await.status,
         200,
