@@ -14,3 +14,4 @@ pub mod plan;
 pub mod planner;
 pub mod pricing;
 pub mod render;
+pub mod sandbox;

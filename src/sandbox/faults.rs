@@ -1,0 +1,171 @@
+//! Fault injection and the per-API rate limit.
+//!
+//! Faults count *eligible* requests: authenticated, routed to a known API,
+//! and in `FaultConfig::apis` when that is set. Each fault has its own
+//! counter that advances on every eligible request (the drop counter on
+//! eligible writes only), so `throttle_every: 5` hits requests 5, 10, 15...
+//! regardless of the other faults. When two fire on the same request the
+//! first of throttle, error, drop wins.
+
+use crate::bss::Api;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Default, Clone, Debug)]
+pub struct FaultConfig {
+    /// Every Nth eligible request → 429 APIG.0308, not applied.
+    pub throttle_every: Option<u32>,
+    /// Every Nth eligible request → 500 CBC.0999, not applied.
+    pub error_every: Option<u32>,
+    /// Every Nth eligible write is applied and persisted, then the
+    /// connection is closed without a response.
+    pub drop_every: Option<u32>,
+    /// Added before every response.
+    pub latency: Duration,
+    /// If set, only these APIs are eligible for faults.
+    pub apis: Option<Vec<Api>>,
+}
+
+/// The fault chosen for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Rejected by the per-API rate limit (a real gateway would do the same).
+    RateLimited,
+    Throttle,
+    Error,
+    Drop,
+}
+
+impl Fault {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::RateLimited => "rate_limit",
+            Fault::Throttle => "throttle",
+            Fault::Error => "error",
+            Fault::Drop => "drop",
+        }
+    }
+}
+
+pub struct Faults {
+    cfg: FaultConfig,
+    throttle: AtomicU64,
+    error: AtomicU64,
+    drop: AtomicU64,
+    limit: Option<u32>,
+    limiters: HashMap<Api, DefaultDirectRateLimiter>,
+}
+
+/// Advances `counter` and says whether this is its Nth call.
+fn nth(counter: &AtomicU64, every: Option<u32>) -> bool {
+    match every.filter(|n| *n > 0) {
+        None => false,
+        Some(n) => (counter.fetch_add(1, Ordering::Relaxed) + 1) % u64::from(n) == 0,
+    }
+}
+
+impl Faults {
+    pub fn new(cfg: FaultConfig, rate_limit_per_api: Option<u32>) -> Faults {
+        let limit = rate_limit_per_api.and_then(NonZeroU32::new);
+        // One token bucket per API: n requests per second, bursts up to n.
+        let limiters = limit
+            .map(|n| {
+                Api::ALL
+                    .iter()
+                    .map(|api| (*api, RateLimiter::direct(Quota::per_second(n))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Faults {
+            cfg,
+            throttle: AtomicU64::new(0),
+            error: AtomicU64::new(0),
+            drop: AtomicU64::new(0),
+            limit: limit.map(NonZeroU32::get),
+            limiters,
+        }
+    }
+
+    pub fn latency(&self) -> Duration {
+        self.cfg.latency
+    }
+
+    /// The configured rate limit, for the 429 message.
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(0)
+    }
+
+    /// Decides the fault for an authenticated request to `api`.
+    pub fn decide(&self, api: Api) -> Option<Fault> {
+        if let Some(limiter) = self.limiters.get(&api) {
+            if limiter.check().is_err() {
+                return Some(Fault::RateLimited);
+            }
+        }
+        if self
+            .cfg
+            .apis
+            .as_ref()
+            .is_some_and(|apis| !apis.contains(&api))
+        {
+            return None;
+        }
+        let throttle = nth(&self.throttle, self.cfg.throttle_every);
+        let error = nth(&self.error, self.cfg.error_every);
+        let drop = api.is_write() && nth(&self.drop, self.cfg.drop_every);
+        if throttle {
+            Some(Fault::Throttle)
+        } else if error {
+            Some(Fault::Error)
+        } else if drop {
+            Some(Fault::Drop)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_fire_every_nth_eligible_request() {
+        let f = Faults::new(
+            FaultConfig {
+                throttle_every: Some(3),
+                drop_every: Some(2),
+                apis: Some(vec![Api::Renew, Api::QueryResources]),
+                ..Default::default()
+            },
+            None,
+        );
+        let got: Vec<_> = [
+            Api::Renew,
+            Api::Balances,
+            Api::Renew,
+            Api::QueryResources,
+            Api::Renew,
+        ]
+        .into_iter()
+        .map(|a| f.decide(a))
+        .collect();
+        // Balances is not eligible; the query counts for throttle, not drop.
+        assert_eq!(
+            got,
+            vec![None, None, Some(Fault::Drop), Some(Fault::Throttle), None]
+        );
+    }
+
+    #[test]
+    fn rate_limit_is_per_api() {
+        let f = Faults::new(FaultConfig::default(), Some(2));
+        assert_eq!(f.decide(Api::Renew), None);
+        assert_eq!(f.decide(Api::Renew), None);
+        assert_eq!(f.decide(Api::Renew), Some(Fault::RateLimited));
+        assert_eq!(f.decide(Api::Balances), None);
+    }
+}

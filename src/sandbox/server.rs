@@ -1,0 +1,357 @@
+//! The HTTP side: accept loop, per-request pipeline (route → authenticate →
+//! domain check → faults → handler → persist → latency → log → respond).
+
+use super::auth::{self, Received, Verifier};
+use super::errors::ApiError;
+use super::faults::{Fault, Faults};
+use super::handlers::{self, Ctx};
+use super::state::State;
+use super::SandboxConfig;
+use crate::bss::Api;
+use chrono::{DateTime, SecondsFormat, Utc};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Mutex};
+use tokio::task::JoinSet;
+
+/// Bodies larger than this are refused (the real API's are a few KB).
+const MAX_BODY: usize = 1 << 20;
+/// How long shutdown waits for open connections to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Returned by the service to make hyper close the connection without
+/// writing any response (the "drop after apply" fault).
+#[derive(Debug)]
+pub struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+pub struct App {
+    cfg: SandboxConfig,
+    /// One lock serializes every request: simple and obviously consistent.
+    state: Mutex<State>,
+    faults: Faults,
+    /// Fixed "now" (`SandboxConfig::now` or `BSSCTL_NOW`), else the system clock.
+    fixed_now: Option<DateTime<Utc>>,
+    log_lock: std::sync::Mutex<()>,
+}
+
+/// What happened to one request, for the response and the request log.
+struct Outcome {
+    api: Option<Api>,
+    result: Result<Value, ApiError>,
+    fault: Option<Fault>,
+    resource_ids: Vec<String>,
+    order_ids: Vec<String>,
+}
+
+impl Outcome {
+    fn early(api: Option<Api>, err: ApiError) -> Outcome {
+        Outcome {
+            api,
+            result: Err(err),
+            fault: None,
+            resource_ids: Vec::new(),
+            order_ids: Vec::new(),
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match &self.result {
+            Ok(_) => 200,
+            Err(e) => e.status,
+        }
+    }
+}
+
+impl App {
+    pub fn new(cfg: SandboxConfig, state: State, fixed_now: Option<DateTime<Utc>>) -> App {
+        let faults = Faults::new(cfg.faults.clone(), cfg.rate_limit_per_api);
+        App {
+            cfg,
+            state: Mutex::new(state),
+            faults,
+            fixed_now,
+            log_lock: std::sync::Mutex::new(()),
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(Utc::now)
+    }
+
+    async fn process(&self, parts: &hyper::http::request::Parts, body: &[u8]) -> Outcome {
+        let Some((api, raw_param)) = Api::route(parts.method.as_str(), parts.uri.path()) else {
+            return Outcome::early(None, ApiError::not_found());
+        };
+        let param = raw_param.map(|p| {
+            percent_encoding::percent_decode_str(&p)
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+        let headers: Vec<(String, String)> = parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let verifier = Verifier {
+            ak: &self.cfg.ak,
+            sk: &self.cfg.sk,
+            security_token: self.cfg.security_token.as_ref(),
+            auth_token: self.cfg.auth_token.as_ref(),
+            max_clock_skew: self.cfg.max_clock_skew,
+        };
+        let received = Received {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            raw_query: parts.uri.query(),
+            headers: &headers,
+            body,
+        };
+        // The signature date is always checked against the real clock.
+        if let Err(e) = verifier.verify(&received, Utc::now()) {
+            return Outcome::early(Some(api), e);
+        }
+        if api != Api::IamDomains {
+            let sent = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("x-domain-id"))
+                .map(|(_, v)| v.trim());
+            if sent.is_some_and(|d| d != self.cfg.domain_id) {
+                return Outcome::early(
+                    Some(api),
+                    ApiError::new(
+                        403,
+                        "CBC.0151",
+                        "Access denied: X-Domain-Id does not match the account of the credentials.",
+                    ),
+                );
+            }
+        }
+
+        let query = auth::query_pairs(parts.uri.query());
+        let mut out = Outcome {
+            api: Some(api),
+            result: Ok(Value::Null),
+            fault: self.faults.decide(api),
+            resource_ids: Vec::new(),
+            order_ids: Vec::new(),
+        };
+        collect_request_ids(api, param.as_deref(), &query, body, &mut out);
+        out.result = match out.fault {
+            Some(Fault::RateLimited) => Err(ApiError::throttled(self.faults.limit())),
+            Some(Fault::Throttle) => Err(ApiError::throttled(self.faults.limit().max(10))),
+            Some(Fault::Error) => Err(ApiError::internal(
+                "Internal system error (sandbox injected fault); the request was not applied.",
+            )),
+            None | Some(Fault::Drop) => {
+                let ctx = Ctx {
+                    api,
+                    param: param.as_deref(),
+                    query: &query,
+                    body,
+                    now: self.now(),
+                    domain_id: &self.cfg.domain_id,
+                    domain_name: &self.cfg.domain_name,
+                };
+                self.run_handler(&ctx).await
+            }
+        };
+        if let Ok(v) = &out.result {
+            if let Some(ids) = v.get("order_ids").and_then(Value::as_array) {
+                out.order_ids
+                    .extend(ids.iter().filter_map(Value::as_str).map(str::to_string));
+            }
+        }
+        out
+    }
+
+    /// Reads run on the state itself; writes run on a copy that replaces the
+    /// state only once it is saved, so a failed request changes nothing and
+    /// an acknowledged one is on disk.
+    async fn run_handler(&self, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+        let mut state = self.state.lock().await;
+        if !ctx.api.is_write() {
+            return handlers::dispatch(ctx, &mut state);
+        }
+        let mut work = state.clone();
+        let value = handlers::dispatch(ctx, &mut work)?;
+        if let Err(e) = work.save_atomic(&self.cfg.state_path) {
+            tracing::error!("sandbox: {e}");
+            return Err(ApiError::internal(
+                "Internal system error: the sandbox could not save its state; nothing was applied.",
+            ));
+        }
+        *state = work;
+        Ok(value)
+    }
+
+    fn log(&self, out: &Outcome) {
+        let Some(path) = &self.cfg.request_log else {
+            return;
+        };
+        let line = json!({
+            "ts": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            "api": out.api.map(|a| a.sdk_name()),
+            "status": out.status(),
+            "resource_ids": out.resource_ids,
+            "order_ids": out.order_ids,
+            "fault": out.fault.map(Fault::name),
+        });
+        let _guard = self.log_lock.lock();
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| writeln!(f, "{line}"));
+        if let Err(e) = written {
+            tracing::warn!(
+                "sandbox: cannot append to request log {}: {e}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// The resource and order ids a request names, for the request log.
+fn collect_request_ids(
+    api: Api,
+    param: Option<&str>,
+    query: &[(String, String)],
+    body: &[u8],
+    out: &mut Outcome,
+) {
+    match (api, param) {
+        (Api::EnableAutoRenew | Api::CancelAutoRenew, Some(p)) => {
+            out.resource_ids.push(p.to_string())
+        }
+        (Api::OrderDetails, Some(p)) => out.order_ids.push(p.to_string()),
+        _ => {}
+    }
+    out.order_ids.extend(
+        query
+            .iter()
+            .filter(|(k, _)| k == "order_id")
+            .map(|(_, v)| v.clone()),
+    );
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return;
+    };
+    if let Some(ids) = v.get("resource_ids").and_then(Value::as_array) {
+        out.resource_ids
+            .extend(ids.iter().filter_map(Value::as_str).map(str::to_string));
+    }
+    if let Some(id) = v.get("order_id").and_then(Value::as_str) {
+        out.order_ids.push(id.to_string());
+    }
+}
+
+fn request_id() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+fn respond(status: u16, body: &Value) -> Response<Full<Bytes>> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+    *resp.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = resp.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&request_id()) {
+        headers.insert("x-request-id", v);
+    }
+    resp
+}
+
+async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Dropped> {
+    let (parts, body) = req.into_parts();
+    let out = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => app.process(&parts, &collected.to_bytes()).await,
+        Err(_) => Outcome::early(
+            None,
+            ApiError::invalid(format!(
+                "The request body could not be read or exceeds {MAX_BODY} bytes."
+            )),
+        ),
+    };
+    let latency = app.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    app.log(&out);
+    if out.fault == Some(Fault::Drop) {
+        // Applied and persisted above; now hang up without answering.
+        return Err(Dropped);
+    }
+    Ok(match &out.result {
+        Ok(v) => respond(200, v),
+        Err(e) => respond(e.status, &e.body()),
+    })
+}
+
+/// Accepts connections until `shutdown` flips, then lets open connections
+/// finish their current request (up to `SHUTDOWN_GRACE`).
+pub async fn accept_loop(
+    listener: TcpListener,
+    app: Arc<App>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let app = app.clone();
+                    let mut stop = shutdown.clone();
+                    conns.spawn(async move {
+                        let svc = service_fn(move |req| handle(app.clone(), req));
+                        let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+                        tokio::pin!(conn);
+                        tokio::select! {
+                            _ = conn.as_mut() => {}
+                            _ = stop.changed() => {
+                                conn.as_mut().graceful_shutdown();
+                                let _ = conn.await;
+                            }
+                        }
+                    });
+                }
+                Err(e) => {
+                    // E.g. too many open files: back off instead of spinning.
+                    tracing::warn!("sandbox: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = shutdown.changed() => break,
+        }
+        while conns.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+        conns.abort_all();
+    }
+}
