@@ -4,3 +4,4 @@
 pub mod bss;
 pub mod clock;
 pub mod live;
+pub mod manifest;
