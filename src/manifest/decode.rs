@@ -116,21 +116,20 @@ pub fn humanize(message: &str) -> String {
 }
 
 /// Decodes `value` (the entry's JSON, unknown keys already left out) as `T`.
-/// Every problem is pushed with a path relative to the entry; `None` when
-/// there was any.
+/// Every problem is pushed with a path relative to the entry. After problems
+/// the result (if any) is the entry without its bad keys, which still lets
+/// the caller run checks on the rest.
 pub fn decode<T: DeserializeOwned>(
     node: &Node,
     mut value: Json,
     problems: &mut Vec<Problem>,
 ) -> Option<T> {
     let mut removed: Vec<Vec<Seg>> = Vec::new();
-    let mut failed = false;
     for _ in 0..MAX_ATTEMPTS {
         let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
-            Ok(v) => return (!failed).then_some(v),
+            Ok(v) => return Some(v),
             Err(e) => e,
         };
-        failed = true;
         let segs = segments(err.path());
         let message = err.inner().to_string();
         // A key we removed to get past its own error is now "missing": that
@@ -173,7 +172,12 @@ mod tests {
     #[test]
     fn every_bad_value_in_an_entry_is_reported() {
         let (v, p) = run("id: a\non_expiry: sometimes\nprotect: yes\nauto_renew:\n  period: decade\n  times: 120\n");
-        assert!(v.is_none());
+        // What is left once the bad keys are gone.
+        let v = v.unwrap();
+        assert_eq!(
+            (v.on_expiry, v.protect, v.auto_renew),
+            (None, None, Some(Default::default()))
+        );
         let got: Vec<_> = p
             .iter()
             .map(|p| {

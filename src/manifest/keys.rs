@@ -17,13 +17,15 @@ pub struct Level {
     pub example: &'static str,
 }
 
+/// The top level; its sections are checked one by one by the loader, so
+/// each problem is reported once, under the section's own key.
 pub static ROOT: Level = Level {
     name: "the manifest",
     keys: &[
         ("version", None),
-        ("defaults", Some(&DEFAULTS)),
-        ("policy", Some(&POLICY)),
-        ("renewal_settings", Some(&RENEWAL_SETTINGS)),
+        ("defaults", None),
+        ("policy", None),
+        ("renewal_settings", None),
         ("resources", None),
         ("selectors", None),
     ],
@@ -136,6 +138,8 @@ pub struct Problem {
 pub fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_string()
+    } else if key.is_empty() {
+        prefix.to_string()
     } else {
         format!("{prefix}.{key}")
     }

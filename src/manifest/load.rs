@@ -7,7 +7,7 @@ use super::keys::{self, checked_json, Level, Problem};
 use super::origin::{Located, Origin};
 use super::types::{Defaults, Policy, RenewalSettings, ResourceEntry, SelectorEntry};
 use super::validate;
-use super::yaml::{self, Node};
+use super::yaml::{self, Node, Scalar, Value};
 use serde::de::DeserializeOwned;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -46,6 +46,9 @@ struct FileManifest {
     renewal_settings: Option<Located<RenewalSettings>>,
     resources: Vec<Located<ResourceEntry>>,
     selectors: Vec<Located<SelectorEntry>>,
+    /// Every string `id` of a resources entry, also of entries with errors,
+    /// so duplicates are found in the same run.
+    ids: Vec<(String, Origin)>,
 }
 
 /// Loads manifests from files and directories. A directory means every
@@ -86,7 +89,7 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
 
 fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic>) -> Loaded {
     let (mut defaults, mut policies, mut renewal) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut resources, mut selectors) = (Vec::new(), Vec::new());
+    let (mut resources, mut selectors, mut ids) = (Vec::new(), Vec::new(), Vec::new());
     let mut files = Vec::new();
     for (file, text) in &texts {
         let m = load_file(file, text, &mut diagnostics);
@@ -95,9 +98,10 @@ fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic>) -
         renewal.extend(m.renewal_settings);
         resources.extend(m.resources);
         selectors.extend(m.selectors);
+        ids.extend(m.ids);
         files.push(file.clone());
     }
-    validate::check_duplicate_ids(&resources, &mut diagnostics);
+    validate::check_duplicate_ids(&ids, &mut diagnostics);
     let defaults =
         validate::merge_singleton("defaults", &defaults, &mut diagnostics).unwrap_or_default();
     let policy = validate::merge_singleton("policy", &policies, &mut diagnostics);
@@ -122,6 +126,13 @@ fn problem_to_diagnostic(file: &Path, prefix: &str, p: Problem) -> Diagnostic {
         .with_key(keys::join(prefix, &p.path))
 }
 
+/// A decoded entry and the relative key paths that had problems (their keys
+/// are missing from `located.value`).
+struct Typed<T> {
+    located: Located<T>,
+    problem_paths: Vec<String>,
+}
+
 /// Checks keys, decodes, and records the origin of one mapping.
 fn typed<T: DeserializeOwned>(
     file: &Path,
@@ -129,21 +140,61 @@ fn typed<T: DeserializeOwned>(
     node: &Node,
     level: &Level,
     out: &mut Vec<Diagnostic>,
-) -> Option<Located<T>> {
+) -> Option<Typed<T>> {
     let mut problems = Vec::new();
     let json = checked_json(node, level, "", &mut problems);
     let value = decode::<T>(node, json, &mut problems);
-    let had_problems = !problems.is_empty();
+    let problem_paths = problems.iter().map(|p| p.path.clone()).collect();
     out.extend(
         problems
             .into_iter()
             .map(|p| problem_to_diagnostic(file, key, p)),
     );
-    let value = value.filter(|_| !had_problems)?;
-    Some(Located {
-        value,
-        origin: Origin::of(file.to_path_buf(), key.to_string(), node),
+    Some(Typed {
+        located: Located {
+            value: value?,
+            origin: Origin::of(file.to_path_buf(), key.to_string(), node),
+        },
+        problem_paths,
     })
+}
+
+fn no_check<T>(_: &T, _: &Origin, _: &mut Vec<Diagnostic>) {}
+
+impl<T> Typed<T> {
+    /// Runs `check` on the entry. When the entry had problems, findings that
+    /// may only echo them (about the same keys, or about the entry as a
+    /// whole) are dropped. Returns the entry when it had no problems.
+    fn check(
+        self,
+        out: &mut Vec<Diagnostic>,
+        check: impl FnOnce(&T, &Origin, &mut Vec<Diagnostic>),
+    ) -> Option<Located<T>> {
+        let mut found = Vec::new();
+        check(&self.located.value, &self.located.origin, &mut found);
+        let entry_key = &self.located.origin.key;
+        let related = |d: &Diagnostic| {
+            let full = d.key.as_deref().unwrap_or("");
+            let rel = full
+                .strip_prefix(entry_key.as_str())
+                .unwrap_or(full)
+                .trim_start_matches('.');
+            rel.is_empty()
+                || self.problem_paths.iter().any(|p| {
+                    p == rel
+                        || p.strip_prefix(rel).is_some_and(|r| r.starts_with('.'))
+                        || rel
+                            .strip_prefix(p.as_str())
+                            .is_some_and(|r| r.starts_with('.'))
+                })
+        };
+        out.extend(
+            found
+                .into_iter()
+                .filter(|d| self.problem_paths.is_empty() || !related(d)),
+        );
+        self.problem_paths.is_empty().then_some(self.located)
+    }
 }
 
 fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest {
@@ -187,20 +238,43 @@ fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest
     validate::check_version(file, &root, out);
 
     // A present-but-null section (`policy:` with everything commented out)
-    // counts as absent. Non-mappings were reported by checked_json above.
-    let section = |key: &str| {
-        root.entry(key)
-            .map(|e| &e.value)
-            .filter(|n| n.as_map().is_some())
-    };
-    if let Some(n) = section("defaults") {
-        m.defaults = typed(file, "defaults", n, &keys::DEFAULTS, out);
-    }
-    if let Some(n) = section("policy") {
-        m.policy = typed(file, "policy", n, &keys::POLICY, out);
-    }
-    if let Some(n) = section("renewal_settings") {
-        m.renewal_settings = typed(file, "renewal_settings", n, &keys::RENEWAL_SETTINGS, out);
+    // counts as absent.
+    for (key, level) in [
+        ("defaults", &keys::DEFAULTS),
+        ("policy", &keys::POLICY),
+        ("renewal_settings", &keys::RENEWAL_SETTINGS),
+    ] {
+        let Some(e) = root.entry(key) else { continue };
+        if e.value.is_null() {
+            continue;
+        }
+        if e.value.as_map().is_none() {
+            out.push(
+                Diagnostic::error(format!(
+                    "{key} must be a mapping like {}, not {}",
+                    level.example,
+                    e.value.describe()
+                ))
+                .in_file(file)
+                .at(e.value.mark.line, e.value.mark.column)
+                .with_key(key),
+            );
+            continue;
+        }
+        match key {
+            "defaults" => {
+                m.defaults =
+                    typed(file, key, &e.value, level, out).and_then(|t| t.check(out, no_check))
+            }
+            "policy" => {
+                m.policy =
+                    typed(file, key, &e.value, level, out).and_then(|t| t.check(out, no_check))
+            }
+            _ => {
+                m.renewal_settings =
+                    typed(file, key, &e.value, level, out).and_then(|t| t.check(out, no_check))
+            }
+        }
     }
 
     for (items, key, level) in [
@@ -231,13 +305,19 @@ fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest
                 continue;
             }
             if std::ptr::eq(level, &keys::RESOURCE) {
+                if let Some(Value::Scalar(Scalar::Str(id), _)) =
+                    item.entry("id").map(|e| &e.value.value)
+                {
+                    m.ids.push((
+                        id.clone(),
+                        Origin::of(file.to_path_buf(), key.clone(), item),
+                    ));
+                }
                 if let Some(r) = typed::<ResourceEntry>(file, &key, item, level, out) {
-                    validate::check_resource(&r.value, &r.origin, out);
-                    m.resources.push(r);
+                    m.resources.extend(r.check(out, validate::check_resource));
                 }
             } else if let Some(s) = typed::<SelectorEntry>(file, &key, item, level, out) {
-                validate::check_selector(&s.value, &s.origin, out);
-                m.selectors.push(s);
+                m.selectors.extend(s.check(out, validate::check_selector));
             }
         }
     }
@@ -335,3 +415,6 @@ fn walk(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

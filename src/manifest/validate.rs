@@ -133,21 +133,21 @@ pub fn check_selector(e: &SelectorEntry, at: &Origin, out: &mut Vec<Diagnostic>)
     check_settings(&e.settings(), at, out);
 }
 
-/// Each id may be declared once across all files.
-pub fn check_duplicate_ids(resources: &[Located<ResourceEntry>], out: &mut Vec<Diagnostic>) {
+/// Each id may be declared once across all files. Takes every entry's id as
+/// written (also of entries with other errors) and where its value is.
+pub fn check_duplicate_ids(ids: &[(String, Origin)], out: &mut Vec<Diagnostic>) {
     let mut first: BTreeMap<&str, &Origin> = BTreeMap::new();
-    for r in resources {
-        match first.get(r.value.id.as_str()) {
-            Some(prev) => out.push(r.origin.error(
+    for (id, origin) in ids {
+        match first.get(id.as_str()) {
+            Some(prev) => out.push(origin.error(
                 "id",
                 format!(
-                    "duplicate id {:?}: already declared at {}; declare each resource once",
-                    r.value.id,
+                    "duplicate id {id:?}: already declared at {}; declare each resource once",
                     prev.place()
                 ),
             )),
             None => {
-                first.insert(&r.value.id, &r.origin);
+                first.insert(id, origin);
             }
         }
     }

@@ -265,6 +265,15 @@ impl Builder {
                 }
                 Some(None) => {}
                 Some(Some((name, key_mark))) => {
+                    let mut node = node;
+                    if matches!(&node.value, Value::Scalar(Scalar::Null, raw) if raw.is_empty()) {
+                        // `key:` with nothing after it: the parser marks the
+                        // empty value at the next token, often the next line.
+                        node.mark = Mark {
+                            line: key_mark.line,
+                            column: key_mark.column + name.chars().count() + 1,
+                        };
+                    }
                     if let Some(first) = entries.iter().find(|e| e.key == name) {
                         self.errors.push(YamlError {
                             mark: key_mark,
