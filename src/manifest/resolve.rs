@@ -69,7 +69,8 @@ type ConflictKey = (usize, usize, &'static str);
 struct Ctx<'a> {
     set: &'a ManifestSet,
     inv: &'a Inventory,
-    /// Selector index → resources it matched.
+    /// Disagreeing selector pairs → (their two values, resources affected),
+    /// reported once per pair and field rather than once per resource.
     conflicts: BTreeMap<ConflictKey, (String, String, Vec<String>)>,
     out: Vec<Diagnostic>,
 }
@@ -476,3 +477,6 @@ impl Ctx<'_> {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests;
