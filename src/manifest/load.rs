@@ -204,7 +204,8 @@ fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest
         out.push(
             Diagnostic::error(e.message.clone())
                 .in_file(file)
-                .at(e.mark.line, e.mark.column),
+                .at(e.mark.line, e.mark.column)
+                .with_key(&e.key),
         );
     }
     let Some(root) = doc.root else {

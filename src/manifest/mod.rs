@@ -33,6 +33,7 @@ pub use origin::{Located, Origin};
 pub use period::RenewPeriod;
 pub use resolve::{resolve, Desired, Resolution};
 pub use types::{
-    json_schema, AutoRenewPeriod, AutoRenewSpec, Defaults, DesiredState, ExpireDay, Match,
-    OnExpiry, Policy, RenewAhead, RenewalSettings, ResourceEntry, SelectorEntry, Settings,
+    json_schema, json_schema_pretty, AutoRenewPeriod, AutoRenewSpec, Defaults, DesiredState,
+    ExpireDay, Match, OnExpiry, Policy, RenewAhead, RenewalSettings, ResourceEntry, SelectorEntry,
+    Settings,
 };

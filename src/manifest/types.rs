@@ -291,8 +291,7 @@ impl Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceEntry {
-    /// resource_id of a main resource. An attached resource is accepted only
-    /// when its settings equal its main resource's.
+    /// resource_id of a main resource (an attached one only when its settings equal its main's).
     #[schemars(length(min = 1))]
     pub id: String,
     /// The resource's name, for readers; the plan warns when the live name differs.
@@ -365,6 +364,7 @@ impl SelectorEntry {
 /// Match criteria of a selector; all given keys must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
 pub struct Match {
     /// Cloud service type code, e.g. hws.service.type.ec2 (exact).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -536,6 +536,14 @@ pub fn json_schema() -> serde_json::Value {
     schemars::schema_for!(ManifestFile).to_value()
 }
 
+/// The schema as checked in at `schema/bssctl.schema.json` (pretty, with a
+/// final newline), so `bssctl schema > schema/bssctl.schema.json` is exact.
+pub fn json_schema_pretty() -> String {
+    let mut text = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,6 +592,26 @@ mod tests {
                 .contains("unsubscribe")
         );
         assert!(defs["SelectorEntry"]["properties"].get("match").is_some());
+        assert_eq!(defs["Match"]["minProperties"], json!(1));
+    }
+
+    /// The checked-in schema must match the types. To refresh it:
+    /// `BSSCTL_UPDATE_SCHEMA=1 cargo test --lib manifest::types`.
+    #[test]
+    fn checked_in_schema_is_current() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/bssctl.schema.json");
+        let want = json_schema_pretty();
+        if std::env::var_os("BSSCTL_UPDATE_SCHEMA").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale; regenerate it with BSSCTL_UPDATE_SCHEMA=1 cargo test --lib manifest::types",
+            path.display()
+        );
     }
 
     #[test]

@@ -136,6 +136,8 @@ impl Node {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
     pub mark: Mark,
+    /// Key path of the problem (`resources[0].protect`), empty when unknown.
+    pub key: String,
     pub message: String,
 }
 
@@ -241,11 +243,41 @@ struct Builder {
 }
 
 impl Builder {
+    /// The key path of the node being completed.
+    fn path(&self) -> String {
+        let mut s = String::new();
+        for frame in &self.stack {
+            match frame {
+                Frame::Seq { items, .. } => s.push_str(&format!("[{}]", items.len())),
+                Frame::Map {
+                    key: Some(Some((name, _))),
+                    ..
+                } => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(name);
+                }
+                Frame::Map { .. } => {}
+            }
+        }
+        s
+    }
+
     fn complete(&mut self, node: Node, anchor: usize) {
         if anchor > 0 {
             let size = node.size();
             self.anchors.insert(anchor, (node.clone(), size));
         }
+        // Only a duplicate key needs the path; find out before borrowing.
+        let dup_path = match self.stack.last() {
+            Some(Frame::Map {
+                entries,
+                key: Some(Some((name, _))),
+                ..
+            }) if entries.iter().any(|e| e.key == *name) => self.path(),
+            _ => String::new(),
+        };
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -255,6 +287,7 @@ impl Builder {
                         Value::Scalar(_, text) => Some((text, node.mark)),
                         _ => {
                             self.errors.push(YamlError {
+                                key: String::new(),
                                 mark: node.mark,
                                 message: "mapping keys must be plain names, not lists or mappings"
                                     .into(),
@@ -276,6 +309,7 @@ impl Builder {
                     }
                     if let Some(first) = entries.iter().find(|e| e.key == name) {
                         self.errors.push(YamlError {
+                            key: dup_path,
                             mark: key_mark,
                             message: format!(
                                 "duplicate key {name:?} (first at line {}); each key may appear once per mapping",
@@ -297,6 +331,7 @@ impl Builder {
     fn push(&mut self, frame: Frame, mark: Mark) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(YamlError {
+                key: String::new(),
                 mark,
                 message: format!("nesting deeper than {MAX_DEPTH} levels"),
             });
@@ -320,6 +355,7 @@ impl Builder {
             Event::Alias(id) => {
                 let Some((node, size)) = self.anchors.get(&id) else {
                     return Err(YamlError {
+                        key: String::new(),
                         mark,
                         message: "alias to an unknown anchor".into(),
                     });
@@ -327,6 +363,7 @@ impl Builder {
                 self.alias_nodes += size;
                 if self.alias_nodes > MAX_ALIAS_NODES {
                     return Err(YamlError {
+                        key: String::new(),
                         mark,
                         message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes"),
                     });
@@ -421,6 +458,7 @@ pub fn parse(text: &str) -> Document {
             Ok(x) => x,
             Err(e) => {
                 b.errors.push(YamlError {
+                    key: String::new(),
                     mark: Mark::from_marker(e.marker()),
                     message: format!("YAML syntax error: {}", e.info()),
                 });
@@ -437,6 +475,7 @@ pub fn parse(text: &str) -> Document {
                 documents += 1;
                 if documents > 1 {
                     b.errors.push(YamlError {
+                        key: String::new(),
                         mark,
                         message: "a second YAML document (---) in one file; put each manifest in its own file".into(),
                     });

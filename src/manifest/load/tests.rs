@@ -202,7 +202,7 @@ fn each_problem_is_reported_with_position_and_key() {
         (
             "duplicate key",
             "resources:\n  - id: a\n    protect: true\n    protect: false\n",
-            &["m.yaml:5:5: error: duplicate key \"protect\" (first at line 4); each key may appear once per mapping"],
+            &["m.yaml:5:5: error: resources[0].protect: duplicate key \"protect\" (first at line 4); each key may appear once per mapping"],
         ),
     ];
     let mut failures = Vec::new();
@@ -546,5 +546,64 @@ fn garbage_never_panics() {
     for s in samples {
         let loaded = load_str("g.yaml", s);
         assert_eq!(loaded.set.is_some(), !loaded.has_errors(), "{s:?}");
+    }
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VALID: &str = "version: 1
+defaults: {auto_pay: true}
+policy: {max_renewal_cost: \"5000.00\"}
+renewal_settings: {deduction_day: 5, expire_day: 15}
+resources:
+  - id: a
+    on_expiry: auto_renew
+    auto_renew: {period: month, times: 0}
+    renew_ahead: {min_remaining: 30d, period: 1y}
+selectors:
+  - match: {name: \"prod-*\", expires_within: 2w}
+    protect: true
+";
+
+    /// Loading must never panic, and `set` is present exactly when there
+    /// are no errors.
+    fn check(text: &str) {
+        let loaded = load_str("f.yaml", text);
+        assert_eq!(loaded.set.is_some(), !loaded.has_errors());
+        for d in &loaded.diagnostics {
+            assert!(
+                d.line.is_none_or(|l| l >= 1) && d.column.is_none_or(|c| c >= 1),
+                "{d}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_yamlish_text(text in "[-:{}\\[\\],&*!|>?'\"#%@` \\n\\ta-z0-9_.~]{0,120}") {
+            check(&text);
+        }
+
+        #[test]
+        fn any_unicode(text in "\\PC{0,80}") {
+            check(&text);
+        }
+
+        /// A valid manifest with one byte range replaced by junk.
+        #[test]
+        fn mutated_manifest(start in 0usize..VALID.len(), len in 0usize..12, junk in "[-:{}\\[\\], \\n\"a-z0-9]{0,6}") {
+            let end = (start + len).min(VALID.len());
+            let text = format!("{}{}{}", &VALID[..start], junk, &VALID[end..]);
+            check(&text);
+        }
+    }
+
+    #[test]
+    fn the_unmutated_manifest_is_valid() {
+        assert_eq!(load_str("f.yaml", VALID).diagnostics, []);
     }
 }
