@@ -126,7 +126,7 @@ pub fn decode<T: DeserializeOwned>(
 ) -> Option<T> {
     let mut removed: Vec<Vec<Seg>> = Vec::new();
     for _ in 0..MAX_ATTEMPTS {
-        let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(v) => return Some(v),
             Err(e) => e,
         };

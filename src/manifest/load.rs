@@ -306,13 +306,22 @@ fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest
                 continue;
             }
             if std::ptr::eq(level, &keys::RESOURCE) {
-                if let Some(Value::Scalar(Scalar::Str(id), _)) =
-                    item.entry("id").map(|e| &e.value.value)
-                {
-                    m.ids.push((
-                        id.clone(),
-                        Origin::of(file.to_path_buf(), key.clone(), item),
-                    ));
+                if let Some(e) = item.entry("id") {
+                    if let Value::Scalar(Scalar::Str(id), _) = &e.value.value {
+                        // Only the id's position is needed to name duplicates.
+                        let origin = Origin {
+                            file: file.to_path_buf(),
+                            line: item.mark.line,
+                            column: item.mark.column,
+                            key: key.clone(),
+                            key_positions: [(
+                                "id".to_string(),
+                                (e.value.mark.line, e.value.mark.column),
+                            )]
+                            .into(),
+                        };
+                        m.ids.push((id.clone(), origin));
+                    }
                 }
                 if let Some(r) = typed::<ResourceEntry>(file, &key, item, level, out) {
                     m.resources.extend(r.check(out, validate::check_resource));

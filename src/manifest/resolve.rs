@@ -15,6 +15,7 @@ use super::types::{
 use crate::live::{Inventory, LiveResource};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The desired state of one managed MAIN resource.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +33,8 @@ pub struct Desired {
     /// From `defaults`.
     pub auto_pay: bool,
     /// The entry (first) and selectors that contributed, for messages.
-    pub sources: Vec<Origin>,
+    /// Shared: one selector can feed 100,000 resources.
+    pub sources: Vec<Arc<Origin>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -63,12 +65,13 @@ struct Field<T> {
 
 const FIELDS: [&str; 4] = ["on_expiry", "auto_renew", "renew_ahead", "protect"];
 
-/// Two selectors that disagree on one field, and the resources affected.
+/// Two selectors (by index) that disagree on one field.
 type ConflictKey = (usize, usize, &'static str);
 
 struct Ctx<'a> {
     set: &'a ManifestSet,
     inv: &'a Inventory,
+    selector_origins: Vec<Arc<Origin>>,
     /// Disagreeing selector pairs → (their two values, resources affected),
     /// reported once per pair and field rather than once per resource.
     conflicts: BTreeMap<ConflictKey, (String, String, Vec<String>)>,
@@ -79,30 +82,50 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
     let mut cx = Ctx {
         set,
         inv,
+        selector_origins: set
+            .selectors
+            .iter()
+            .map(|s| Arc::new(s.origin.clone()))
+            .collect(),
         conflicts: BTreeMap::new(),
         out: Vec::new(),
     };
 
-    // Which main resources each selector matches.
-    let mut matched: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Which selectors match each main resource: one pass over the
+    // inventory, in id order, selector indexes kept in one flat list.
+    let mut matchers = Vec::new();
     for (si, sel) in set.selectors.iter().enumerate() {
-        let matcher = match Matcher::new(&sel.value.r#match) {
-            Ok(m) => m,
-            Err(e) => {
-                // load() refuses invalid globs; only a hand-built set gets here.
-                cx.out.push(
-                    sel.origin
-                        .error("match.name", format!("invalid name pattern: {e}")),
-                );
-                continue;
-            }
-        };
-        let mut any = false;
-        for r in inv.mains().filter(|r| matcher.matches(r, now)) {
-            matched.entry(&r.resource_id).or_default().push(si);
-            any = true;
+        match Matcher::new(&sel.value.r#match) {
+            Ok(m) => matchers.push((si, m)),
+            // load() refuses invalid globs; only a hand-built set gets here.
+            Err(e) => cx.out.push(
+                sel.origin
+                    .error("match.name", format!("invalid name pattern: {e}")),
+            ),
         }
-        if !any {
+    }
+    let mut hits = vec![0usize; set.selectors.len()];
+    let mut flat: Vec<usize> = Vec::new();
+    let mut matched: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
+    if !matchers.is_empty() {
+        for r in inv.mains() {
+            let start = flat.len();
+            flat.extend(
+                matchers
+                    .iter()
+                    .filter(|(_, m)| m.matches(r, now))
+                    .map(|(si, _)| *si),
+            );
+            if flat.len() > start {
+                matched.push((&r.resource_id, start..flat.len()));
+            }
+        }
+    }
+    for &si in &flat {
+        hits[si] += 1;
+    }
+    for (si, sel) in set.selectors.iter().enumerate() {
+        if hits[si] == 0 && matchers.iter().any(|(i, _)| *i == si) {
             cx.out.push(sel.origin.warning(
                 "match",
                 "this selector matches no resource in the account (closed and attached resources are never matched)",
@@ -149,21 +172,37 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
         }
     }
 
-    let ids: BTreeSet<&str> = main_entries.keys().chain(matched.keys()).copied().collect();
-    let mut desired = BTreeMap::new();
+    // Merge-join the two id-ordered lists: entries and selector matches.
+    let mut resolved: Vec<(String, Desired)> = Vec::new();
     let mut failed = BTreeSet::new();
-    for id in ids {
-        let entry = main_entries.get(id).copied();
-        let selectors = matched.get(id).map(Vec::as_slice).unwrap_or(&[]);
-        match cx.merge(id, entry, selectors) {
-            Some(d) => {
-                desired.insert(id.to_string(), d);
+    let mut entries = main_entries.iter().map(|(id, e)| (*id, *e)).peekable();
+    let mut matches = matched.iter().peekable();
+    loop {
+        let (id, entry, selectors) = match (entries.peek(), matches.peek()) {
+            (None, None) => break,
+            (Some(&(eid, e)), Some(&(mid, range))) if eid == *mid => {
+                entries.next();
+                matches.next();
+                (eid, Some(e), &flat[range.clone()])
             }
+            (Some(&(eid, e)), m) if m.is_none_or(|(mid, _)| eid < *mid) => {
+                entries.next();
+                (eid, Some(e), &[][..])
+            }
+            _ => match matches.next() {
+                Some((mid, range)) => (*mid, None, &flat[range.clone()]),
+                None => break,
+            },
+        };
+        match cx.merge(id, entry, selectors) {
+            Some(d) => resolved.push((id.to_string(), d)),
             None => {
                 failed.insert(id);
             }
         }
     }
+    // Built in id order, so collecting bulk-loads the map.
+    let desired: BTreeMap<String, Desired> = resolved.into_iter().collect();
     for ((a, b, field), (va, vb, resources)) in std::mem::take(&mut cx.conflicts) {
         let (sa, sb) = (&set.selectors[a], &set.selectors[b]);
         cx.out.push(sb.origin.error(
@@ -212,8 +251,8 @@ fn check_name(e: &Located<ResourceEntry>, r: &LiveResource, out: &mut Vec<Diagno
     }
 }
 
-fn show<T: std::fmt::Debug>(v: &T) -> String {
-    format!("{v:?}")
+fn show<T: std::fmt::Display>(v: &T) -> String {
+    v.to_string()
 }
 
 fn show_on_expiry(v: &Option<OnExpiry>) -> String {
@@ -370,8 +409,15 @@ impl Ctx<'_> {
             }
         }
 
-        let mut sources: Vec<Origin> = entry.map(|e| e.origin.clone()).into_iter().collect();
-        sources.extend(selectors.iter().map(|&si| self.selector(si).origin.clone()));
+        let mut sources: Vec<Arc<Origin>> = entry
+            .map(|e| Arc::new(e.origin.clone()))
+            .into_iter()
+            .collect();
+        sources.extend(
+            selectors
+                .iter()
+                .map(|&si| Arc::clone(&self.selector_origins[si])),
+        );
         Some(Desired {
             resource_id: id.to_string(),
             name: entry.and_then(|e| e.value.name.clone()),

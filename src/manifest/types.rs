@@ -261,6 +261,24 @@ pub struct AutoRenewSpec {
     pub times: Option<u8>,
 }
 
+/// Flow-YAML form, as a manifest would write it: `{ period: year, times: 3 }`.
+impl fmt::Display for AutoRenewSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(p) = self.period {
+            parts.push(format!("period: {p}"));
+        }
+        if let Some(t) = self.times {
+            parts.push(format!("times: {t}"));
+        }
+        if parts.is_empty() {
+            f.write_str("{}")
+        } else {
+            write!(f, "{{ {} }}", parts.join(", "))
+        }
+    }
+}
+
 /// Renew now when the subscription expires within `min_remaining`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -269,6 +287,17 @@ pub struct RenewAhead {
     pub min_remaining: Duration,
     /// How much to renew: 1m to 11m or 1y to 3y; must be longer than min_remaining.
     pub period: RenewPeriod,
+}
+
+/// Flow-YAML form: `{ min_remaining: 30d, period: 1y }`.
+impl fmt::Display for RenewAhead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{{ min_remaining: {}, period: {} }}",
+            self.min_remaining, self.period
+        )
+    }
 }
 
 /// The settings an entry can give a resource; merged per field, resource
@@ -638,6 +667,19 @@ mod tests {
             serde_json::to_value(ok).unwrap(),
             json!({"deduction_day": 7, "expire_day": "month_end"})
         );
+    }
+
+    #[test]
+    fn blocks_display_as_flow_yaml() {
+        let spec = AutoRenewSpec {
+            period: Some(AutoRenewPeriod::Year),
+            times: Some(3),
+        };
+        assert_eq!(spec.to_string(), "{ period: year, times: 3 }");
+        assert_eq!(AutoRenewSpec::default().to_string(), "{}");
+        let ra: RenewAhead =
+            serde_json::from_value(json!({"min_remaining": "30d", "period": "1y"})).unwrap();
+        assert_eq!(ra.to_string(), "{ min_remaining: 30d, period: 1y }");
     }
 
     #[test]

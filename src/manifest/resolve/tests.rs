@@ -137,6 +137,26 @@ selectors:
     // Only vm-3 (dev) is matched by one selector alone.
     assert_eq!(res.desired.keys().collect::<Vec<_>>(), ["vm-3"]);
 
+    // Blocks are shown the way a manifest writes them.
+    let res = run(
+        "version: 1
+selectors:
+  - match: {region: cn-north-4}
+    on_expiry: auto_renew
+    auto_renew: {period: month}
+  - match: {name: \"prod-*\"}
+    auto_renew: {period: year, times: 2}
+",
+        &inventory(),
+    );
+    assert!(
+        res.diagnostics[0].message.contains(
+            "auto_renew for resources \"vm-1\", \"vm-2\": { period: year, times: 2 } here, { period: month } from"
+        ),
+        "{}",
+        res.diagnostics[0]
+    );
+
     // A resources entry that sets the field settles it for its resource.
     let settled = format!("{text}resources:\n  - id: vm-1\n    on_expiry: none\n");
     let res = run(&settled, &inventory());
