@@ -51,9 +51,11 @@ impl Resolution {
 }
 
 /// Where a merged field's value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Src {
-    Entry,
+    /// Index into `ManifestSet::resources`.
+    Entry(usize),
+    /// Index into `ManifestSet::selectors`.
     Selector(usize),
 }
 
@@ -62,6 +64,17 @@ struct Field<T> {
     value: Option<T>,
     from: Option<Src>,
 }
+
+impl<T> Field<T> {
+    const UNSET: Field<T> = Field {
+        value: None,
+        from: None,
+    };
+}
+
+/// An auto_renew block left without `on_expiry: auto_renew`: where the block
+/// came from, where on_expiry came from (if set), and its value.
+type OrphanKey = (Src, Option<Src>, String);
 
 const FIELDS: [&str; 4] = ["on_expiry", "auto_renew", "renew_ahead", "protect"];
 
@@ -75,6 +88,8 @@ struct Ctx<'a> {
     /// Disagreeing selector pairs → (their two values, resources affected),
     /// reported once per pair and field rather than once per resource.
     conflicts: BTreeMap<ConflictKey, (String, String, Vec<String>)>,
+    /// Likewise for auto_renew blocks without on_expiry: auto_renew.
+    orphans: BTreeMap<OrphanKey, Vec<String>>,
     out: Vec<Diagnostic>,
 }
 
@@ -88,6 +103,7 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
             .map(|s| Arc::new(s.origin.clone()))
             .collect(),
         conflicts: BTreeMap::new(),
+        orphans: BTreeMap::new(),
         out: Vec::new(),
     };
 
@@ -134,9 +150,9 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
     }
 
     // Explicit entries, sorted out by what the account says about them.
-    let mut main_entries: BTreeMap<&str, &Located<ResourceEntry>> = BTreeMap::new();
+    let mut main_entries: BTreeMap<&str, usize> = BTreeMap::new();
     let mut attached_entries: Vec<(&Located<ResourceEntry>, &LiveResource)> = Vec::new();
-    for e in &set.resources {
+    for (ei, e) in set.resources.iter().enumerate() {
         let unsubscribe = e.value.state() == DesiredState::Unsubscribed;
         let Some(r) = inv.get(&e.value.id) else {
             // Released and gone: `state: unsubscribed` has converged.
@@ -166,7 +182,7 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
             continue;
         }
         if r.is_main {
-            main_entries.entry(e.value.id.as_str()).or_insert(e);
+            main_entries.entry(e.value.id.as_str()).or_insert(ei);
         } else {
             attached_entries.push((e, r));
         }
@@ -175,19 +191,19 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
     // Merge-join the two id-ordered lists: entries and selector matches.
     let mut resolved: Vec<(String, Desired)> = Vec::new();
     let mut failed = BTreeSet::new();
-    let mut entries = main_entries.iter().map(|(id, e)| (*id, *e)).peekable();
+    let mut entries = main_entries.iter().map(|(id, ei)| (*id, *ei)).peekable();
     let mut matches = matched.iter().peekable();
     loop {
         let (id, entry, selectors) = match (entries.peek(), matches.peek()) {
             (None, None) => break,
-            (Some(&(eid, e)), Some(&(mid, range))) if eid == *mid => {
+            (Some(&(eid, ei)), Some(&(mid, range))) if eid == *mid => {
                 entries.next();
                 matches.next();
-                (eid, Some(e), &flat[range.clone()])
+                (eid, Some(ei), &flat[range.clone()])
             }
-            (Some(&(eid, e)), m) if m.is_none_or(|(mid, _)| eid < *mid) => {
+            (Some(&(eid, ei)), m) if m.is_none_or(|(mid, _)| eid < *mid) => {
                 entries.next();
-                (eid, Some(e), &[][..])
+                (eid, Some(ei), &[][..])
             }
             _ => match matches.next() {
                 Some((mid, range)) => (*mid, None, &flat[range.clone()]),
@@ -212,6 +228,24 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
                  set {field} in a resources entry, which wins",
                 list_resources(&resources),
                 sa.origin.place()
+            ),
+        ));
+    }
+
+    for ((block_from, on_expiry_from, on_expiry), resources) in std::mem::take(&mut cx.orphans) {
+        let at = cx.origin(block_from);
+        let whence = match on_expiry_from {
+            Some(src) if src != block_from => {
+                format!(" (on_expiry from {})", cx.origin(src).place())
+            }
+            _ => String::new(),
+        };
+        cx.out.push(at.error(
+            "auto_renew",
+            format!(
+                "auto_renew needs on_expiry: auto_renew, but for {} on_expiry is {on_expiry}{whence}; set \
+                 on_expiry: auto_renew or remove auto_renew",
+                list_resources(&resources)
             ),
         ));
     }
@@ -264,22 +298,31 @@ impl Ctx<'_> {
         &self.set.selectors[si]
     }
 
+    fn origin(&self, src: Src) -> &Origin {
+        match src {
+            Src::Entry(ei) => &self.set.resources[ei].origin,
+            Src::Selector(si) => &self.selector(si).origin,
+        }
+    }
+
     /// Merges one field: the entry's value, else the selectors' common value.
     /// Disagreeing selectors are recorded as a conflict.
     fn field<T: PartialEq + Copy>(
         &mut self,
         id: &str,
         name: &'static str,
-        entry: Option<T>,
+        entry: Option<(usize, &Settings)>,
         selectors: &[usize],
         get: impl Fn(&Settings) -> Option<T>,
         fmt: impl Fn(&T) -> String,
     ) -> Result<Field<T>, ()> {
-        if entry.is_some() {
-            return Ok(Field {
-                value: entry,
-                from: Some(Src::Entry),
-            });
+        if let Some((ei, settings)) = entry {
+            if let Some(v) = get(settings) {
+                return Ok(Field {
+                    value: Some(v),
+                    from: Some(Src::Entry(ei)),
+                });
+            }
         }
         let mut found: Option<(usize, T)> = None;
         for &si in selectors {
@@ -308,39 +351,28 @@ impl Ctx<'_> {
     fn merge(
         &mut self,
         id: &str,
-        entry: Option<&Located<ResourceEntry>>,
+        entry_index: Option<usize>,
         selectors: &[usize],
     ) -> Option<Desired> {
-        let es = entry.map(|e| e.value.settings()).unwrap_or_default();
+        let set = self.set;
+        let entry = entry_index.map(|ei| &set.resources[ei]);
+        let es = entry.map(|e| e.value.settings());
+        let en = entry_index.zip(es.as_ref());
         let state = entry.map(|e| e.value.state()).unwrap_or_default();
         let on_expiry = self.field(
             id,
             FIELDS[0],
-            es.on_expiry,
+            en,
             selectors,
             |s| s.on_expiry,
             |v| v.to_string(),
         );
-        let auto_renew = self.field(
-            id,
-            FIELDS[1],
-            es.auto_renew,
-            selectors,
-            |s| s.auto_renew,
-            show,
-        );
-        let renew_ahead = self.field(
-            id,
-            FIELDS[2],
-            es.renew_ahead,
-            selectors,
-            |s| s.renew_ahead,
-            show,
-        );
+        let auto_renew = self.field(id, FIELDS[1], en, selectors, |s| s.auto_renew, show);
+        let renew_ahead = self.field(id, FIELDS[2], en, selectors, |s| s.renew_ahead, show);
         let protect = self.field(
             id,
             FIELDS[3],
-            es.protect,
+            en,
             selectors,
             |s| s.protect,
             |v| v.to_string(),
@@ -350,13 +382,6 @@ impl Ctx<'_> {
         else {
             return None;
         };
-        let origin_of = |cx: &Self, src: Option<Src>| -> Option<Origin> {
-            match src? {
-                Src::Entry => entry.map(|e| e.origin.clone()),
-                Src::Selector(si) => Some(cx.selector(si).origin.clone()),
-            }
-        };
-
         if state == DesiredState::Unsubscribed {
             let entry = entry?;
             if let (Some(true), Some(Src::Selector(si))) = (protect.value, protect.from) {
@@ -371,40 +396,23 @@ impl Ctx<'_> {
                 return None;
             }
             // A resource being released keeps no expiry settings from selectors.
-            on_expiry = Field {
-                value: None,
-                from: None,
-            };
-            auto_renew = Field {
-                value: None,
-                from: None,
-            };
-            renew_ahead = Field {
-                value: None,
-                from: None,
-            };
+            on_expiry = Field::UNSET;
+            auto_renew = Field::UNSET;
+            renew_ahead = Field::UNSET;
         } else if auto_renew.value.is_some() && on_expiry.value != Some(OnExpiry::AutoRenew) {
-            if on_expiry.from == Some(Src::Entry) && auto_renew.from != Some(Src::Entry) {
+            let from_entry = |f: Option<Src>| matches!(f, Some(Src::Entry(_)));
+            if from_entry(on_expiry.from) && !from_entry(auto_renew.from) {
                 // The entry chose another on_expiry explicitly; a selector's
                 // auto-renew parameters no longer apply to this resource.
-                auto_renew = Field {
-                    value: None,
-                    from: None,
-                };
+                auto_renew = Field::UNSET;
             } else {
-                let at = origin_of(self, auto_renew.from)?;
-                let whence = match origin_of(self, on_expiry.from) {
-                    Some(o) if o != at => format!(" (on_expiry from {})", o.place()),
-                    _ => String::new(),
-                };
-                self.out.push(at.error(
-                    "auto_renew",
-                    format!(
-                        "auto_renew needs on_expiry: auto_renew, but for resource {id:?} on_expiry is {}{whence}; \
-                         set on_expiry: auto_renew or remove auto_renew",
-                        show_on_expiry(&on_expiry.value)
-                    ),
-                ));
+                // Reported once per (block, on_expiry) pair, after the loop.
+                let key = (
+                    auto_renew.from?,
+                    on_expiry.from,
+                    show_on_expiry(&on_expiry.value),
+                );
+                self.orphans.entry(key).or_default().push(id.to_string());
                 return None;
             }
         }

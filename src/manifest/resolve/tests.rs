@@ -441,11 +441,22 @@ selectors:
         messages(&res),
         [
             "m.yaml:6:17: error: selectors[1].auto_renew: auto_renew needs on_expiry: auto_renew, but for resource \
+             \"vm-2\" on_expiry is not set; set on_expiry: auto_renew or remove auto_renew",
+            "m.yaml:6:17: error: selectors[1].auto_renew: auto_renew needs on_expiry: auto_renew, but for resource \
              \"vm-1\" on_expiry is on_demand (on_expiry from m.yaml:3 (selectors[0])); set on_expiry: auto_renew or \
              remove auto_renew",
-            "m.yaml:6:17: error: selectors[1].auto_renew: auto_renew needs on_expiry: auto_renew, but for resource \
-             \"vm-2\" on_expiry is not set; set on_expiry: auto_renew or remove auto_renew",
         ]
+    );
+
+    // One error per selector, however many resources it matches.
+    let res = run(
+        "version: 1\nselectors:\n  - match: {region: cn-north-4}\n    auto_renew: {period: year}\n",
+        &inventory(),
+    );
+    assert_eq!(
+        messages(&res),
+        ["m.yaml:4:17: error: selectors[0].auto_renew: auto_renew needs on_expiry: auto_renew, but for resources \
+          \"vm-1\", \"vm-2\", \"vm-3\" on_expiry is not set; set on_expiry: auto_renew or remove auto_renew"]
     );
 
     // An entry that explicitly chooses another on_expiry overrides a
