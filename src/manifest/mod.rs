@@ -1,50 +1,39 @@
-//! TEMPORARY stand-in for the manifest module (being built on branch
-//! `manifest`); only the types the planner consumes.
-use std::collections::BTreeMap;
-use std::fmt;
+//! Manifests: YAML files → validated desired state.
+//!
+//! - `load` reads `-f` files/directories into a [`ManifestSet`], reporting
+//!   every problem of every file in one run as [`Diagnostic`]s with
+//!   file:line:column and key path.
+//! - `resolve` (pure) matches the set against the live [`Inventory`] and
+//!   yields one [`Desired`] per managed main resource.
+//!
+//! Pipeline inside `load`: `yaml` (marked tree) → `keys` (unknown keys) →
+//! `decode` (serde, one entry at a time) → `validate` (cross-key and
+//! cross-file rules).
+//!
+//! [`Inventory`]: crate::live::Inventory
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnExpiry { AutoRenew, OnDemand, None }
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DesiredState { #[default] Active, Unsubscribed }
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AutoRenewPeriod { Month, Year }
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RenewPeriod { Months(u8), Years(u8) }
-impl fmt::Display for RenewPeriod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self { RenewPeriod::Months(n) => write!(f, "{n}m"), RenewPeriod::Years(n) => write!(f, "{n}y") }
-    }
-}
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Duration { pub hours: u32 }
-impl Duration { pub fn to_chrono(&self) -> chrono::Duration { chrono::Duration::hours(self.hours as i64) } }
-impl fmt::Display for Duration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { write!(f, "{}d", self.hours / 24) }
-}
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AutoRenewSpec { pub period: Option<AutoRenewPeriod>, pub times: Option<u8> }
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenewAhead { pub min_remaining: Duration, pub period: RenewPeriod }
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Desired {
-    pub resource_id: String,
-    pub name: Option<String>,
-    pub on_expiry: Option<OnExpiry>,
-    pub auto_renew: Option<AutoRenewSpec>,
-    pub renew_ahead: Option<RenewAhead>,
-    pub protect: bool,
-    pub state: DesiredState,
-    pub auto_pay: bool,
-}
-pub type DesiredMap = BTreeMap<String, Desired>;
-#[cfg(test)]
-pub mod tests_support {
-    use super::*;
-    pub fn desired(id: &str) -> Desired {
-        Desired { resource_id: id.into(), name: None, on_expiry: None, auto_renew: None, renew_ahead: None, protect: false, state: DesiredState::Active, auto_pay: true }
-    }
-    pub fn renew_ahead(days: u32, period: RenewPeriod) -> RenewAhead {
-        RenewAhead { min_remaining: Duration { hours: days * 24 }, period }
-    }
-}
+pub mod decode;
+pub mod diagnostic;
+pub mod duration;
+pub mod keys;
+pub mod load;
+pub mod money;
+pub mod origin;
+pub mod period;
+pub mod resolve;
+pub mod selector;
+pub mod types;
+pub mod validate;
+pub mod yaml;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use duration::Duration;
+pub use load::{load, load_str, Loaded, ManifestSet};
+pub use origin::{Located, Origin};
+pub use period::RenewPeriod;
+pub use resolve::{resolve, Desired, Resolution};
+pub use types::{
+    json_schema, json_schema_pretty, AutoRenewPeriod, AutoRenewSpec, Defaults, DesiredState,
+    ExpireDay, Match, OnExpiry, Policy, RenewAhead, RenewalSettings, ResourceEntry, SelectorEntry,
+    Settings,
+};
