@@ -10,7 +10,11 @@ pub fn now_from(env_value: Option<&str>) -> Result<DateTime<Utc>, String> {
     match env_value.map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => DateTime::parse_from_rfc3339(v)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| format!("{ENV_NOW}={v:?} is not an RFC 3339 time ({e}); example: 2026-11-24T00:00:00Z")),
+            .map_err(|e| {
+                format!(
+                    "{ENV_NOW}={v:?} is not an RFC 3339 time ({e}); example: 2026-11-24T00:00:00Z"
+                )
+            }),
         None => Ok(Utc::now()),
     }
 }
@@ -39,7 +43,9 @@ mod tests {
     fn env_override_is_used() {
         let t = now_from(Some("2026-11-24T00:00:00Z")).unwrap();
         assert_eq!(format_api_time(t), "2026-11-24T00:00:00Z");
-        assert!(now_from(Some("yesterday")).unwrap_err().contains("BSSCTL_NOW"));
+        assert!(now_from(Some("yesterday"))
+            .unwrap_err()
+            .contains("BSSCTL_NOW"));
     }
 
     #[test]

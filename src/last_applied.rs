@@ -92,6 +92,8 @@ mod tests {
         la.save(&path).unwrap();
         assert_eq!(LastApplied::load(&path).unwrap(), la);
         std::fs::write(&path, "not json").unwrap();
-        assert!(LastApplied::load(&path).unwrap_err().contains("not a last-applied record"));
+        assert!(LastApplied::load(&path)
+            .unwrap_err()
+            .contains("not a last-applied record"));
     }
 }

@@ -162,7 +162,10 @@ mod tests {
             row("eip", None),
         ]);
         assert_eq!(inv.len(), 4);
-        assert_eq!(inv.attached_of("vm"), ["disk-a".to_string(), "disk-b".to_string()]);
+        assert_eq!(
+            inv.attached_of("vm"),
+            ["disk-a".to_string(), "disk-b".to_string()]
+        );
         assert_eq!(inv.main_of("disk-a"), Some("vm"));
         assert_eq!(inv.main_of("eip"), Some("eip"));
         assert_eq!(inv.mains().count(), 2);

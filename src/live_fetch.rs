@@ -8,7 +8,11 @@ use crate::live::Inventory;
 use std::collections::BTreeSet;
 
 /// `ids`: resources named explicitly; `list_all`: selectors are present.
-pub async fn fetch(client: &BssClient, ids: &BTreeSet<String>, list_all: bool) -> Result<Inventory, ApiError> {
+pub async fn fetch(
+    client: &BssClient,
+    ids: &BTreeSet<String>,
+    list_all: bool,
+) -> Result<Inventory, ApiError> {
     let mut inv = if list_all {
         // Closed resources are never matched by selectors: leave them out.
         let rows = client
@@ -23,7 +27,11 @@ pub async fn fetch(client: &BssClient, ids: &BTreeSet<String>, list_all: bool) -
         Inventory::default()
     };
     // Named ids not seen yet (all of them without a listing; closed ones with).
-    let missing: Vec<String> = ids.iter().filter(|id| inv.get(id).is_none()).cloned().collect();
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| inv.get(id).is_none())
+        .cloned()
+        .collect();
     if !missing.is_empty() {
         for row in client.query_resources_by_ids(&missing, false).await? {
             if let Some(r) = crate::live::LiveResource::from_row(row) {

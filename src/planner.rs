@@ -5,7 +5,9 @@
 
 use crate::apply::journal;
 use crate::apply::verify::{self, Outcome};
-use crate::bss::model::{ListCustomerOrdersQuery, ORDER_STATUS_PENDING_PAYMENT, ORDER_TYPE_RENEWAL};
+use crate::bss::model::{
+    ListCustomerOrdersQuery, ORDER_STATUS_PENDING_PAYMENT, ORDER_TYPE_RENEWAL,
+};
 use crate::bss::{ApiError, BssClient};
 use crate::clock::parse_api_time;
 use crate::last_applied::LastApplied;
@@ -59,7 +61,11 @@ pub async fn make_plan(
         return Ok(Err(resolution.diagnostics));
     }
     let mut desired = resolution.desired;
-    let mut warnings: Vec<String> = resolution.diagnostics.iter().map(|d| d.to_string()).collect();
+    let mut warnings: Vec<String> = resolution
+        .diagnostics
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
     apply_scope(&mut desired, &inventory, scope, &mut warnings);
 
     let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
@@ -93,7 +99,7 @@ pub async fn make_plan(
     let keys = crate::pricing::price_keys(&plan.changes);
     let book = crate::pricing::fetch(client, &keys).await;
     let price_warnings = crate::pricing::apply_prices(&mut plan, &book);
-    warnings.extend(plan.warnings.drain(..));
+    warnings.append(&mut plan.warnings);
     warnings.extend(price_warnings);
     plan.warnings = warnings;
     plan.summary.api_calls = client.total_requests() as usize;
@@ -120,7 +126,11 @@ fn apply_scope(
     scope: &Scope,
     warnings: &mut Vec<String>,
 ) {
-    let to_main = |id: &String| inv.main_of(id).map(str::to_string).unwrap_or_else(|| id.clone());
+    let to_main = |id: &String| {
+        inv.main_of(id)
+            .map(str::to_string)
+            .unwrap_or_else(|| id.clone())
+    };
     if !scope.targets.is_empty() {
         let targets: BTreeSet<String> = scope.targets.iter().map(to_main).collect();
         for t in &targets {
@@ -136,7 +146,10 @@ fn apply_scope(
 }
 
 /// SHA-256 of each live row a plan used: managed mains and their attached.
-pub fn fingerprints<'a>(inv: &Inventory, ids: impl Iterator<Item = &'a String>) -> BTreeMap<String, String> {
+pub fn fingerprints<'a>(
+    inv: &Inventory,
+    ids: impl Iterator<Item = &'a String>,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for id in ids {
         let mut all = vec![id.clone()];
@@ -230,7 +243,9 @@ async fn pending_renewals(
     }
     let mut out = Vec::new();
     for o in orders {
-        let Some(order_id) = o.order_id.clone() else { continue };
+        let Some(order_id) = o.order_id.clone() else {
+            continue;
+        };
         let ids = match by_order.get(&order_id) {
             Some(ids) => ids.clone(),
             None => verify::resources_of_order(client, &order_id).await?,

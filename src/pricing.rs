@@ -11,6 +11,9 @@ use crate::plan::model::*;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A resource id and why it has no price.
+pub type IdFailure = (String, String);
+
 /// (resource id, period_type, period_num).
 pub type PriceKey = (String, i32, i32);
 
@@ -28,7 +31,12 @@ pub fn price_keys(changes: &[Change]) -> BTreeSet<PriceKey> {
     let mut keys = BTreeSet::new();
     for c in changes {
         for op in &c.operations {
-            if let Operation::Renew { period_type, period_num, .. } = op {
+            if let Operation::Renew {
+                period_type,
+                period_num,
+                ..
+            } = op
+            {
                 keys.insert((c.resource_id.clone(), *period_type, *period_num));
             }
         }
@@ -48,7 +56,11 @@ pub fn commitment_changes(c: &Change) -> Vec<(&'static str, String, bool)> {
             Operation::EnableAutoRenew { period_type, .. } => {
                 let new = period_type.as_deref().map(str::to_ascii_lowercase);
                 if !was_auto {
-                    out.push(("added", new.clone().unwrap_or_else(|| "month".into()), new.is_none()));
+                    out.push((
+                        "added",
+                        new.clone().unwrap_or_else(|| "month".into()),
+                        new.is_none(),
+                    ));
                 } else if let (Some(old), Some(new)) = (&c.before.auto_renew_period, &new) {
                     if old != new {
                         out.push(("removed", old.clone(), false));
@@ -58,7 +70,11 @@ pub fn commitment_changes(c: &Change) -> Vec<(&'static str, String, bool)> {
             }
             Operation::CancelAutoRenew {} if was_auto => {
                 let old = c.before.auto_renew_period.clone();
-                out.push(("removed", old.clone().unwrap_or_else(|| "month".into()), old.is_none()));
+                out.push((
+                    "removed",
+                    old.clone().unwrap_or_else(|| "month".into()),
+                    old.is_none(),
+                ));
             }
             _ => {}
         }
@@ -144,7 +160,8 @@ impl PriceBook {
             self.quotes.insert((id, req.period_type, req.period_num), p);
         }
         for (id, why) in failures {
-            self.failures.insert((id, req.period_type, req.period_num), why);
+            self.failures
+                .insert((id, req.period_type, req.period_num), why);
         }
     }
 }
@@ -160,7 +177,7 @@ pub fn allocate(
     resp: &RenewRateResp,
     currency: &str,
     period: &str,
-) -> (Vec<(String, Price)>, Vec<(String, String)>) {
+) -> (Vec<(String, Price)>, Vec<IdFailure>) {
     let mut failures: Vec<(String, String)> = resp
         .fail_resource_infos
         .iter()
@@ -180,7 +197,9 @@ pub fn allocate(
     let failed: BTreeSet<String> = failures.iter().map(|(id, _)| id.clone()).collect();
     let mut amounts: Vec<(String, Decimal)> = Vec::new();
     for r in resp.renew_inquiry_results.iter().flatten() {
-        let (Some(id), Some(a)) = (&r.resource_id, &r.amount) else { continue };
+        let (Some(id), Some(a)) = (&r.resource_id, &r.amount) else {
+            continue;
+        };
         if failed.contains(id) || !req.resource_ids.contains(id) {
             continue;
         }
@@ -214,7 +233,11 @@ pub fn allocate(
     let discount_total = best_discount(resp).unwrap_or(Decimal::ZERO);
     // Only share the discount when the list price covers just these amounts
     // (no failed resources mixed in).
-    let discount_total = if official_total == sum { discount_total } else { Decimal::ZERO };
+    let discount_total = if official_total == sum {
+        discount_total
+    } else {
+        Decimal::ZERO
+    };
 
     let mut quotes = Vec::new();
     let mut given = Decimal::ZERO;
@@ -247,7 +270,12 @@ fn best_discount(resp: &RenewRateResp) -> Option<Decimal> {
     let parsed: Vec<(bool, Decimal)> = options
         .iter()
         .filter_map(|o| {
-            let d = o.discount_amount.as_deref()?.trim().parse::<Decimal>().ok()?;
+            let d = o
+                .discount_amount
+                .as_deref()?
+                .trim()
+                .parse::<Decimal>()
+                .ok()?;
             Some((o.best_offer == Some(1), d))
         })
         .collect();
@@ -278,7 +306,12 @@ pub fn apply_prices(plan: &mut Plan, book: &PriceBook) -> Vec<String> {
             format!("{} ({})", c.resource_name, c.resource_id)
         };
         for op in &c.operations {
-            if let Operation::Renew { period_type, period_num, .. } = op {
+            if let Operation::Renew {
+                period_type,
+                period_num,
+                ..
+            } = op
+            {
                 let key = (c.resource_id.clone(), *period_type, *period_num);
                 match book.quotes.get(&key) {
                     Some(p) => {
@@ -288,7 +321,11 @@ pub fn apply_prices(plan: &mut Plan, book: &PriceBook) -> Vec<String> {
                     }
                     None => {
                         unknown += 1;
-                        let why = book.failures.get(&key).cloned().unwrap_or_else(|| "not priced".into());
+                        let why = book
+                            .failures
+                            .get(&key)
+                            .cloned()
+                            .unwrap_or_else(|| "not priced".into());
                         warnings.push(format!("price of renewing {label} is unknown: {why}"));
                     }
                 }
@@ -310,8 +347,14 @@ pub fn apply_prices(plan: &mut Plan, book: &PriceBook) -> Vec<String> {
                 }
                 None => {
                     unknown += 1;
-                    let why = book.failures.get(&key).cloned().unwrap_or_else(|| "not priced".into());
-                    warnings.push(format!("auto-renew price of {label} per {per} is unknown: {why}"));
+                    let why = book
+                        .failures
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(|| "not priced".into());
+                    warnings.push(format!(
+                        "auto-renew price of {label} per {per} is unknown: {why}"
+                    ));
                 }
             }
             c.commitments.push(Commitment {
@@ -372,7 +415,11 @@ mod tests {
     fn the_reference_example_splits_the_discount_and_sums_exactly() {
         let (quotes, failures) = allocate(
             &req(&["a", "b"]),
-            &resp(&[("a", "4040.00"), ("b", "240.00")], "4280.00", Some("428.00")),
+            &resp(
+                &[("a", "4040.00"), ("b", "240.00")],
+                "4280.00",
+                Some("428.00"),
+            ),
             "CNY",
             "1y",
         );
@@ -387,11 +434,18 @@ mod tests {
     fn rounding_remainder_goes_to_the_last_resource() {
         let (quotes, _) = allocate(
             &req(&["a", "b", "c"]),
-            &resp(&[("a", "1.00"), ("b", "1.00"), ("c", "1.00")], "3.00", Some("1.00")),
+            &resp(
+                &[("a", "1.00"), ("b", "1.00"), ("c", "1.00")],
+                "3.00",
+                Some("1.00"),
+            ),
             "CNY",
             "1y",
         );
-        let discounts: Vec<String> = quotes.iter().map(|(_, p)| p.discount_amount.to_string()).collect();
+        let discounts: Vec<String> = quotes
+            .iter()
+            .map(|(_, p)| p.discount_amount.to_string())
+            .collect();
         assert_eq!(discounts, vec!["0.33", "0.33", "0.34"]);
     }
 
@@ -421,6 +475,8 @@ mod tests {
         let reqs = rate_requests(&keys);
         let sizes: Vec<usize> = reqs.iter().map(|r| r.resource_ids.len()).collect();
         assert_eq!(sizes, vec![1, 10, 10, 5]);
-        assert!(reqs.iter().all(|r| r.include_relative_resources == Some(true)));
+        assert!(reqs
+            .iter()
+            .all(|r| r.include_relative_resources == Some(true)));
     }
 }

@@ -28,8 +28,7 @@ fn query_pairs(v: &Value) -> Vec<(String, String)> {
 
 #[test]
 fn all_official_signing_vectors_match_byte_for_byte() {
-    let doc: Value =
-        serde_json::from_str(include_str!("fixtures/signing-vectors.json")).unwrap();
+    let doc: Value = serde_json::from_str(include_str!("fixtures/signing-vectors.json")).unwrap();
     let ak = doc["ak"].as_str().unwrap();
     let sk = doc["sk"].as_str().unwrap();
     let host = doc["host"].as_str().unwrap();
@@ -53,13 +52,37 @@ fn all_official_signing_vectors_match_byte_for_byte() {
             body: v["body"].as_str().unwrap().as_bytes(),
         };
         let sig = signer::sign(&input, sk.as_bytes());
-        assert_eq!(sig.canonical_request, v["canonical_request"].as_str().unwrap(), "{name}: canonical request");
-        assert_eq!(sig.string_to_sign, v["string_to_sign"].as_str().unwrap(), "{name}: string to sign");
-        assert_eq!(sig.signed_headers, v["signed_headers"].as_str().unwrap(), "{name}: signed headers");
-        assert_eq!(sig.authorization(ak), v["authorization"].as_str().unwrap(), "{name}: authorization");
+        assert_eq!(
+            sig.canonical_request,
+            v["canonical_request"].as_str().unwrap(),
+            "{name}: canonical request"
+        );
+        assert_eq!(
+            sig.string_to_sign,
+            v["string_to_sign"].as_str().unwrap(),
+            "{name}: string to sign"
+        );
+        assert_eq!(
+            sig.signed_headers,
+            v["signed_headers"].as_str().unwrap(),
+            "{name}: signed headers"
+        );
+        assert_eq!(
+            sig.authorization(ak),
+            v["authorization"].as_str().unwrap(),
+            "{name}: authorization"
+        );
         // The URI actually sent: path plus the canonical query string.
         let q = signer::canonical_query(&query);
-        let uri = if q.is_empty() { input.path.to_string() } else { format!("{}?{}", input.path, q) };
-        assert_eq!(uri, v["request_uri"].as_str().unwrap(), "{name}: request uri");
+        let uri = if q.is_empty() {
+            input.path.to_string()
+        } else {
+            format!("{}?{}", input.path, q)
+        };
+        assert_eq!(
+            uri,
+            v["request_uri"].as_str().unwrap(),
+            "{name}: request uri"
+        );
     }
 }

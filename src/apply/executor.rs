@@ -82,7 +82,12 @@ impl Executor<'_> {
         let expire_before: BTreeMap<String, String> = plan
             .changes
             .iter()
-            .filter_map(|c| c.before.expire_time.clone().map(|e| (c.resource_id.clone(), e)))
+            .filter_map(|c| {
+                c.before
+                    .expire_time
+                    .clone()
+                    .map(|e| (c.resource_id.clone(), e))
+            })
             .collect();
         let ctx = BatchCtx {
             exec: self,
@@ -139,7 +144,10 @@ fn record_side_effects(report: &mut ApplyReport, r: &OpResult) {
         return;
     }
     match &r.operation {
-        Operation::EnableAutoRenew { period_type, auto_renew_times } => {
+        Operation::EnableAutoRenew {
+            period_type,
+            auto_renew_times,
+        } => {
             report.auto_renew_set.insert(
                 r.resource_id.clone(),
                 AutoRenewRecord {
@@ -149,7 +157,9 @@ fn record_side_effects(report: &mut ApplyReport, r: &OpResult) {
                 },
             );
         }
-        Operation::CancelAutoRenew {} | Operation::SetOnDemand {} | Operation::Unsubscribe { .. } => {
+        Operation::CancelAutoRenew {}
+        | Operation::SetOnDemand {}
+        | Operation::Unsubscribe { .. } => {
             report.auto_renew_cancelled.insert(r.resource_id.clone());
         }
         Operation::Renew { is_auto_pay: 0, .. } => {
@@ -215,8 +225,12 @@ impl BatchCtx<'_> {
     async fn run_batch(&self, batch: &Batch, ids: Vec<String>) -> Vec<OpResult> {
         let op = &batch.operation;
         match op {
-            Operation::Renew { .. } | Operation::Unsubscribe { .. } => self.purchase(batch, ids).await,
-            Operation::SetOnDemand {} | Operation::CancelOnDemand {} => self.to_on_demand(batch, ids).await,
+            Operation::Renew { .. } | Operation::Unsubscribe { .. } => {
+                self.purchase(batch, ids).await
+            }
+            Operation::SetOnDemand {} | Operation::CancelOnDemand {} => {
+                self.to_on_demand(batch, ids).await
+            }
             Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew {} => {
                 let mut out = Vec::new();
                 for id in ids {
@@ -284,7 +298,11 @@ impl BatchCtx<'_> {
             let started = self.exec.now.min(Utc::now());
             let intent_id = self.intent(batch, &ids, attempt);
             let sent = match op {
-                Operation::Renew { period_type, period_num, is_auto_pay } => {
+                Operation::Renew {
+                    period_type,
+                    period_num,
+                    is_auto_pay,
+                } => {
                     self.exec
                         .client
                         .renew(&RenewalResourcesReq {
@@ -302,7 +320,9 @@ impl BatchCtx<'_> {
                             resource_ids: ids.clone(),
                             unsubscribe_type: *unsubscribe_type,
                             unsubscribe_reason_type: Some(5),
-                            unsubscribe_reason: Some("bssctl: state unsubscribed in the manifests".into()),
+                            unsubscribe_reason: Some(
+                                "bssctl: state unsubscribed in the manifests".into(),
+                            ),
                         })
                         .await
                 }
@@ -318,12 +338,19 @@ impl BatchCtx<'_> {
                         .filter_map(|f| {
                             Some((
                                 f.resource_id.clone()?,
-                                (f.error_code.clone().unwrap_or_default(), f.error_msg.clone().unwrap_or_default()),
+                                (
+                                    f.error_code.clone().unwrap_or_default(),
+                                    f.error_msg.clone().unwrap_or_default(),
+                                ),
                             ))
                         })
                         .collect();
                     let order_ids = resp.body.order_ids.clone().unwrap_or_default();
-                    let succeeded: Vec<String> = ids.iter().filter(|id| !fails.contains_key(*id)).cloned().collect();
+                    let succeeded: Vec<String> = ids
+                        .iter()
+                        .filter(|id| !fails.contains_key(*id))
+                        .cloned()
+                        .collect();
                     let failed: Vec<FailedId> = fails
                         .iter()
                         .map(|(id, (c, m))| FailedId {
@@ -332,8 +359,22 @@ impl BatchCtx<'_> {
                             error_msg: m.clone(),
                         })
                         .collect();
-                    let outcome = if failed.is_empty() { "done" } else if succeeded.is_empty() { "failed" } else { "partial" };
-                    self.outcome(&intent_id, outcome, resp.request_id.clone(), order_ids.clone(), succeeded.clone(), failed, None);
+                    let outcome = if failed.is_empty() {
+                        "done"
+                    } else if succeeded.is_empty() {
+                        "failed"
+                    } else {
+                        "partial"
+                    };
+                    self.outcome(
+                        &intent_id,
+                        outcome,
+                        resp.request_id.clone(),
+                        order_ids.clone(),
+                        succeeded.clone(),
+                        failed,
+                        None,
+                    );
                     for id in &ids {
                         let mut r = result(id, op, Status::Done);
                         r.request_id = resp.request_id.clone();
@@ -349,10 +390,24 @@ impl BatchCtx<'_> {
                     return out;
                 }
                 Err(e) if e.is_ambiguous() => {
-                    self.outcome(&intent_id, "ambiguous", e.request_id().map(str::to_string), vec![], vec![], vec![], Some(e.to_string()));
-                    self.exec.progress.note(&format!("{}: outcome unknown ({e}); checking the account", op.kind_name()));
+                    self.outcome(
+                        &intent_id,
+                        "ambiguous",
+                        e.request_id().map(str::to_string),
+                        vec![],
+                        vec![],
+                        vec![],
+                        Some(e.to_string()),
+                    );
+                    self.exec.progress.note(&format!(
+                        "{}: outcome unknown ({e}); checking the account",
+                        op.kind_name()
+                    ));
                     let checked = match op {
-                        Operation::Renew { .. } => verify::renewal(self.exec.client, &ids, self.expire_before, started).await,
+                        Operation::Renew { .. } => {
+                            verify::renewal(self.exec.client, &ids, self.expire_before, started)
+                                .await
+                        }
                         _ => verify::unsubscribe(self.exec.client, &ids).await,
                     };
                     let checked = match checked {
@@ -419,7 +474,15 @@ impl BatchCtx<'_> {
                     ids = not_applied;
                 }
                 Err(e) => {
-                    self.outcome(&intent_id, "failed", e.request_id().map(str::to_string), vec![], vec![], vec![], Some(e.to_string()));
+                    self.outcome(
+                        &intent_id,
+                        "failed",
+                        e.request_id().map(str::to_string),
+                        vec![],
+                        vec![],
+                        vec![],
+                        Some(e.to_string()),
+                    );
                     out.extend(ids.iter().map(|id| failed_from(id, op, &e)));
                     return out;
                 }
@@ -453,7 +516,10 @@ impl BatchCtx<'_> {
                     .filter_map(|d| {
                         Some((
                             d.id.clone()?,
-                            (d.error_code.clone().unwrap_or_default(), d.error_msg.clone().unwrap_or_default()),
+                            (
+                                d.error_code.clone().unwrap_or_default(),
+                                d.error_msg.clone().unwrap_or_default(),
+                            ),
                         ))
                     })
                     .collect();
@@ -465,8 +531,20 @@ impl BatchCtx<'_> {
                         error_msg: m.clone(),
                     })
                     .collect();
-                let succeeded = ids.iter().filter(|id| !errors.contains_key(*id)).cloned().collect();
-                self.outcome(&intent_id, "done", resp.request_id.clone(), vec![], succeeded, failed, None);
+                let succeeded = ids
+                    .iter()
+                    .filter(|id| !errors.contains_key(*id))
+                    .cloned()
+                    .collect();
+                self.outcome(
+                    &intent_id,
+                    "done",
+                    resp.request_id.clone(),
+                    vec![],
+                    succeeded,
+                    failed,
+                    None,
+                );
                 ids.iter()
                     .map(|id| {
                         let mut r = result(id, op, Status::Done);
@@ -481,7 +559,15 @@ impl BatchCtx<'_> {
                     .collect()
             }
             Err(e) => {
-                self.outcome(&intent_id, "failed", e.request_id().map(str::to_string), vec![], vec![], vec![], Some(e.to_string()));
+                self.outcome(
+                    &intent_id,
+                    "failed",
+                    e.request_id().map(str::to_string),
+                    vec![],
+                    vec![],
+                    vec![],
+                    Some(e.to_string()),
+                );
                 ids.iter().map(|id| failed_from(id, op, &e)).collect()
             }
         }
@@ -492,7 +578,10 @@ impl BatchCtx<'_> {
         let ids = [id.to_string()];
         let intent_id = self.intent(batch, &ids, 1);
         let resp = match op {
-            Operation::EnableAutoRenew { period_type, auto_renew_times } => {
+            Operation::EnableAutoRenew {
+                period_type,
+                auto_renew_times,
+            } => {
                 self.exec
                     .client
                     .enable_auto_renew(
@@ -508,13 +597,29 @@ impl BatchCtx<'_> {
         };
         match resp {
             Ok(resp) => {
-                self.outcome(&intent_id, "done", resp.request_id.clone(), vec![], ids.to_vec(), vec![], None);
+                self.outcome(
+                    &intent_id,
+                    "done",
+                    resp.request_id.clone(),
+                    vec![],
+                    ids.to_vec(),
+                    vec![],
+                    None,
+                );
                 let mut r = result(id, op, Status::Done);
                 r.request_id = resp.request_id;
                 r
             }
             Err(e) => {
-                self.outcome(&intent_id, "failed", e.request_id().map(str::to_string), vec![], vec![], vec![], Some(e.to_string()));
+                self.outcome(
+                    &intent_id,
+                    "failed",
+                    e.request_id().map(str::to_string),
+                    vec![],
+                    vec![],
+                    vec![],
+                    Some(e.to_string()),
+                );
                 failed_from(id, op, &e)
             }
         }

@@ -167,7 +167,12 @@ pub fn in_flight(records: &[Record]) -> Vec<InFlight> {
                     },
                 );
             }
-            Record::Result { intent_id, outcome, succeeded, .. } => {
+            Record::Result {
+                intent_id,
+                outcome,
+                succeeded,
+                ..
+            } => {
                 if outcome == "ambiguous" {
                     if let Some(f) = open.get_mut(intent_id) {
                         f.known_done.extend(succeeded.iter().cloned());
@@ -176,7 +181,9 @@ pub fn in_flight(records: &[Record]) -> Vec<InFlight> {
                     open.remove(intent_id);
                 }
             }
-            Record::Verified { intent_id, unknown, .. } if unknown.is_empty() => {
+            Record::Verified {
+                intent_id, unknown, ..
+            } if unknown.is_empty() => {
                 open.remove(intent_id);
             }
             _ => {}
@@ -191,21 +198,44 @@ pub fn renewal_orders(records: &[Record]) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in records {
         match r {
-            Record::Intent { intent_id, operation, resource_ids, .. } => {
+            Record::Intent {
+                intent_id,
+                operation,
+                resource_ids,
+                ..
+            } => {
                 intents.insert(intent_id, (operation, resource_ids));
             }
-            Record::Result { intent_id, order_ids, succeeded, .. } => {
+            Record::Result {
+                intent_id,
+                order_ids,
+                succeeded,
+                ..
+            } => {
                 if let Some((Operation::Renew { .. }, ids)) = intents.get(intent_id.as_str()) {
-                    let ids = if succeeded.is_empty() { *ids } else { succeeded };
+                    let ids = if succeeded.is_empty() {
+                        *ids
+                    } else {
+                        succeeded
+                    };
                     for id in ids {
-                        out.entry(id.clone()).or_default().extend(order_ids.iter().cloned());
+                        out.entry(id.clone())
+                            .or_default()
+                            .extend(order_ids.iter().cloned());
                     }
                 }
             }
-            Record::Verified { intent_id, order_ids, took_effect, .. } => {
+            Record::Verified {
+                intent_id,
+                order_ids,
+                took_effect,
+                ..
+            } => {
                 if let Some((Operation::Renew { .. }, _)) = intents.get(intent_id.as_str()) {
                     for id in took_effect {
-                        out.entry(id.clone()).or_default().extend(order_ids.iter().cloned());
+                        out.entry(id.clone())
+                            .or_default()
+                            .extend(order_ids.iter().cloned());
                     }
                 }
             }
@@ -228,7 +258,11 @@ mod tests {
     use super::*;
 
     fn renew() -> Operation {
-        Operation::Renew { period_type: 3, period_num: 1, is_auto_pay: 1 }
+        Operation::Renew {
+            period_type: 3,
+            period_num: 1,
+            is_auto_pay: 1,
+        }
     }
 
     fn intent(id: &str, ids: &[&str]) -> Record {
@@ -265,7 +299,10 @@ mod tests {
             intent("c", &["r3"]),
             result("c", "ambiguous"),
         ];
-        let open: Vec<String> = in_flight(&records).into_iter().map(|f| f.intent_id).collect();
+        let open: Vec<String> = in_flight(&records)
+            .into_iter()
+            .map(|f| f.intent_id)
+            .collect();
         assert_eq!(open, vec!["b", "c"]);
         let orders = renewal_orders(&records);
         assert_eq!(orders["r1"], vec!["O1"]);

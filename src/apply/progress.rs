@@ -17,7 +17,11 @@ impl Progress {
     /// `tty`: draw a bar; otherwise print a line per batch.
     pub fn new(tty: bool, quiet: bool) -> Progress {
         Progress {
-            bar: if tty && !quiet { Some(ProgressBar::hidden()) } else { None },
+            bar: if tty && !quiet {
+                Some(ProgressBar::hidden())
+            } else {
+                None
+            },
             done: Mutex::new(0),
             total: Mutex::new(0),
             quiet,
@@ -39,8 +43,14 @@ impl Progress {
 
     pub fn batch_done(&self, batch: &Batch, results: &[OpResult]) {
         let n = results.len();
-        let failed = results.iter().filter(|r| r.status == Status::Failed).count();
-        let skipped = results.iter().filter(|r| r.status == Status::Skipped).count();
+        let failed = results
+            .iter()
+            .filter(|r| r.status == Status::Failed)
+            .count();
+        let skipped = results
+            .iter()
+            .filter(|r| r.status == Status::Skipped)
+            .count();
         let done = {
             let mut d = self.done.lock().expect("lock");
             *d += n;
@@ -49,7 +59,10 @@ impl Progress {
         let total = *self.total.lock().expect("lock");
         let verdict = match (failed, skipped) {
             (0, 0) => "ok".to_string(),
-            _ => format!("{} ok, {failed} failed, {skipped} skipped", n - failed - skipped),
+            _ => format!(
+                "{} ok, {failed} failed, {skipped} skipped",
+                n - failed - skipped
+            ),
         };
         let line = format!(
             "[{done}/{total}] {} × {}: {verdict}",

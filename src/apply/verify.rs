@@ -2,7 +2,9 @@
 //! itself: re-read the resources (expiry, status) and, for renewals, the
 //! renewal orders created since. Read-only calls only.
 
-use crate::bss::model::{ListCustomerOrdersQuery, QueryResourcesReq, ORDER_TYPE_RENEWAL, STATUS_CLOSED};
+use crate::bss::model::{
+    ListCustomerOrdersQuery, QueryResourcesReq, ORDER_TYPE_RENEWAL, STATUS_CLOSED,
+};
 use crate::bss::{ApiError, BssClient};
 use crate::clock::{format_api_time, parse_api_time};
 use chrono::{DateTime, Duration, Utc};
@@ -26,18 +28,35 @@ pub async fn renewal(
     let rows = client.query_resources_by_ids(ids, true).await?;
     let mut out = BTreeMap::new();
     for row in rows {
-        let (Some(id), Some(now_exp)) = (row.resource_id, row.expire_time.as_deref().and_then(parse_api_time)) else {
+        let (Some(id), Some(now_exp)) = (
+            row.resource_id,
+            row.expire_time.as_deref().and_then(parse_api_time),
+        ) else {
             continue;
         };
         let before = expire_before.get(&id).and_then(|s| parse_api_time(s));
         if matches!(before, Some(b) if now_exp > b) {
-            out.insert(id, Outcome::TookEffect { order_ids: Vec::new() });
+            out.insert(
+                id,
+                Outcome::TookEffect {
+                    order_ids: Vec::new(),
+                },
+            );
         }
     }
-    let rest: BTreeSet<String> = ids.iter().filter(|id| !out.contains_key(*id)).cloned().collect();
+    let rest: BTreeSet<String> = ids
+        .iter()
+        .filter(|id| !out.contains_key(*id))
+        .cloned()
+        .collect();
     if !rest.is_empty() {
         for (id, order_id) in renewal_orders_since(client, &rest, since).await? {
-            out.insert(id, Outcome::TookEffect { order_ids: vec![order_id] });
+            out.insert(
+                id,
+                Outcome::TookEffect {
+                    order_ids: vec![order_id],
+                },
+            );
         }
     }
     for id in ids {
@@ -47,7 +66,10 @@ pub async fn renewal(
 }
 
 /// An unsubscribe took effect when the resource is closed or gone.
-pub async fn unsubscribe(client: &BssClient, ids: &[String]) -> Result<BTreeMap<String, Outcome>, ApiError> {
+pub async fn unsubscribe(
+    client: &BssClient,
+    ids: &[String],
+) -> Result<BTreeMap<String, Outcome>, ApiError> {
     let rows = client.query_resources_by_ids(ids, true).await?;
     let open: BTreeSet<String> = rows
         .into_iter()
@@ -60,7 +82,9 @@ pub async fn unsubscribe(client: &BssClient, ids: &[String]) -> Result<BTreeMap<
             let o = if open.contains(id) {
                 Outcome::NotApplied
             } else {
-                Outcome::TookEffect { order_ids: Vec::new() }
+                Outcome::TookEffect {
+                    order_ids: Vec::new(),
+                }
             };
             (id.clone(), o)
         })
@@ -85,7 +109,9 @@ async fn renewal_orders_since(
     let orders = client.list_orders_all(&q).await?;
     let mut found = BTreeMap::new();
     for order in orders {
-        let Some(order_id) = order.order_id else { continue };
+        let Some(order_id) = order.order_id else {
+            continue;
+        };
         for id in resources_of_order(client, &order_id).await? {
             if ids.contains(&id) {
                 found.insert(id, order_id.clone());
@@ -96,7 +122,10 @@ async fn renewal_orders_since(
 }
 
 /// The resources an order covers (the resource query's `order_id` filter).
-pub async fn resources_of_order(client: &BssClient, order_id: &str) -> Result<Vec<String>, ApiError> {
+pub async fn resources_of_order(
+    client: &BssClient,
+    order_id: &str,
+) -> Result<Vec<String>, ApiError> {
     let rows = client
         .query_resources_all(&QueryResourcesReq {
             order_id: Some(order_id.to_string()),

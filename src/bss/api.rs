@@ -123,10 +123,9 @@ impl Api {
             Api::Renew | Api::Unsubscribe | Api::PayOrder | Api::CancelOrder => {
                 Safety::NotIdempotent
             }
-            Api::EnableAutoRenew
-            | Api::CancelAutoRenew
-            | Api::ToOnDemand
-            | Api::SetRenewConfig => Safety::IdempotentWrite,
+            Api::EnableAutoRenew | Api::CancelAutoRenew | Api::ToOnDemand | Api::SetRenewConfig => {
+                Safety::IdempotentWrite
+            }
             _ => Safety::ReadOnly,
         }
     }
@@ -189,6 +188,9 @@ mod tests {
             Api::route("DELETE", "/v2/orders/subscriptions/resources/autorenew/abc"),
             Some((Api::CancelAutoRenew, Some("abc".into())))
         );
-        assert_eq!(Api::route("GET", "/v2/orders/subscriptions/resources/renew"), None);
+        assert_eq!(
+            Api::route("GET", "/v2/orders/subscriptions/resources/renew"),
+            None
+        );
     }
 }

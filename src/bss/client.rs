@@ -111,7 +111,10 @@ struct Call<'a> {
 impl BssClient {
     pub fn new(cfg: ClientConfig, creds: Credentials) -> Result<BssClient, ApiError> {
         let bss = Endpoint::parse(&cfg.endpoint).map_err(ApiError::Config)?;
-        let iam_url = creds.iam_endpoint.clone().unwrap_or(cfg.iam_endpoint.clone());
+        let iam_url = creds
+            .iam_endpoint
+            .clone()
+            .unwrap_or(cfg.iam_endpoint.clone());
         let iam = Endpoint::parse(&iam_url).map_err(ApiError::Config)?;
         let http = reqwest::Client::builder()
             .timeout(cfg.timeout)
@@ -184,7 +187,10 @@ impl BssClient {
             check_ids(api, ids, MAX_QUERY_IDS)?;
         }
         if req.service_type_code.as_deref() == Some("") {
-            return Err(invalid(api, "service_type_code must not be an empty string"));
+            return Err(invalid(
+                api,
+                "service_type_code must not be an empty string",
+            ));
         }
         if let Some(limit) = req.limit {
             if limit < 1 {
@@ -246,7 +252,10 @@ impl BssClient {
     }
 
     /// `RenewalResources`: a purchase, never resent on an ambiguous failure.
-    pub async fn renew(&self, req: &RenewalResourcesReq) -> Result<ApiResponse<OrdersResp>, ApiError> {
+    pub async fn renew(
+        &self,
+        req: &RenewalResourcesReq,
+    ) -> Result<ApiResponse<OrdersResp>, ApiError> {
         let api = Api::Renew;
         check_ids(api, &req.resource_ids, MAX_RENEW_IDS)?;
         check_period(api, req.period_type, req.period_num)?;
@@ -282,7 +291,10 @@ impl BssClient {
     }
 
     /// `CancelAutoRenewalResources`.
-    pub async fn cancel_auto_renew(&self, resource_id: &str) -> Result<ApiResponse<EmptyResp>, ApiError> {
+    pub async fn cancel_auto_renew(
+        &self,
+        resource_id: &str,
+    ) -> Result<ApiResponse<EmptyResp>, ApiError> {
         let api = Api::CancelAutoRenew;
         check_path_id(api, resource_id)?;
         self.send(Call {
@@ -326,7 +338,10 @@ impl BssClient {
     }
 
     /// `ListRenewRateOnPeriod`: pricing, creates nothing.
-    pub async fn renew_rate(&self, req: &RenewRateReq) -> Result<ApiResponse<RenewRateResp>, ApiError> {
+    pub async fn renew_rate(
+        &self,
+        req: &RenewRateReq,
+    ) -> Result<ApiResponse<RenewRateResp>, ApiError> {
         let api = Api::RenewRate;
         check_ids(api, &req.resource_ids, MAX_RATE_IDS)?;
         check_period(api, req.period_type, req.period_num)?;
@@ -346,7 +361,12 @@ impl BssClient {
         let ok = match req.config_name.as_str() {
             RENEW_CONFIG_DEDUCTION_DATE => (2..=7).contains(&value),
             RENEW_CONFIG_EXPIRE_DATE => (1..=28).contains(&value) || value == -1,
-            _ => return Err(invalid(api, "config_name must be DEDUCTION_DATE or EXPIRE_DATE")),
+            _ => {
+                return Err(invalid(
+                    api,
+                    "config_name must be DEDUCTION_DATE or EXPIRE_DATE",
+                ))
+            }
         };
         if !ok {
             return Err(invalid(
@@ -383,7 +403,10 @@ impl BssClient {
     }
 
     /// Every order matching `q`, all pages.
-    pub async fn list_orders_all(&self, q: &ListCustomerOrdersQuery) -> Result<Vec<CustomerOrder>, ApiError> {
+    pub async fn list_orders_all(
+        &self,
+        q: &ListCustomerOrdersQuery,
+    ) -> Result<Vec<CustomerOrder>, ApiError> {
         let limit = q.limit.unwrap_or(self.inner.page_size);
         let page = |offset: i64| {
             let mut p = q.clone();
@@ -394,7 +417,10 @@ impl BssClient {
         let first = self.list_orders(&page(0)).await?.body;
         let total = first.total_count.unwrap_or(0);
         let mut orders = first.order_infos.unwrap_or_default();
-        let offsets: Vec<i64> = (1..).map(|i| i * limit).take_while(|o| *o < total).collect();
+        let offsets: Vec<i64> = (1..)
+            .map(|i| i * limit)
+            .take_while(|o| *o < total)
+            .collect();
         let pages = futures::future::try_join_all(offsets.into_iter().map(|o| {
             let p = page(o);
             async move { self.list_orders(&p).await }
@@ -432,23 +458,44 @@ impl BssClient {
     }
 
     /// `PayOrders`: moves money, never resent blindly.
-    pub async fn pay_order(&self, req: &PayCustomerOrderV3Req) -> Result<ApiResponse<EmptyResp>, ApiError> {
+    pub async fn pay_order(
+        &self,
+        req: &PayCustomerOrderV3Req,
+    ) -> Result<ApiResponse<EmptyResp>, ApiError> {
         let api = Api::PayOrder;
         let yes_no = |v: &str| v == YES || v == NO;
         if !yes_no(&req.use_coupon) || !yes_no(&req.use_discount) {
-            return Err(invalid(api, "use_coupon and use_discount must be YES or NO"));
+            return Err(invalid(
+                api,
+                "use_coupon and use_discount must be YES or NO",
+            ));
         }
         let coupons = req.coupon_infos.as_ref().map_or(0, Vec::len);
         match (req.use_coupon.as_str(), coupons) {
             (YES, 1..=MAX_PAY_COUPONS) | (NO, 0) => {}
             (YES, _) => return Err(invalid(api, "use_coupon YES needs 1 to 3 coupon_infos")),
-            _ => return Err(invalid(api, "coupon_infos must be absent when use_coupon is NO")),
+            _ => {
+                return Err(invalid(
+                    api,
+                    "coupon_infos must be absent when use_coupon is NO",
+                ))
+            }
         }
         let discounts = req.discount_infos.as_ref().map_or(0, Vec::len);
         match (req.use_discount.as_str(), discounts) {
             (YES, 1) | (NO, 0) => {}
-            (YES, _) => return Err(invalid(api, "use_discount YES needs exactly one discount_infos entry")),
-            _ => return Err(invalid(api, "discount_infos must be absent when use_discount is NO")),
+            (YES, _) => {
+                return Err(invalid(
+                    api,
+                    "use_discount YES needs exactly one discount_infos entry",
+                ))
+            }
+            _ => {
+                return Err(invalid(
+                    api,
+                    "discount_infos must be absent when use_discount is NO",
+                ))
+            }
         }
         self.send(Call::post(api, req)?).await
     }
@@ -462,13 +509,21 @@ impl BssClient {
     }
 
     /// `ListOrderCouponsByOrderId`.
-    pub async fn order_coupons(&self, order_id: &str) -> Result<ApiResponse<OrderCouponsResp>, ApiError> {
-        self.send(Call::get_with_order(Api::OrderCoupons, order_id)).await
+    pub async fn order_coupons(
+        &self,
+        order_id: &str,
+    ) -> Result<ApiResponse<OrderCouponsResp>, ApiError> {
+        self.send(Call::get_with_order(Api::OrderCoupons, order_id))
+            .await
     }
 
     /// `ListOrderDiscounts`.
-    pub async fn order_discounts(&self, order_id: &str) -> Result<ApiResponse<OrderDiscountsResp>, ApiError> {
-        self.send(Call::get_with_order(Api::OrderDiscounts, order_id)).await
+    pub async fn order_discounts(
+        &self,
+        order_id: &str,
+    ) -> Result<ApiResponse<OrderDiscountsResp>, ApiError> {
+        self.send(Call::get_with_order(Api::OrderDiscounts, order_id))
+            .await
     }
 
     /// `ShowCustomerAccountBalances`.
@@ -561,9 +616,18 @@ impl BssClient {
         domain_id: Option<&str>,
     ) -> Result<ApiResponse<R>, (ApiError, Option<Duration>)> {
         let api = call.api;
-        let _permit = self.inner.in_flight.acquire().await.expect("semaphore never closed");
+        let _permit = self
+            .inner
+            .in_flight
+            .acquire()
+            .await
+            .expect("semaphore never closed");
         self.inner.limiters[&api].until_ready().await;
-        let endpoint = if api == Api::IamDomains { &self.inner.iam } else { &self.inner.bss };
+        let endpoint = if api == Api::IamDomains {
+            &self.inner.iam
+        } else {
+            &self.inner.bss
+        };
         let path = match call.path_param {
             Some(p) => {
                 let template = api.path();
@@ -588,8 +652,15 @@ impl BssClient {
             headers.push(("X-Domain-Id".into(), d.to_string()));
         }
         match &self.inner.creds.auth {
-            Auth::AkSk { ak, sk, security_token } => {
-                headers.push((signer::HEADER_DATE.into(), Utc::now().format(signer::DATE_FORMAT).to_string()));
+            Auth::AkSk {
+                ak,
+                sk,
+                security_token,
+            } => {
+                headers.push((
+                    signer::HEADER_DATE.into(),
+                    Utc::now().format(signer::DATE_FORMAT).to_string(),
+                ));
                 if let Some(t) = security_token {
                     headers.push(("X-Security-Token".into(), t.expose().to_string()));
                 }
@@ -644,11 +715,22 @@ impl BssClient {
             } else if status >= 500 {
                 self.count(api, |s| s.server_errors += 1);
             }
-            return Err((decode_error_body(api, status, &bytes, request_id), retry_after));
+            return Err((
+                decode_error_body(api, status, &bytes, request_id),
+                retry_after,
+            ));
         }
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
         match serde_json::from_slice::<R>(text) {
-            Ok(body) => Ok(ApiResponse { body, request_id, status }),
+            Ok(body) => Ok(ApiResponse {
+                body,
+                request_id,
+                status,
+            }),
             Err(e) => Err((
                 ApiError::Decode {
                     api,
@@ -668,7 +750,8 @@ impl<'a> Call<'a> {
     }
 
     fn with_body<T: Serialize>(api: Api, body: &T) -> Result<Call<'a>, ApiError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| invalid(api, &format!("cannot encode the body: {e}")))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| invalid(api, &format!("cannot encode the body: {e}")))?;
         Ok(Call {
             api,
             path_param: None,

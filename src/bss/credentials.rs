@@ -49,7 +49,10 @@ pub enum CredentialError {
     #[error("no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HW_ACCESS_KEY and HW_SECRET_KEY, or HUAWEICLOUD_SDK_AUTH_TOKEN), or write ~/.huaweicloud/credentials; use --sandbox to try bssctl without an account")]
     Missing,
     #[error("{set} is set but {missing} is not: set both")]
-    Incomplete { set: &'static str, missing: &'static str },
+    Incomplete {
+        set: &'static str,
+        missing: &'static str,
+    },
     #[error("credentials file {path}: {message}")]
     File { path: String, message: String },
 }
@@ -179,7 +182,10 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    fn resolve_with(pairs: &[(&str, &str)], home: Option<&Path>) -> Result<Credentials, CredentialError> {
+    fn resolve_with(
+        pairs: &[(&str, &str)],
+        home: Option<&Path>,
+    ) -> Result<Credentials, CredentialError> {
         resolve(&env_of(pairs), home, &mut |_| {})
     }
 
@@ -198,7 +204,9 @@ mod tests {
         )
         .unwrap();
         match c.auth {
-            Auth::AkSk { ak, security_token, .. } => {
+            Auth::AkSk {
+                ak, security_token, ..
+            } => {
                 assert_eq!(ak, "AK1");
                 assert_eq!(security_token.unwrap().expose(), "tok");
             }
@@ -216,7 +224,10 @@ mod tests {
     #[test]
     fn half_a_key_pair_is_named() {
         let e = resolve_with(&[(ENV_AK, "AK1")], None).unwrap_err();
-        assert_eq!(e.to_string(), "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not: set both");
+        assert_eq!(
+            e.to_string(),
+            "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not: set both"
+        );
     }
 
     #[test]
@@ -240,7 +251,11 @@ mod tests {
         let path = dir.path().join(".huaweicloud");
         std::fs::create_dir_all(&path).unwrap();
         let file = path.join("credentials");
-        std::fs::write(&file, "[global]\nak = FILEAK\nsk = FILESK\ndomain_id = d-1\n").unwrap();
+        std::fs::write(
+            &file,
+            "[global]\nak = FILEAK\nsk = FILESK\ndomain_id = d-1\n",
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

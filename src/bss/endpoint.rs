@@ -41,8 +41,9 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let parsed = reqwest::Url::parse(url.trim())
-            .map_err(|e| format!("endpoint {url:?} is not a URL ({e}); example: https://bss.myhuaweicloud.com"))?;
+        let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+            format!("endpoint {url:?} is not a URL ({e}); example: https://bss.myhuaweicloud.com")
+        })?;
         let host = parsed
             .host_str()
             .ok_or_else(|| format!("endpoint {url:?} has no host"))?
@@ -73,7 +74,10 @@ impl Endpoint {
 
 pub fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -89,7 +93,10 @@ mod tests {
             .contains("only loopback"));
         let e = Endpoint::parse("https://bss.myhuaweicloud.com").unwrap();
         assert_eq!(e.host_header, "bss.myhuaweicloud.com");
-        assert_eq!(Endpoint::parse("http://127.0.0.1:9").unwrap().host_header, "127.0.0.1:9");
+        assert_eq!(
+            Endpoint::parse("http://127.0.0.1:9").unwrap().host_header,
+            "127.0.0.1:9"
+        );
         assert!(Endpoint::parse("https://x/y").is_err());
     }
 }

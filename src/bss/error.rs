@@ -6,7 +6,10 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
     /// The service answered with an error status and (usually) a code.
-    #[error("{api}: HTTP {status} {error_code}: {error_msg}{}", request_id_suffix(request_id))]
+    #[error(
+        "{api}: HTTP {status} {error_code}: {error_msg}{}",
+        request_id_suffix(request_id)
+    )]
     Service {
         api: Api,
         status: u16,
@@ -18,7 +21,11 @@ pub enum ApiError {
     },
     /// No answer; `sent` says whether the request may have reached the server.
     #[error("{api}: {message}")]
-    Transport { api: Api, message: String, sent: bool },
+    Transport {
+        api: Api,
+        message: String,
+        sent: bool,
+    },
     /// A purchase or release failed in a way that leaves unknown whether it
     /// took effect; the caller must verify before trying again.
     #[error("{api}: outcome unknown, the request may have taken effect: {cause}")]
@@ -28,7 +35,10 @@ pub enum ApiError {
         request_id: Option<String>,
     },
     /// A 2xx whose body does not decode.
-    #[error("{api}: cannot decode the response (HTTP {status}): {message}{}", request_id_suffix(request_id))]
+    #[error(
+        "{api}: cannot decode the response (HTTP {status}): {message}{}",
+        request_id_suffix(request_id)
+    )]
     Decode {
         api: Api,
         status: u16,
@@ -98,13 +108,16 @@ pub fn decode_error_body(
 ) -> ApiError {
     let text = String::from_utf8_lossy(body).trim().to_string();
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let pair = parsed.as_ref().and_then(|v| find_pair(v).or_else(|| nested_pair(v)));
+    let pair = parsed
+        .as_ref()
+        .and_then(|v| find_pair(v).or_else(|| nested_pair(v)));
     let encoded_authorization_message = parsed
         .as_ref()
         .and_then(|v| v.get("encoded_authorization_message"))
         .and_then(Value::as_str)
         .map(str::to_string);
-    let (error_code, error_msg) = pair.unwrap_or_else(|| (status.to_string(), truncate(&text, 300)));
+    let (error_code, error_msg) =
+        pair.unwrap_or_else(|| (status.to_string(), truncate(&text, 300)));
     ApiError::Service {
         api,
         status,
@@ -156,7 +169,11 @@ mod tests {
 
     fn decode(status: u16, body: &str) -> (String, String) {
         match decode_error_body(Api::Renew, status, body.as_bytes(), Some("rid".into())) {
-            ApiError::Service { error_code, error_msg, .. } => (error_code, error_msg),
+            ApiError::Service {
+                error_code,
+                error_msg,
+                ..
+            } => (error_code, error_msg),
             other => panic!("{other:?}"),
         }
     }
@@ -164,15 +181,31 @@ mod tests {
     #[test]
     fn decodes_the_sdk_shapes_in_order() {
         let cases = [
-            (r#"{"error_code":"CBC.0100","error_msg":"Invalid parameter."}"#, ("CBC.0100", "Invalid parameter.")),
-            (r#"{"errorCode":"CBC.0151","errorMsg":"denied"}"#, ("CBC.0151", "denied")),
-            (r#"{"code":"APIGW.0301","message":"bad sig"}"#, ("APIGW.0301", "bad sig")),
-            (r#"{"error":{"code":"IAM.0001","message":"nested"}}"#, ("IAM.0001", "nested")),
+            (
+                r#"{"error_code":"CBC.0100","error_msg":"Invalid parameter."}"#,
+                ("CBC.0100", "Invalid parameter."),
+            ),
+            (
+                r#"{"errorCode":"CBC.0151","errorMsg":"denied"}"#,
+                ("CBC.0151", "denied"),
+            ),
+            (
+                r#"{"code":"APIGW.0301","message":"bad sig"}"#,
+                ("APIGW.0301", "bad sig"),
+            ),
+            (
+                r#"{"error":{"code":"IAM.0001","message":"nested"}}"#,
+                ("IAM.0001", "nested"),
+            ),
             ("gateway exploded", ("502", "gateway exploded")),
         ];
         for (body, (code, msg)) in cases {
             let status = if code == "502" { 502 } else { 400 };
-            assert_eq!(decode(status, body), (code.to_string(), msg.to_string()), "{body}");
+            assert_eq!(
+                decode(status, body),
+                (code.to_string(), msg.to_string()),
+                "{body}"
+            );
         }
     }
 
@@ -190,7 +223,15 @@ mod tests {
 
     #[test]
     fn display_carries_the_request_id() {
-        let e = decode_error_body(Api::Renew, 400, br#"{"error_code":"CBC.0100","error_msg":"x"}"#, Some("abc".into()));
-        assert_eq!(e.to_string(), "RenewalResources: HTTP 400 CBC.0100: x (request id abc)");
+        let e = decode_error_body(
+            Api::Renew,
+            400,
+            br#"{"error_code":"CBC.0100","error_msg":"x"}"#,
+            Some("abc".into()),
+        );
+        assert_eq!(
+            e.to_string(),
+            "RenewalResources: HTTP 400 CBC.0100: x (request id abc)"
+        );
     }
 }

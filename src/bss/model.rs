@@ -113,7 +113,11 @@ pub struct OrderInstanceV2 {
     pub expire_policy: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_spec_desc: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::float_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
     pub spec_size: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec_size_measure_id: Option<i32>,
@@ -637,9 +641,17 @@ pub struct OrderLineItemV3 {
     pub order_line_item_ids: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_mode: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::float_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
     pub discount_amount: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::float_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
     pub discount_ratio: Option<Decimal>,
 }
 
@@ -653,7 +665,11 @@ pub const ACCOUNT_TYPE_CREDIT: i32 = 2;
 pub struct BalancesResp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_balances: Option<Vec<AccountBalanceV3>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::float_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
     pub debt_amount: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measure_id: Option<i32>,
@@ -667,13 +683,25 @@ pub struct AccountBalanceV3 {
     pub account_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_type: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::float_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
     pub amount: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::float_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
     pub designated_amount: Option<Decimal>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "rust_decimal::serde::float_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
     pub credit_amount: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measure_id: Option<i32>,

@@ -39,7 +39,11 @@ pub enum Verdict {
 pub fn classify(safety: Safety, err: &ApiError) -> Verdict {
     let resend_ok = safety != Safety::NotIdempotent;
     match err {
-        ApiError::Service { status: 429, error_code, .. } => {
+        ApiError::Service {
+            status: 429,
+            error_code,
+            ..
+        } => {
             // A gateway throttle proves the request was not accepted.
             if resend_ok || error_code == THROTTLED {
                 Verdict::Retry
@@ -73,8 +77,14 @@ impl RetryPolicy {
     /// Exponential backoff with jitter in [d/2, d]; a `Retry-After` from the
     /// server raises the floor.
     pub fn delay(&self, attempt: u32, throttled: bool, retry_after: Option<Duration>) -> Duration {
-        let base = if throttled { self.throttle_delay } else { self.base_delay };
-        let exp = base.saturating_mul(1u32 << attempt.min(16)).min(self.max_delay);
+        let base = if throttled {
+            self.throttle_delay
+        } else {
+            self.base_delay
+        };
+        let exp = base
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max_delay);
         let half = exp / 2;
         let jitter = half.mul_f64(fastrand::f64());
         let d = half + jitter;
@@ -104,7 +114,11 @@ mod tests {
     #[test]
     fn verdicts() {
         use Safety::*;
-        let transport = |sent| ApiError::Transport { api: Api::Renew, message: String::new(), sent };
+        let transport = |sent| ApiError::Transport {
+            api: Api::Renew,
+            message: String::new(),
+            sent,
+        };
         let cases = [
             (ReadOnly, service(429, "APIG.0308"), Verdict::Retry),
             (NotIdempotent, service(429, "APIG.0308"), Verdict::Retry),
@@ -129,10 +143,16 @@ mod tests {
         for attempt in 0..20 {
             let d = p.delay(attempt, false, None);
             assert!(d <= p.max_delay);
-            let full = p.base_delay.saturating_mul(1 << attempt.min(16)).min(p.max_delay);
+            let full = p
+                .base_delay
+                .saturating_mul(1 << attempt.min(16))
+                .min(p.max_delay);
             assert!(d >= full / 2);
         }
         assert!(p.delay(0, true, None) >= Duration::from_secs(1));
-        assert_eq!(p.delay(0, false, Some(Duration::from_secs(7))), Duration::from_secs(7));
+        assert_eq!(
+            p.delay(0, false, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
     }
 }

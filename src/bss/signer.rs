@@ -160,7 +160,9 @@ pub fn sign(input: &SignInput<'_>, sk: &[u8]) -> Signature {
 /// Signs over an explicit list of signed header names (what a verifier reads
 /// from the `Authorization` header).
 pub fn sign_with_headers(input: &SignInput<'_>, signed: &[String], sk: &[u8]) -> Signature {
-    let sdk_date = header_value(input.headers, HEADER_DATE).unwrap_or("").to_string();
+    let sdk_date = header_value(input.headers, HEADER_DATE)
+        .unwrap_or("")
+        .to_string();
     let canonical_request = canonical_request(input, signed);
     let string_to_sign = string_to_sign(&canonical_request, &sdk_date);
     let signature = hmac_hex(sk, string_to_sign.as_bytes());
@@ -207,8 +209,14 @@ mod tests {
 
     #[test]
     fn encodes_like_python_quote_with_tilde_safe() {
-        assert_eq!(url_encode("a b+c/d%e&f=g~h*i"), "a%20b%2Bc%2Fd%25e%26f%3Dg~h%2Ai");
-        assert_eq!(url_encode("2026-11-01T00:00:00Z"), "2026-11-01T00%3A00%3A00Z");
+        assert_eq!(
+            url_encode("a b+c/d%e&f=g~h*i"),
+            "a%20b%2Bc%2Fd%25e%26f%3Dg~h%2Ai"
+        );
+        assert_eq!(
+            url_encode("2026-11-01T00:00:00Z"),
+            "2026-11-01T00%3A00%3A00Z"
+        );
     }
 
     #[test]

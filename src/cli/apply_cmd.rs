@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex};
 pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     if args.plan_file.is_none() && args.files.is_empty() {
         return Err(CliError::Config(
-            "nothing to apply: give manifests with -f PATH, or a saved plan: bssctl apply PLANFILE".into(),
+            "nothing to apply: give manifests with -f PATH, or a saved plan: bssctl apply PLANFILE"
+                .into(),
         ));
     }
     let now = now()?;
@@ -50,7 +51,10 @@ async fn apply(
     };
     print!("{}", render_plan(&plan, args.options.format, use_color(g)));
     if let Some(v) = plan.guardrail_violations.first() {
-        return Err(CliError::Guardrail(format!("{}; nothing was applied", v.message)));
+        return Err(CliError::Guardrail(format!(
+            "{}; nothing was applied",
+            v.message
+        )));
     }
     if plan.batches.is_empty() {
         return Ok(EXIT_OK);
@@ -60,11 +64,15 @@ async fn apply(
     confirm(&question, args.auto_approve)?;
 
     let run_id = journal::new_run_id();
-    let journal = Journal::open(&paths.journal).map_err(|e| CliError::io("cannot open the journal", &paths.journal, e))?;
+    let journal = Journal::open(&paths.journal)
+        .map_err(|e| CliError::io("cannot open the journal", &paths.journal, e))?;
     let journal = Arc::new(Mutex::new(journal));
     let append = |r: &Record| {
         if let Err(e) = journal.lock().expect("journal lock").append(r) {
-            eprintln!("Warning: cannot write the journal {}: {e}", paths.journal.display());
+            eprintln!(
+                "Warning: cannot write the journal {}: {e}",
+                paths.journal.display()
+            );
         }
     };
     append(&Record::RunStarted {
@@ -102,7 +110,8 @@ async fn apply(
 /// Unsubscribing needs its own flag and is never allowed for protected
 /// resources, even from an edited plan file.
 fn refuse_unsafe(plan: &Plan, args: &ApplyArgs) -> Result<(), CliError> {
-    let releasing: Vec<&crate::plan::Change> = plan.changes.iter().filter(|c| c.unsubscribes()).collect();
+    let releasing: Vec<&crate::plan::Change> =
+        plan.changes.iter().filter(|c| c.unsubscribes()).collect();
     if let Some(p) = releasing.iter().find(|c| c.protected) {
         return Err(CliError::Refused(format!(
             "refusing to unsubscribe {} ({}): it is protected (protect: true)",
@@ -122,13 +131,19 @@ fn refuse_unsafe(plan: &Plan, args: &ApplyArgs) -> Result<(), CliError> {
 
 fn confirmation_question(plan: &Plan) -> String {
     let mut q = String::from("Do you want to perform these actions?");
-    let releasing: Vec<&crate::plan::Change> = plan.changes.iter().filter(|c| c.unsubscribes()).collect();
+    let releasing: Vec<&crate::plan::Change> =
+        plan.changes.iter().filter(|c| c.unsubscribes()).collect();
     if !releasing.is_empty() {
-        q.push_str("\n  These resources will be RELEASED (irreversible), with every attached resource:");
+        q.push_str(
+            "\n  These resources will be RELEASED (irreversible), with every attached resource:",
+        );
         for c in releasing {
             q.push_str(&format!("\n    - {} ({})", c.resource_name, c.resource_id));
             for a in &c.attached {
-                q.push_str(&format!("\n        + attached {} ({})", a.resource_name, a.resource_id));
+                q.push_str(&format!(
+                    "\n        + attached {} ({})",
+                    a.resource_name, a.resource_id
+                ));
             }
         }
     }
@@ -144,9 +159,11 @@ fn confirmation_question(plan: &Plan) -> String {
 
 /// Loads a saved plan and refuses it when the account moved on since.
 async fn load_saved_plan(conn: &Connection, file: &std::path::Path) -> Result<Plan, CliError> {
-    let text = std::fs::read_to_string(file).map_err(|e| CliError::io("cannot read the plan file", file, e))?;
-    let saved: SavedPlan = serde_json::from_str(&text)
-        .map_err(|e| CliError::Config(format!("{}: not a bssctl plan file ({e})", file.display())))?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::io("cannot read the plan file", file, e))?;
+    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
+        CliError::Config(format!("{}: not a bssctl plan file ({e})", file.display()))
+    })?;
     if saved.format_version != crate::plan::FORMAT_VERSION {
         return Err(CliError::Refused(format!(
             "{}: plan format_version {} is not supported (expected {})",
@@ -192,7 +209,11 @@ async fn load_saved_plan(conn: &Connection, file: &std::path::Path) -> Result<Pl
     Ok(saved.plan)
 }
 
-fn save_last_applied(paths: &StatePaths, domain_id: &str, report: &ApplyReport) -> Result<(), CliError> {
+fn save_last_applied(
+    paths: &StatePaths,
+    domain_id: &str,
+    report: &ApplyReport,
+) -> Result<(), CliError> {
     if report.auto_renew_set.is_empty() && report.auto_renew_cancelled.is_empty() {
         return Ok(());
     }
@@ -225,7 +246,10 @@ fn summary(plan: &Plan, report: &ApplyReport) -> String {
                     name(&r.resource_id),
                     r.error_code.as_deref().unwrap_or(""),
                     r.error_msg.as_deref().unwrap_or(""),
-                    r.request_id.as_deref().map(|id| format!(" (request id {id})")).unwrap_or_default()
+                    r.request_id
+                        .as_deref()
+                        .map(|id| format!(" (request id {id})"))
+                        .unwrap_or_default()
                 ));
                 if let Some(n) = &r.note {
                     out.push_str(&format!("  {n}\n"));
@@ -239,7 +263,11 @@ fn summary(plan: &Plan, report: &ApplyReport) -> String {
             )),
             Status::Done => {
                 if let Some(n) = &r.note {
-                    out.push_str(&format!("Note: {} {}: {n}\n", r.operation.kind_name(), name(&r.resource_id)));
+                    out.push_str(&format!(
+                        "Note: {} {}: {n}\n",
+                        r.operation.kind_name(),
+                        name(&r.resource_id)
+                    ));
                 }
             }
         }

@@ -50,22 +50,52 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub sandbox_reset: bool,
     /// Where bssctl keeps its journal and last-applied record.
-    #[arg(long, env = "BSSCTL_STATE_DIR", default_value = ".bssctl", global = true, value_name = "DIR")]
+    #[arg(
+        long,
+        env = "BSSCTL_STATE_DIR",
+        default_value = ".bssctl",
+        global = true,
+        value_name = "DIR"
+    )]
     pub state_dir: PathBuf,
     /// Requests per second per API (the gateway allows about 10).
-    #[arg(long, env = "BSSCTL_RATE_LIMIT", default_value_t = 10, global = true, value_name = "N")]
+    #[arg(
+        long,
+        env = "BSSCTL_RATE_LIMIT",
+        default_value_t = 10,
+        global = true,
+        value_name = "N"
+    )]
     pub rate_limit: u32,
     /// Rows per page when listing resources.
-    #[arg(long, env = "BSSCTL_PAGE_SIZE", default_value_t = 100, global = true, value_name = "N")]
+    #[arg(
+        long,
+        env = "BSSCTL_PAGE_SIZE",
+        default_value_t = 100,
+        global = true,
+        value_name = "N"
+    )]
     pub page_size: i64,
     /// Seconds before a request times out.
     #[arg(long, default_value_t = 60, global = true, value_name = "SECS")]
     pub timeout: u64,
     /// Attempts per read call on throttling, 5xx and transport errors.
-    #[arg(long, env = "BSSCTL_MAX_ATTEMPTS", default_value_t = 6, global = true, value_name = "N")]
+    #[arg(
+        long,
+        env = "BSSCTL_MAX_ATTEMPTS",
+        default_value_t = 6,
+        global = true,
+        value_name = "N"
+    )]
     pub max_attempts: u32,
     /// First backoff delay in milliseconds (throttling waits at least 4x this).
-    #[arg(long, env = "BSSCTL_RETRY_BASE_MS", default_value_t = 500, global = true, value_name = "MS")]
+    #[arg(
+        long,
+        env = "BSSCTL_RETRY_BASE_MS",
+        default_value_t = 500,
+        global = true,
+        value_name = "MS"
+    )]
     pub retry_base_ms: u64,
     /// More logging on stderr (-v info, -vv debug); RUST_LOG also works.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]

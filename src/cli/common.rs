@@ -64,7 +64,10 @@ pub fn confirm(question: &str, auto_approve: bool) -> Result<(), CliError> {
         ));
     }
     let mut err = std::io::stderr();
-    let _ = write!(err, "{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    let _ = write!(
+        err,
+        "{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
     let _ = err.flush();
     let mut line = String::new();
     std::io::stdin()
@@ -74,6 +77,8 @@ pub fn confirm(question: &str, auto_approve: bool) -> Result<(), CliError> {
     if line.trim() == "yes" {
         Ok(())
     } else {
-        Err(CliError::Refused("apply cancelled: the answer was not 'yes'".into()))
+        Err(CliError::Refused(
+            "apply cancelled: the answer was not 'yes'".into(),
+        ))
     }
 }

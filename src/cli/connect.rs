@@ -95,7 +95,11 @@ async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
         .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", path.display())))?;
     let domain_id = state.domain_id.clone();
     // A fresh secret per run: the in-process sandbox accepts only this client.
-    let sk = Secret::new(format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)));
+    let sk = Secret::new(format!(
+        "{:016x}{:016x}",
+        fastrand::u64(..),
+        fastrand::u64(..)
+    ));
     let ak = "BSSCTLSANDBOXAK0000".to_string();
     let handle = sandbox::start(SandboxConfig {
         state_path: path,
@@ -110,6 +114,7 @@ async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
         rate_limit_per_api: None,
         request_log: None,
         max_clock_skew: Some(Duration::from_secs(15 * 60)),
+        now: None,
     })
     .await
     .map_err(|e| CliError::Config(format!("cannot start the sandbox: {e}")))?;

@@ -49,7 +49,10 @@ impl CliError {
 
     /// Whether the message was already shown in full.
     pub fn already_reported(&self) -> bool {
-        matches!(self, CliError::Manifests { .. } | CliError::ApplyFailed { .. })
+        matches!(
+            self,
+            CliError::Manifests { .. } | CliError::ApplyFailed { .. }
+        )
     }
 
     pub fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> CliError {

@@ -26,7 +26,10 @@ pub fn main_exit_code() -> i32 {
         }
     };
     init_tracing(cli.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("Error: cannot start the async runtime: {e}");
@@ -52,20 +55,34 @@ async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
         Command::Validate(a) => validate_cmd::run(g, a).await,
         Command::Schema => {
             let schema = crate::manifest::json_schema();
-            println!("{}", serde_json::to_string_pretty(&schema).expect("schema serializes"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("schema serializes")
+            );
             Ok(EXIT_OK)
         }
         Command::Sandbox(a) => sandbox_cmd::run(g, a).await,
         Command::Export(_) => Err(CliError::Config("export is not available yet".into())),
         Command::Orders(_) => Err(CliError::Config("orders is not available yet".into())),
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "bssctl", &mut std::io::stdout());
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "bssctl",
+                &mut std::io::stdout(),
+            );
             Ok(EXIT_OK)
         }
         Command::Man => {
             clap_mangen::Man::new(Cli::command())
                 .render(&mut std::io::stdout())
-                .map_err(|e| CliError::io("cannot write the man page to", std::path::Path::new("stdout"), e))?;
+                .map_err(|e| {
+                    CliError::io(
+                        "cannot write the man page to",
+                        std::path::Path::new("stdout"),
+                        e,
+                    )
+                })?;
             Ok(EXIT_OK)
         }
     }

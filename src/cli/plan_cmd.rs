@@ -4,16 +4,24 @@ use super::args::{GlobalArgs, PlanArgs, PlanOptions};
 use super::common::{load_manifests, now, print_diagnostics, state_paths, use_color};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_CHANGES, EXIT_OK};
-use crate::planner::{self, Planned, Scope, StatePaths};
 use crate::plan::{SavedPlan, FORMAT_VERSION};
+use crate::planner::{self, Planned, Scope, StatePaths};
 use crate::render::{self, Format};
-use std::path::PathBuf;
 
 pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     let now = now()?;
     let set = load_manifests(&args.manifests.files)?;
     let conn = connect(g).await?;
-    let result = plan_and_render(g, &conn, &set, &args.options, &state_paths(g, None), now, args).await;
+    let result = plan_and_render(
+        g,
+        &conn,
+        &set,
+        &args.options,
+        &state_paths(g, None),
+        now,
+        args,
+    )
+    .await;
     conn.close().await;
     result
 }
@@ -29,17 +37,28 @@ async fn plan_and_render(
 ) -> Result<i32, CliError> {
     let planned = build(conn, set, options, paths, now).await?;
     let has_changes = planned.plan.summary.has_changes();
-    if !(args.quiet_if_no_changes && !has_changes) {
-        print!("{}", render_plan(&planned.plan, options.format, use_color(g)));
+    if !args.quiet_if_no_changes || has_changes {
+        print!(
+            "{}",
+            render_plan(&planned.plan, options.format, use_color(g))
+        );
     }
     if let Some(out) = &args.out {
         save(out, conn, &planned)?;
-        eprintln!("Saved the plan to {}; apply it with: bssctl apply {}", out.display(), out.display());
+        eprintln!(
+            "Saved the plan to {}; apply it with: bssctl apply {}",
+            out.display(),
+            out.display()
+        );
     }
     if let Some(v) = planned.plan.guardrail_violations.first() {
         return Err(CliError::Guardrail(v.message.clone()));
     }
-    Ok(if args.detailed_exitcode && has_changes { EXIT_CHANGES } else { EXIT_OK })
+    Ok(if args.detailed_exitcode && has_changes {
+        EXIT_CHANGES
+    } else {
+        EXIT_OK
+    })
 }
 
 /// The plan pipeline with resolve errors printed and turned into an error.
@@ -56,14 +75,18 @@ pub async fn build(
     };
     match planner::make_plan(&conn.client, &conn.domain_id, set, &scope, paths, now).await {
         Ok(Ok(mut p)) => {
-            let limits = crate::plan::guardrails::Limits::from_policy(set.policy.as_ref(), options.max_cost);
+            let limits =
+                crate::plan::guardrails::Limits::from_policy(set.policy.as_ref(), options.max_cost);
             p.plan.guardrail_violations = crate::plan::guardrails::check(&p.plan, &limits);
             Ok(p)
         }
         Ok(Err(diags)) => {
             print_diagnostics(&diags);
             Err(CliError::Manifests {
-                count: diags.iter().filter(|d| d.severity == crate::manifest::Severity::Error).count(),
+                count: diags
+                    .iter()
+                    .filter(|d| d.severity == crate::manifest::Severity::Error)
+                    .count(),
             })
         }
         Err(planner::PlanError::Api(e)) => Err(CliError::Api(e)),
@@ -79,7 +102,7 @@ pub fn render_plan(plan: &crate::plan::Plan, format: Format, color: bool) -> Str
     }
 }
 
-fn save(path: &PathBuf, conn: &Connection, planned: &Planned) -> Result<(), CliError> {
+fn save(path: &std::path::Path, conn: &Connection, planned: &Planned) -> Result<(), CliError> {
     let saved = SavedPlan {
         format_version: FORMAT_VERSION.to_string(),
         endpoint: conn.client.endpoint().to_string(),

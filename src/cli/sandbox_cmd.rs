@@ -17,7 +17,11 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
                 )
             })?;
             match creds.auth {
-                Auth::AkSk { ak, sk, security_token } => (ak, sk, security_token),
+                Auth::AkSk {
+                    ak,
+                    sk,
+                    security_token,
+                } => (ak, sk, security_token),
                 Auth::Token(_) => {
                     return Err(CliError::Config(
                         "the sandbox verifies AK/SK signatures: pass --ak and --sk".into(),
@@ -25,7 +29,11 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
                 }
             }
         }
-        _ => return Err(CliError::Config("give both --ak and --sk, or neither".into())),
+        _ => {
+            return Err(CliError::Config(
+                "give both --ak and --sk, or neither".into(),
+            ))
+        }
     };
     sandbox::ensure_state_file(&args.state, args.reset)
         .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", args.state.display())))?;
@@ -38,10 +46,16 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
         for name in &args.fault_apis {
             let api = Api::ALL
                 .into_iter()
-                .find(|a| a.sdk_name().eq_ignore_ascii_case(name) || format!("{a:?}").eq_ignore_ascii_case(name))
+                .find(|a| {
+                    a.sdk_name().eq_ignore_ascii_case(name)
+                        || format!("{a:?}").eq_ignore_ascii_case(name)
+                })
                 .ok_or_else(|| {
                     let known: Vec<&str> = Api::ALL.iter().map(|a| a.sdk_name()).collect();
-                    CliError::Config(format!("--fault-api {name}: unknown API; known: {}", known.join(", ")))
+                    CliError::Config(format!(
+                        "--fault-api {name}: unknown API; known: {}",
+                        known.join(", ")
+                    ))
                 })?;
             list.push(api);
         }
@@ -53,7 +67,9 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
         ak,
         sk,
         security_token: token,
-        auth_token: std::env::var(crate::bss::credentials::ENV_AUTH_TOKEN).ok().map(Secret::new),
+        auth_token: std::env::var(crate::bss::credentials::ENV_AUTH_TOKEN)
+            .ok()
+            .map(Secret::new),
         domain_id: args
             .domain_id
             .clone()
@@ -70,6 +86,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
         rate_limit_per_api: args.rate_limit,
         request_log: args.request_log.clone(),
         max_clock_skew: Some(Duration::from_secs(15 * 60)),
+        now: None,
     };
     sandbox::run_foreground(cfg)
         .await

@@ -3,8 +3,8 @@
 
 use super::model::*;
 use crate::bss::model::{
-    EXPIRE_POLICY_AUTO_RENEW, EXPIRE_POLICY_GRACE, EXPIRE_POLICY_TO_ON_DEMAND, PERIOD_TYPE_MONTH,
-    PERIOD_TYPE_YEAR, STATUS_EXPIRED, STATUS_FROZEN,
+    EXPIRE_POLICY_AUTO_RENEW, EXPIRE_POLICY_GRACE, EXPIRE_POLICY_TO_ON_DEMAND, STATUS_EXPIRED,
+    STATUS_FROZEN,
 };
 use crate::last_applied::AutoRenewRecord;
 use crate::live::{Inventory, LiveResource};
@@ -75,10 +75,14 @@ fn diff_one(
             ));
             return None;
         }
-        ops.push(Operation::Unsubscribe { unsubscribe_type: 1 });
+        ops.push(Operation::Unsubscribe {
+            unsubscribe_type: 1,
+        });
         reasons.push("state: unsubscribed: release it and its attached resources".to_string());
         after.status = "closed".to_string();
-        return Some(build_change(input, live, desired, before, after, ops, reasons));
+        return Some(build_change(
+            input, live, desired, before, after, ops, reasons,
+        ));
     }
 
     let frozen_or_expired = live.status == STATUS_EXPIRED || live.status == STATUS_FROZEN;
@@ -134,7 +138,9 @@ fn diff_one(
     if ops.is_empty() {
         return None;
     }
-    Some(build_change(input, live, desired, before, after, ops, reasons))
+    Some(build_change(
+        input, live, desired, before, after, ops, reasons,
+    ))
 }
 
 /// The renewal due under `renew_ahead`, with its reason and the new expiry.
@@ -147,7 +153,9 @@ fn plan_renewal(
 ) -> Option<(Operation, String, Option<String>)> {
     let ahead = desired.renew_ahead.as_ref()?;
     let Some(expire) = live.expire_time else {
-        warnings.push(format!("{label} has no expire_time; cannot decide on renew_ahead"));
+        warnings.push(format!(
+            "{label} has no expire_time; cannot decide on renew_ahead"
+        ));
         return None;
     };
     let window = ahead.min_remaining.to_chrono();
@@ -158,7 +166,7 @@ fn plan_renewal(
         warnings.push(format!("{label}: renewal due but not planned: {why}"));
         return None;
     }
-    let (period_type, period_num) = period_params(ahead.period);
+    let (period_type, period_num) = ahead.period.api_period();
     let op = Operation::Renew {
         period_type,
         period_num,
@@ -174,7 +182,11 @@ fn plan_renewal(
         "{when}, within renew_ahead.min_remaining {}: renew {}{}",
         ahead.min_remaining,
         ahead.period,
-        if desired.auto_pay { "" } else { " (order left unpaid: auto_pay false)" }
+        if desired.auto_pay {
+            ""
+        } else {
+            " (order left unpaid: auto_pay false)"
+        }
     );
     let new_expiry = add_period(expire, ahead.period).map(crate::clock::format_api_time);
     Some((op, reason, new_expiry))
@@ -193,7 +205,7 @@ fn expiry_ops(
     let from = policy_name(policy);
     match target {
         OnExpiry::AutoRenew => {
-            let spec = desired.auto_renew.clone().unwrap_or_default();
+            let spec = desired.auto_renew.unwrap_or_default();
             let period_type = spec.period.map(|p| match p {
                 AutoRenewPeriod::Month => "MONTH".to_string(),
                 AutoRenewPeriod::Year => "YEAR".to_string(),
@@ -290,7 +302,9 @@ fn auto_renew_drift(
 }
 
 fn describe_auto_renew(period: Option<&str>, times: Option<i32>) -> String {
-    let p = period.map(str::to_ascii_lowercase).unwrap_or_else(|| "(last order's period)".into());
+    let p = period
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_else(|| "(last order's period)".into());
     match times {
         Some(0) | None => format!("period {p}, times unlimited"),
         Some(t) => format!("period {p}, times {t}"),
@@ -307,15 +321,22 @@ fn build_change(
     reasons: Vec<String>,
 ) -> Change {
     let mut actions = Vec::new();
-    if operations.iter().any(|o| matches!(o, Operation::Renew { .. })) {
+    if operations
+        .iter()
+        .any(|o| matches!(o, Operation::Renew { .. }))
+    {
         actions.push(Action::Renew);
     }
-    if operations.iter().any(|o| {
-        !matches!(o, Operation::Renew { .. } | Operation::Unsubscribe { .. })
-    }) {
+    if operations
+        .iter()
+        .any(|o| !matches!(o, Operation::Renew { .. } | Operation::Unsubscribe { .. }))
+    {
         actions.push(Action::Update);
     }
-    if operations.iter().any(|o| matches!(o, Operation::Unsubscribe { .. })) {
+    if operations
+        .iter()
+        .any(|o| matches!(o, Operation::Unsubscribe { .. }))
+    {
         actions.push(Action::Unsubscribe);
     }
     let attached = input
@@ -385,13 +406,6 @@ pub fn status_name(status: i32) -> &'static str {
     }
 }
 
-pub fn period_params(p: RenewPeriod) -> (i32, i32) {
-    match p {
-        RenewPeriod::Months(n) => (PERIOD_TYPE_MONTH, i32::from(n)),
-        RenewPeriod::Years(n) => (PERIOD_TYPE_YEAR, i32::from(n)),
-    }
-}
-
 /// Calendar arithmetic, as the platform extends expiry.
 pub fn add_period(t: DateTime<Utc>, p: RenewPeriod) -> Option<DateTime<Utc>> {
     let months = match p {
@@ -438,14 +452,31 @@ mod tests {
     }
 
     fn desired(id: &str) -> Desired {
-        crate::manifest::tests_support::desired(id)
+        Desired {
+            resource_id: id.into(),
+            name: None,
+            on_expiry: None,
+            auto_renew: None,
+            renew_ahead: None,
+            protect: false,
+            state: DesiredState::Active,
+            auto_pay: true,
+            sources: vec![],
+        }
     }
 
     fn ahead(days: u32, period: RenewPeriod) -> Option<RenewAhead> {
-        Some(crate::manifest::tests_support::renew_ahead(days, period))
+        Some(RenewAhead {
+            min_remaining: crate::manifest::Duration::days(days).unwrap(),
+            period,
+        })
     }
 
-    fn run(d: Desired, row: OrderInstanceV2, records: &[(&str, Option<&str>, Option<i32>)]) -> DiffOutput {
+    fn run(
+        d: Desired,
+        row: OrderInstanceV2,
+        records: &[(&str, Option<&str>, Option<i32>)],
+    ) -> DiffOutput {
         let inv = Inventory::from_rows(vec![row]);
         let desired = BTreeMap::from([(d.resource_id.clone(), d)]);
         let recs: BTreeMap<String, AutoRenewRecord> = records
@@ -521,7 +552,14 @@ mod tests {
             assert_eq!(!out.changes.is_empty(), due, "{expire}");
             if due {
                 let c = &out.changes[0];
-                assert_eq!(c.operations, vec![Operation::Renew { period_type: 3, period_num: 1, is_auto_pay: 1 }]);
+                assert_eq!(
+                    c.operations,
+                    vec![Operation::Renew {
+                        period_type: 3,
+                        period_num: 1,
+                        is_auto_pay: 1
+                    }]
+                );
                 assert_eq!(c.actions, vec![Action::Renew]);
             }
         }
@@ -535,7 +573,14 @@ mod tests {
         let out = run(d, live("r", 0, 2, "2026-12-01T00:00:00Z"), &[]);
         let c = &out.changes[0];
         assert_eq!(c.after.expire_time.as_deref(), Some("2027-01-01T00:00:00Z"));
-        assert_eq!(c.operations, vec![Operation::Renew { period_type: 2, period_num: 1, is_auto_pay: 0 }]);
+        assert_eq!(
+            c.operations,
+            vec![Operation::Renew {
+                period_type: 2,
+                period_num: 1,
+                is_auto_pay: 0
+            }]
+        );
         assert!(c.reasons[0].contains("auto_pay false"));
     }
 
@@ -545,9 +590,15 @@ mod tests {
         d.on_expiry = Some(OnExpiry::AutoRenew);
         d.renew_ahead = ahead(30, RenewPeriod::Years(1));
         let out = run(d.clone(), live("r", 1, 2, "2026-12-01T00:00:00Z"), &[]);
-        assert_eq!(kinds(&out), ["cancel_on_demand", "enable_auto_renew", "renew"]);
+        assert_eq!(
+            kinds(&out),
+            ["cancel_on_demand", "enable_auto_renew", "renew"]
+        );
         let out = run(d, live("r", 1, 5, "2026-11-01T00:00:00Z"), &[]);
-        assert_eq!(kinds(&out), ["renew", "cancel_on_demand", "enable_auto_renew"]);
+        assert_eq!(
+            kinds(&out),
+            ["renew", "cancel_on_demand", "enable_auto_renew"]
+        );
         assert_eq!(out.changes[0].after.status, "in_use");
     }
 
@@ -564,7 +615,10 @@ mod tests {
     fn auto_renew_period_and_times_use_the_last_applied_record() {
         let mut d = desired("r");
         d.on_expiry = Some(OnExpiry::AutoRenew);
-        d.auto_renew = Some(AutoRenewSpec { period: Some(AutoRenewPeriod::Year), times: Some(2) });
+        d.auto_renew = Some(AutoRenewSpec {
+            period: Some(AutoRenewPeriod::Year),
+            times: Some(2),
+        });
         let row = || live("r", 3, 2, "2027-06-01T00:00:00Z");
         // No record: planned, because bssctl cannot know what is set.
         let out = run(d.clone(), row(), &[]);
@@ -577,7 +631,10 @@ mod tests {
         let out = run(d.clone(), row(), &[("r", Some("MONTH"), Some(2))]);
         assert_eq!(
             out.changes[0].operations,
-            vec![Operation::EnableAutoRenew { period_type: Some("YEAR".into()), auto_renew_times: Some(2) }]
+            vec![Operation::EnableAutoRenew {
+                period_type: Some("YEAR".into()),
+                auto_renew_times: Some(2)
+            }]
         );
         assert!(out.changes[0].reasons[0].contains("period month"));
         // Unspecified settings never drift.
@@ -614,7 +671,10 @@ mod tests {
         d.renew_ahead = ahead(30, RenewPeriod::Years(1));
         let inv = Inventory::from_rows(vec![live("r", 0, 2, "2026-12-01T00:00:00Z")]);
         let desired = BTreeMap::from([("r".to_string(), d)]);
-        let holds = BTreeMap::from([("r".to_string(), "unpaid renewal order CS1 exists".to_string())]);
+        let holds = BTreeMap::from([(
+            "r".to_string(),
+            "unpaid renewal order CS1 exists".to_string(),
+        )]);
         let out = diff(&DiffInput {
             desired: &desired,
             inventory: &inv,

@@ -93,7 +93,12 @@ pub fn batches(changes: &[Change]) -> Vec<Batch> {
         let (na, nb) = (&g[a], &g[b]);
         let from = batch_of[&(na.resource_id.clone(), na.kind)];
         let to = batch_of[&(nb.resource_id.clone(), nb.kind)];
-        debug_assert!(na.kind < nb.kind, "phase order violated: {:?} → {:?}", na.kind, nb.kind);
+        debug_assert!(
+            na.kind < nb.kind,
+            "phase order violated: {:?} → {:?}",
+            na.kind,
+            nb.kind
+        );
         if !out[to].depends_on.contains(&from) {
             out[to].depends_on.push(from);
         }
@@ -138,16 +143,25 @@ mod tests {
     }
 
     fn renew(pt: i32, pn: i32) -> Operation {
-        Operation::Renew { period_type: pt, period_num: pn, is_auto_pay: 1 }
+        Operation::Renew {
+            period_type: pt,
+            period_num: pn,
+            is_auto_pay: 1,
+        }
     }
 
     fn enable() -> Operation {
-        Operation::EnableAutoRenew { period_type: None, auto_renew_times: None }
+        Operation::EnableAutoRenew {
+            period_type: None,
+            auto_renew_times: None,
+        }
     }
 
     #[test]
     fn renewals_batch_by_ten_and_by_period() {
-        let mut changes: Vec<Change> = (0..23).map(|i| change(&format!("r{i:02}"), vec![renew(3, 1)])).collect();
+        let mut changes: Vec<Change> = (0..23)
+            .map(|i| change(&format!("r{i:02}"), vec![renew(3, 1)]))
+            .collect();
         changes.push(change("m1", vec![renew(2, 1)]));
         let b = batches(&changes);
         let sizes: Vec<usize> = b.iter().map(|b| b.resource_ids.len()).collect();
@@ -157,8 +171,13 @@ mod tests {
 
     #[test]
     fn to_on_demand_batches_by_hundred() {
-        let changes: Vec<Change> = (0..250).map(|i| change(&format!("r{i:03}"), vec![Operation::SetOnDemand {}])).collect();
-        let sizes: Vec<usize> = batches(&changes).iter().map(|b| b.resource_ids.len()).collect();
+        let changes: Vec<Change> = (0..250)
+            .map(|i| change(&format!("r{i:03}"), vec![Operation::SetOnDemand {}]))
+            .collect();
+        let sizes: Vec<usize> = batches(&changes)
+            .iter()
+            .map(|b| b.resource_ids.len())
+            .collect();
         assert_eq!(sizes, vec![100, 100, 50]);
     }
 
@@ -181,9 +200,15 @@ mod tests {
                 OperationKind::EnableAutoRenew
             ]
         );
-        let enable_a = b.iter().find(|x| x.kind == OperationKind::EnableAutoRenew && x.resource_ids == ["a"]).unwrap();
+        let enable_a = b
+            .iter()
+            .find(|x| x.kind == OperationKind::EnableAutoRenew && x.resource_ids == ["a"])
+            .unwrap();
         assert_eq!(enable_a.depends_on, vec![1]);
-        let enable_c = b.iter().find(|x| x.kind == OperationKind::EnableAutoRenew && x.resource_ids == ["c"]).unwrap();
+        let enable_c = b
+            .iter()
+            .find(|x| x.kind == OperationKind::EnableAutoRenew && x.resource_ids == ["c"])
+            .unwrap();
         assert_eq!(enable_c.depends_on, vec![0]);
     }
 }

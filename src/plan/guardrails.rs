@@ -13,7 +13,10 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn from_policy(policy: Option<&crate::manifest::Policy>, max_cost_flag: Option<Decimal>) -> Limits {
+    pub fn from_policy(
+        policy: Option<&crate::manifest::Policy>,
+        max_cost_flag: Option<Decimal>,
+    ) -> Limits {
         Limits {
             max_renewal_cost: policy.and_then(|p| p.max_renewal_cost),
             max_commitment_increase: policy.and_then(|p| p.max_commitment_increase),
@@ -25,39 +28,32 @@ impl Limits {
 /// Net auto-renew commitment added, per month.
 pub fn commitment_increase_per_month(plan: &Plan) -> Decimal {
     let c = &plan.summary.commitment;
-    (c.added_per_month - c.removed_per_month) + (c.added_per_year - c.removed_per_year) / Decimal::from(12)
+    (c.added_per_month - c.removed_per_month)
+        + (c.added_per_year - c.removed_per_year) / Decimal::from(12)
 }
 
 pub fn check(plan: &Plan, limits: &Limits) -> Vec<GuardrailViolation> {
     let currency = plan.summary.renewal_cost_now.currency.clone();
     let cost = plan.summary.renewal_cost_now.amount;
-    let mut out = Vec::new();
-    let mut over = |name: &str, limit: Decimal, actual: Decimal, what: &str| {
-        if actual > limit {
-            out.push(GuardrailViolation {
-                guardrail: name.to_string(),
-                currency: currency.clone(),
-                limit,
-                actual: actual.round_dp(2),
-                message: format!(
-                    "cost guardrail exceeded: {what} {} is over {name} {}",
-                    money(&currency, actual),
-                    money(&currency, limit)
-                ),
-            });
-        }
+    let over = |name: &str, limit: Decimal, actual: Decimal, what: &str| {
+        (actual > limit).then(|| GuardrailViolation {
+            guardrail: name.to_string(),
+            currency: currency.clone(),
+            limit,
+            actual: actual.round_dp(2),
+            message: format!(
+                "cost guardrail exceeded: {what} {} is over {name} {}",
+                money(&currency, actual),
+                money(&currency, limit)
+            ),
+        })
     };
-    if let Some(l) = limits.max_renewal_cost {
-        over("policy.max_renewal_cost", l, cost, "renewal cost now");
-    }
-    if let Some(l) = limits.max_cost_flag {
-        over("--max-cost", l, cost, "renewal cost now");
-    }
+    let mut out = Vec::new();
     // Fail closed: a limit cannot be checked against an unknown price.
-    let has_cost_limit = limits.max_renewal_cost.is_some()
+    let has_limit = limits.max_renewal_cost.is_some()
         || limits.max_cost_flag.is_some()
         || limits.max_commitment_increase.is_some();
-    if has_cost_limit && plan.summary.unknown_prices > 0 {
+    if has_limit && plan.summary.unknown_prices > 0 {
         out.push(GuardrailViolation {
             guardrail: "unknown_prices".to_string(),
             currency: currency.clone(),
@@ -69,13 +65,19 @@ pub fn check(plan: &Plan, limits: &Limits) -> Vec<GuardrailViolation> {
             ),
         });
     }
+    if let Some(l) = limits.max_renewal_cost {
+        out.extend(over("policy.max_renewal_cost", l, cost, "renewal cost now"));
+    }
+    if let Some(l) = limits.max_cost_flag {
+        out.extend(over("--max-cost", l, cost, "renewal cost now"));
+    }
     if let Some(l) = limits.max_commitment_increase {
-        over(
+        out.extend(over(
             "policy.max_commitment_increase",
             l,
             commitment_increase_per_month(plan),
             "auto-renew commitment increase per month",
-        );
+        ));
     }
     out
 }

@@ -30,7 +30,9 @@ pub enum Operation {
     SetOnDemand {},
     CancelOnDemand {},
     /// Release the resource and its attached ones (irreversible).
-    Unsubscribe { unsubscribe_type: i32 },
+    Unsubscribe {
+        unsubscribe_type: i32,
+    },
 }
 
 /// The operation kinds, in the order their batches run. Every per-resource
@@ -88,7 +90,10 @@ impl Operation {
     }
 
     pub fn is_purchase_or_release(&self) -> bool {
-        matches!(self, Operation::Renew { .. } | Operation::Unsubscribe { .. })
+        matches!(
+            self,
+            Operation::Renew { .. } | Operation::Unsubscribe { .. }
+        )
     }
 }
 

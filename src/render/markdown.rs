@@ -56,7 +56,13 @@ pub fn render(plan: &Plan) -> String {
                 .price
                 .as_ref()
                 .map(|p| money(&p.currency, p.amount))
-                .unwrap_or_else(|| if c.renews() { "unknown".into() } else { "–".into() });
+                .unwrap_or_else(|| {
+                    if c.renews() {
+                        "unknown".into()
+                    } else {
+                        "–".into()
+                    }
+                });
             let _ = writeln!(
                 out,
                 "| `{}` | {} `{}` | {} | {} | {} | {} |",
@@ -76,7 +82,13 @@ pub fn render(plan: &Plan) -> String {
             plan.changes.len()
         );
         for c in &plan.changes {
-            let _ = writeln!(out, "#### `{}` {} `{}`\n", symbol(c), cell(&c.resource_name), c.resource_id);
+            let _ = writeln!(
+                out,
+                "#### `{}` {} `{}`\n",
+                symbol(c),
+                cell(&c.resource_name),
+                c.resource_id
+            );
             out.push_str("```diff\n");
             for (tag, line) in state_diff(c) {
                 let _ = writeln!(out, "{tag} {line}");
@@ -86,8 +98,16 @@ pub fn render(plan: &Plan) -> String {
                 let _ = writeln!(out, "- {}", cell(r));
             }
             if !c.attached.is_empty() {
-                let ids: Vec<String> = c.attached.iter().map(|a| format!("`{}`", a.resource_id)).collect();
-                let verb = if c.unsubscribes() { "Also released" } else { "Attached" };
+                let ids: Vec<String> = c
+                    .attached
+                    .iter()
+                    .map(|a| format!("`{}`", a.resource_id))
+                    .collect();
+                let verb = if c.unsubscribes() {
+                    "Also released"
+                } else {
+                    "Attached"
+                };
                 let _ = writeln!(out, "- {verb}: {}", ids.join(", "));
             }
             out.push('\n');
@@ -105,7 +125,11 @@ pub fn render(plan: &Plan) -> String {
                     .as_ref()
                     .map(|a| format!(" ({} {a})", o.currency.as_deref().unwrap_or("CNY")))
                     .unwrap_or_default(),
-                o.resource_ids.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+                o.resource_ids
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }

@@ -20,11 +20,22 @@ pub enum Format {
 /// `renew 1y`, `enable_auto_renew (year, unlimited)`, ...
 pub fn describe_operation(op: &Operation) -> String {
     match op {
-        Operation::Renew { period_type, period_num, is_auto_pay } => {
-            let pay = if *is_auto_pay == 1 { "" } else { ", order left unpaid" };
+        Operation::Renew {
+            period_type,
+            period_num,
+            is_auto_pay,
+        } => {
+            let pay = if *is_auto_pay == 1 {
+                ""
+            } else {
+                ", order left unpaid"
+            };
             format!("renew {}{pay}", period_label(*period_type, *period_num))
         }
-        Operation::EnableAutoRenew { period_type, auto_renew_times } => {
+        Operation::EnableAutoRenew {
+            period_type,
+            auto_renew_times,
+        } => {
             let mut parts = Vec::new();
             if let Some(p) = period_type {
                 parts.push(p.to_ascii_lowercase());

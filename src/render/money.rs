@@ -5,7 +5,11 @@ use rust_decimal::Decimal;
 /// `CNY 1,234.50`
 pub fn money(currency: &str, amount: Decimal) -> String {
     let amount = amount.round_dp(2);
-    let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
+    let sign = if amount.is_sign_negative() && !amount.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     format!("{currency} {sign}{}", group(amount.abs()))
 }
 

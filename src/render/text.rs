@@ -76,7 +76,13 @@ pub fn render(plan: &Plan, color: bool) -> String {
     if !plan.warnings.is_empty() {
         out.push('\n');
     }
-    let _ = writeln!(out, "{}{}{}", p.bold, summary_line(&plan.summary), reset(p.bold));
+    let _ = writeln!(
+        out,
+        "{}{}{}",
+        p.bold,
+        summary_line(&plan.summary),
+        reset(p.bold)
+    );
     if let Some(c) = commitment_line(&plan.summary) {
         let _ = writeln!(out, "{c}");
     }
@@ -119,7 +125,12 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
         reset(p.dim)
     );
     for op in &change.operations {
-        let _ = writeln!(out, "      {style}{}{}", describe_operation(op), reset(style));
+        let _ = writeln!(
+            out,
+            "      {style}{}{}",
+            describe_operation(op),
+            reset(style)
+        );
     }
     for (tag, line) in state_diff(change) {
         let s = match tag {
@@ -133,20 +144,36 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
         let discount = if price.discount_amount.is_zero() {
             String::new()
         } else {
-            format!(" (list {}, discount {})", money(&price.currency, price.official_amount), money(&price.currency, price.discount_amount))
+            format!(
+                " (list {}, discount {})",
+                money(&price.currency, price.official_amount),
+                money(&price.currency, price.discount_amount)
+            )
         };
-        let _ = writeln!(out, "      cost now: {}{discount}", money(&price.currency, price.amount));
+        let _ = writeln!(
+            out,
+            "      cost now: {}{discount}",
+            money(&price.currency, price.amount)
+        );
     }
     for c in &change.commitments {
         let amount = match &c.price {
             Some(pr) => {
-                let a = if c.direction == "added" { pr.amount } else { -pr.amount };
+                let a = if c.direction == "added" {
+                    pr.amount
+                } else {
+                    -pr.amount
+                };
                 format!("{}/{}", signed(&pr.currency, a), c.per)
             }
             None => format!("unknown/{}", c.per),
         };
         let est = if c.estimated { " (period assumed)" } else { "" };
-        let _ = writeln!(out, "      auto-renew commitment {}: {amount}{est}", c.direction);
+        let _ = writeln!(
+            out,
+            "      auto-renew commitment {}: {amount}{est}",
+            c.direction
+        );
     }
     if !change.attached.is_empty() {
         let names: Vec<String> = change
@@ -160,7 +187,11 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
                 }
             })
             .collect();
-        let verb = if change.unsubscribes() { "also released" } else { "attached, follow" };
+        let verb = if change.unsubscribes() {
+            "also released"
+        } else {
+            "attached, follow"
+        };
         let _ = writeln!(out, "      {verb}: {}", names.join(", "));
     }
     for r in &change.reasons {
