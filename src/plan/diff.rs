@@ -119,9 +119,20 @@ fn diff_one(
 
     match renew {
         Some((op, reason, new_expiry)) => {
+            let renewed_past_now = new_expiry
+                .as_deref()
+                .and_then(crate::clock::parse_api_time)
+                .is_some_and(|t| t > input.now);
             after.expire_time = new_expiry;
             if frozen_or_expired {
-                after.status = "in_use".to_string();
+                if renewed_past_now {
+                    after.status = "in_use".to_string();
+                } else {
+                    warnings.push(format!(
+                        "{label}: renewing by {} still leaves it expired (the platform renews from the old expiry); choose a longer renew_ahead.period",
+                        desired.renew_ahead.as_ref().map(|a| a.period.to_string()).unwrap_or_default()
+                    ));
+                }
                 // Renew first: settings cannot change before.
                 ops.push(op);
                 ops.extend(settings_ops);
