@@ -39,6 +39,9 @@ pub struct Planned {
     /// Resolve's diagnostics (errors mean no plan was built).
     pub diagnostics: Vec<crate::manifest::Diagnostic>,
     pub fingerprints: BTreeMap<String, String>,
+    /// Outcomes learned for journal intents that had none, for `apply` to
+    /// append to the journal (plan itself writes nothing).
+    pub verified: Vec<journal::Record>,
 }
 
 /// Runs the pipeline; manifest errors come back as diagnostics, not a plan.
@@ -74,7 +77,7 @@ pub async fn make_plan(
         .map_err(|e| PlanError::State(format!("{}: {e}", paths.journal.display())))?;
 
     let mut holds: BTreeMap<String, String> = BTreeMap::new();
-    check_in_flight(client, &journal_records, &mut holds, &mut warnings).await;
+    let verified = check_in_flight(client, &journal_records, &mut holds, &mut warnings).await;
     let managed: BTreeSet<String> = desired.keys().cloned().collect();
     let pending = pending_renewals(client, &journal_records, &managed).await?;
     for p in &pending {
@@ -109,6 +112,7 @@ pub async fn make_plan(
         inventory,
         diagnostics: resolution.diagnostics,
         fingerprints,
+        verified,
     }))
 }
 
@@ -169,13 +173,14 @@ pub fn row_fingerprint(row: &crate::bss::model::OrderInstanceV2) -> String {
 }
 
 /// Journal intents without an outcome: check the account, warn, and hold
-/// renewals whose outcome stays unknown.
+/// renewals whose outcome stays unknown. Returns what was learned.
 async fn check_in_flight(
     client: &BssClient,
     records: &[journal::Record],
     holds: &mut BTreeMap<String, String>,
     warnings: &mut Vec<String>,
-) {
+) -> Vec<journal::Record> {
+    let mut learned = Vec::new();
     for f in journal::in_flight(records) {
         let ids: Vec<String> = f
             .resource_ids
@@ -194,16 +199,35 @@ async fn check_in_flight(
         };
         match checked {
             Ok(outcomes) => {
+                let mut took_effect = Vec::new();
+                let mut not_applied = Vec::new();
+                let mut order_ids = Vec::new();
                 for (id, o) in outcomes {
                     let verdict = match o {
-                        Outcome::TookEffect { .. } => "it took effect",
-                        Outcome::NotApplied => "it did not take effect",
+                        Outcome::TookEffect { order_ids: o } => {
+                            took_effect.push(id.clone());
+                            order_ids.extend(o);
+                            "it took effect"
+                        }
+                        Outcome::NotApplied => {
+                            not_applied.push(id.clone());
+                            "it did not take effect"
+                        }
                     };
                     warnings.push(format!(
                         "journal: {what} of {id} sent at {} (run {}) had no recorded outcome; checked the account: {verdict}",
                         f.ts, f.run_id
                     ));
                 }
+                learned.push(journal::Record::Verified {
+                    ts: crate::clock::format_api_time(Utc::now()),
+                    run_id: f.run_id.clone(),
+                    intent_id: f.intent_id.clone(),
+                    took_effect,
+                    not_applied,
+                    unknown: Vec::new(),
+                    order_ids,
+                });
             }
             Err(e) => {
                 for id in &ids {
@@ -215,6 +239,7 @@ async fn check_in_flight(
             }
         }
     }
+    learned
 }
 
 /// Unpaid renewal orders holding managed resources. Orders bssctl created

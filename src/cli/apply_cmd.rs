@@ -44,11 +44,23 @@ async fn apply(
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i32, CliError> {
-    let plan = match (&args.plan_file, set) {
-        (Some(file), _) => load_saved_plan(conn, file).await?,
-        (None, Some(set)) => build(conn, set, &args.options, paths, now).await?.plan,
+    let (plan, verified) = match (&args.plan_file, set) {
+        (Some(file), _) => (load_saved_plan(conn, file).await?, Vec::new()),
+        (None, Some(set)) => {
+            let planned = build(conn, set, &args.options, paths, now).await?;
+            (planned.plan, planned.verified)
+        }
         (None, None) => unreachable!("checked by the caller"),
     };
+    if !verified.is_empty() {
+        // What the plan learned about earlier in-flight purchases.
+        let mut j = Journal::open(&paths.journal)
+            .map_err(|e| CliError::io("cannot open the journal", &paths.journal, e))?;
+        for r in &verified {
+            j.append(r)
+                .map_err(|e| CliError::io("cannot write the journal", &paths.journal, e))?;
+        }
+    }
     print!("{}", render_plan(&plan, args.options.format, use_color(g)));
     if let Some(v) = plan.guardrail_violations.first() {
         return Err(CliError::Guardrail(format!(
