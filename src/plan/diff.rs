@@ -57,6 +57,14 @@ fn diff_one(
     warnings: &mut Vec<String>,
 ) -> Option<Change> {
     let label = display_name(live);
+    if !live.is_main {
+        // The API takes only main ids; attached resources follow their main.
+        warnings.push(format!(
+            "{label} is attached to {}; it follows its main resource and gets no operation of its own",
+            live.main_id.as_deref().unwrap_or("another resource")
+        ));
+        return None;
+    }
     if live.is_closed() {
         if desired.state != DesiredState::Unsubscribed {
             warnings.push(format!("{label} is closed; nothing to manage"));
@@ -313,12 +321,19 @@ fn auto_renew_drift(
 }
 
 fn describe_auto_renew(period: Option<&str>, times: Option<i32>) -> String {
-    let p = period
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_else(|| "(last order's period)".into());
+    let mut parts = Vec::new();
+    if let Some(p) = period {
+        parts.push(format!("period {}", p.to_ascii_lowercase()));
+    }
     match times {
-        Some(0) | None => format!("period {p}, times unlimited"),
-        Some(t) => format!("period {p}, times {t}"),
+        Some(0) => parts.push("times unlimited".to_string()),
+        Some(t) => parts.push(format!("times {t}")),
+        None => {}
+    }
+    if parts.is_empty() {
+        "unchanged settings".to_string()
+    } else {
+        parts.join(", ")
     }
 }
 
