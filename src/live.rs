@@ -24,35 +24,66 @@ pub struct LiveResource {
     pub status: i32,
     pub expire_time: Option<DateTime<Utc>>,
     pub expire_policy: i32,
-    /// The row as the API returned it (for fingerprints and JSON output).
-    pub row: OrderInstanceV2,
 }
 
 impl LiveResource {
+    /// Keeps what planning needs; the rest of the row is dropped (at 100k
+    /// resources the full rows would double the memory).
     pub fn from_row(row: OrderInstanceV2) -> Option<LiveResource> {
-        let resource_id = row.resource_id.clone().filter(|s| !s.is_empty())?;
-        let ep = row.enterprise_project.clone().unwrap_or_default();
+        let resource_id = row.resource_id.filter(|s| !s.is_empty())?;
+        let ep = row.enterprise_project.unwrap_or_default();
         let is_main = row.is_main_resource.unwrap_or(1) == 1;
         Some(LiveResource {
-            name: row.resource_name.clone().unwrap_or_default(),
-            region: row.region_code.clone().unwrap_or_default(),
-            service_type: row.service_type_code.clone().unwrap_or_default(),
-            resource_type: row.resource_type_code.clone().unwrap_or_default(),
-            project_id: row.project_id.clone().unwrap_or_default(),
+            name: row.resource_name.unwrap_or_default(),
+            region: row.region_code.unwrap_or_default(),
+            service_type: row.service_type_code.unwrap_or_default(),
+            resource_type: row.resource_type_code.unwrap_or_default(),
+            project_id: row.project_id.unwrap_or_default(),
             enterprise_project_id: ep.id.unwrap_or_default(),
             enterprise_project_name: ep.name.unwrap_or_default(),
             is_main,
             main_id: if is_main {
                 None
             } else {
-                row.parent_resource_id.clone().filter(|s| !s.is_empty())
+                row.parent_resource_id.filter(|s| !s.is_empty())
             },
             status: row.status.unwrap_or(model::STATUS_IN_USE),
             expire_time: row.expire_time.as_deref().and_then(parse_api_time),
             expire_policy: row.expire_policy.unwrap_or(model::EXPIRE_POLICY_GRACE),
             resource_id,
-            row,
         })
+    }
+
+    /// SHA-256 over every field a plan decision can depend on: a saved plan
+    /// is stale when any of them changed (other fields, e.g. `update_time`,
+    /// do not make it stale).
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let expire = self
+            .expire_time
+            .map(crate::clock::format_api_time)
+            .unwrap_or_default();
+        let fields = [
+            self.resource_id.as_str(),
+            &self.name,
+            &self.region,
+            &self.service_type,
+            &self.resource_type,
+            &self.project_id,
+            &self.enterprise_project_id,
+            &self.enterprise_project_name,
+            if self.is_main { "main" } else { "attached" },
+            self.main_id.as_deref().unwrap_or(""),
+            &self.status.to_string(),
+            &expire,
+            &self.expire_policy.to_string(),
+        ];
+        let mut h = Sha256::new();
+        for f in fields {
+            h.update(f.as_bytes());
+            h.update([0u8]);
+        }
+        hex::encode(h.finalize())
     }
 
     pub fn is_closed(&self) -> bool {

@@ -15,7 +15,6 @@ use crate::live::Inventory;
 use crate::manifest::{Desired, ManifestSet};
 use crate::plan::{self, Operation, PendingOrder, Plan};
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -160,16 +159,16 @@ pub fn fingerprints<'a>(
         all.extend(inv.attached_of(id).iter().cloned());
         for rid in all {
             if let Some(r) = inv.get(&rid) {
-                out.insert(rid, row_fingerprint(&r.row));
+                out.insert(rid, r.fingerprint());
             }
         }
     }
     out
 }
 
-pub fn row_fingerprint(row: &crate::bss::model::OrderInstanceV2) -> String {
-    let bytes = serde_json::to_vec(row).expect("a row always serializes");
-    hex::encode(Sha256::digest(bytes))
+pub fn row_fingerprint(row: crate::bss::model::OrderInstanceV2) -> Option<(String, String)> {
+    let r = crate::live::LiveResource::from_row(row)?;
+    Some((r.resource_id.clone(), r.fingerprint()))
 }
 
 /// Journal intents without an outcome: check the account, warn, and hold

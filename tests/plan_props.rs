@@ -232,9 +232,10 @@ proptest! {
         // Deterministic: same input, same bytes; input order does not matter.
         let again = plan_of(&inv, &desired);
         prop_assert_eq!(serde_json::to_string(&plan).unwrap(), serde_json::to_string(&again).unwrap());
-        let mut rows: Vec<OrderInstanceV2> = inv.iter().map(|r| r.row.clone()).collect();
-        rows.reverse();
-        let reversed = Inventory::from_rows(rows);
+        let mut reversed = Inventory::default();
+        for r in inv.iter().collect::<Vec<_>>().into_iter().rev() {
+            reversed.insert(r.clone());
+        }
         let shuffled = plan_of(&reversed, &desired);
         prop_assert_eq!(serde_json::to_string(&plan).unwrap(), serde_json::to_string(&shuffled).unwrap());
     }

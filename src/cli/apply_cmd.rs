@@ -5,7 +5,7 @@ use super::args::{ApplyArgs, GlobalArgs};
 use super::common::{confirm, load_manifests, now, state_paths, use_color};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_OK};
-use super::plan_cmd::{build, render_plan};
+use super::plan_cmd::{build, print_plan};
 use crate::apply::journal::{self, Journal, Record};
 use crate::apply::progress::Progress;
 use crate::apply::{ApplyReport, Executor, Status};
@@ -61,7 +61,7 @@ async fn apply(
                 .map_err(|e| CliError::io("cannot write the journal", &paths.journal, e))?;
         }
     }
-    print!("{}", render_plan(&plan, args.options.format, use_color(g)));
+    print_plan(&plan, args.options.format, use_color(g))?;
     if let Some(v) = plan.guardrail_violations.first() {
         return Err(CliError::Guardrail(format!(
             "{}; nothing was applied",
@@ -200,7 +200,7 @@ async fn load_saved_plan(conn: &Connection, file: &std::path::Path) -> Result<Pl
     };
     let live: std::collections::BTreeMap<String, String> = rows
         .into_iter()
-        .filter_map(|r| Some((r.resource_id.clone()?, crate::planner::row_fingerprint(&r))))
+        .filter_map(crate::planner::row_fingerprint)
         .collect();
     let changed: Vec<&String> = saved
         .fingerprints

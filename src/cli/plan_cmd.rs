@@ -38,10 +38,7 @@ async fn plan_and_render(
     let planned = build(conn, set, options, paths, now).await?;
     let has_changes = planned.plan.summary.has_changes();
     if !args.quiet_if_no_changes || has_changes {
-        print!(
-            "{}",
-            render_plan(&planned.plan, options.format, use_color(g))
-        );
+        print_plan(&planned.plan, options.format, use_color(g))?;
     }
     if let Some(out) = &args.out {
         save(out, conn, &planned)?;
@@ -94,12 +91,27 @@ pub async fn build(
     }
 }
 
-pub fn render_plan(plan: &crate::plan::Plan, format: Format, color: bool) -> String {
-    match format {
-        Format::Text => render::text::render(plan, color),
-        Format::Json => render::json::render(plan),
-        Format::Markdown => render::markdown::render(plan),
-    }
+/// Writes the plan to stdout; JSON is streamed (large plans never sit in
+/// memory twice).
+pub fn print_plan(plan: &crate::plan::Plan, format: Format, color: bool) -> Result<(), CliError> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let result = match format {
+        Format::Json => render::json::write(plan, stdout.lock()),
+        Format::Text => stdout
+            .lock()
+            .write_all(render::text::render(plan, color).as_bytes()),
+        Format::Markdown => stdout
+            .lock()
+            .write_all(render::markdown::render(plan).as_bytes()),
+    };
+    result.map_err(|e| {
+        CliError::io(
+            "cannot write the plan to",
+            std::path::Path::new("stdout"),
+            e,
+        )
+    })
 }
 
 fn save(path: &std::path::Path, conn: &Connection, planned: &Planned) -> Result<(), CliError> {

@@ -56,18 +56,20 @@ fn diff_one(
     live: &LiveResource,
     warnings: &mut Vec<String>,
 ) -> Option<Change> {
-    let label = display_name(live);
+    // Built only when a message needs it: most resources need none.
+    let label = || display_name(live);
     if !live.is_main {
         // The API takes only main ids; attached resources follow their main.
         warnings.push(format!(
-            "{label} is attached to {}; it follows its main resource and gets no operation of its own",
+            "{} is attached to {}; it follows its main resource and gets no operation of its own",
+            label(),
             live.main_id.as_deref().unwrap_or("another resource")
         ));
         return None;
     }
     if live.is_closed() {
         if desired.state != DesiredState::Unsubscribed {
-            warnings.push(format!("{label} is closed; nothing to manage"));
+            warnings.push(format!("{} is closed; nothing to manage", label()));
         }
         return None;
     }
@@ -79,7 +81,8 @@ fn diff_one(
     if desired.state == DesiredState::Unsubscribed {
         if desired.protect {
             warnings.push(format!(
-                "{label} is protected (protect: true); refusing to plan its unsubscribe"
+                "{} is protected (protect: true); refusing to plan its unsubscribe",
+                label()
             ));
             return None;
         }
@@ -87,14 +90,14 @@ fn diff_one(
             unsubscribe_type: 1,
         });
         reasons.push("state: unsubscribed: release it and its attached resources".to_string());
-        after.status = "closed".to_string();
+        after.status = "closed".into();
         return Some(build_change(
             input, live, desired, before, after, ops, reasons,
         ));
     }
 
     let frozen_or_expired = live.status == STATUS_EXPIRED || live.status == STATUS_FROZEN;
-    let renew = plan_renewal(input, desired, live, &label, warnings);
+    let renew = plan_renewal(input, desired, live, warnings);
     let mut settings_ops = Vec::new();
     if let Some(target) = desired.on_expiry {
         let mut tentative_after = after.clone();
@@ -115,7 +118,7 @@ fn diff_one(
             // The API refuses auto-renew on expired/frozen resources
             // (CBC.99003602) until they are renewed.
             warnings.push(format!(
-                "{label} is {}: auto-renew can be enabled only after a renewal (add renew_ahead or renew it); not planned",
+                "{} is {}: auto-renew can be enabled only after a renewal (add renew_ahead or renew it); not planned", label(),
                 status_name(live.status)
             ));
             settings_ops.clear();
@@ -134,10 +137,10 @@ fn diff_one(
             after.expire_time = new_expiry;
             if frozen_or_expired {
                 if renewed_past_now {
-                    after.status = "in_use".to_string();
+                    after.status = "in_use".into();
                 } else {
                     warnings.push(format!(
-                        "{label}: renewing by {} still leaves it expired (the platform renews from the old expiry); choose a longer renew_ahead.period",
+                        "{}: renewing by {} still leaves it expired (the platform renews from the old expiry); choose a longer renew_ahead.period", label(),
                         desired.renew_ahead.as_ref().map(|a| a.period.to_string()).unwrap_or_default()
                     ));
                 }
@@ -167,13 +170,14 @@ fn plan_renewal(
     input: &DiffInput<'_>,
     desired: &Desired,
     live: &LiveResource,
-    label: &str,
     warnings: &mut Vec<String>,
 ) -> Option<(Operation, String, Option<String>)> {
+    let label = || display_name(live);
     let ahead = desired.renew_ahead.as_ref()?;
     let Some(expire) = live.expire_time else {
         warnings.push(format!(
-            "{label} has no expire_time; cannot decide on renew_ahead"
+            "{} has no expire_time; cannot decide on renew_ahead",
+            label()
         ));
         return None;
     };
@@ -182,7 +186,7 @@ fn plan_renewal(
         return None;
     }
     if let Some(why) = input.renew_holds.get(&live.resource_id) {
-        warnings.push(format!("{label}: renewal due but not planned: {why}"));
+        warnings.push(format!("{}: renewal due but not planned: {why}", label()));
         return None;
     }
     let (period_type, period_num) = ahead.period.api_period();
@@ -251,7 +255,7 @@ fn expiry_ops(
             } else {
                 return;
             }
-            after.on_expiry = "auto_renew".to_string();
+            after.on_expiry = "auto_renew".into();
             after.expire_policy = EXPIRE_POLICY_AUTO_RENEW;
             if period_type.is_some() {
                 after.auto_renew_period = period_type.map(|p| p.to_ascii_lowercase());
@@ -269,7 +273,7 @@ fn expiry_ops(
             }
             ops.push(Operation::SetOnDemand {});
             reasons.push(format!("on_expiry: {from} → on_demand"));
-            after.on_expiry = "on_demand".to_string();
+            after.on_expiry = "on_demand".into();
             after.expire_policy = EXPIRE_POLICY_TO_ON_DEMAND;
             after.auto_renew_period = None;
             after.auto_renew_times = None;
@@ -283,7 +287,7 @@ fn expiry_ops(
                 return;
             }
             reasons.push(format!("on_expiry: {from} → none"));
-            after.on_expiry = "none".to_string();
+            after.on_expiry = "none".into();
             after.expire_policy = EXPIRE_POLICY_GRACE;
             after.auto_renew_period = None;
             after.auto_renew_times = None;
@@ -400,12 +404,12 @@ pub fn state_of(live: &LiveResource, record: Option<&AutoRenewRecord>) -> Resour
     let auto = live.expire_policy == EXPIRE_POLICY_AUTO_RENEW;
     let rec = record.filter(|_| auto);
     ResourceState {
-        on_expiry: policy_name(live.expire_policy).to_string(),
+        on_expiry: policy_name(live.expire_policy).into(),
         expire_policy: live.expire_policy,
         auto_renew_period: rec.and_then(|r| r.period_type.as_deref().map(str::to_ascii_lowercase)),
         auto_renew_times: rec.and_then(|r| r.auto_renew_times),
         expire_time: live.expire_time.map(crate::clock::format_api_time),
-        status: status_name(live.status).to_string(),
+        status: status_name(live.status).into(),
     }
 }
 

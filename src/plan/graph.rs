@@ -8,14 +8,15 @@
 use super::model::*;
 use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-/// One operation on one resource, as a graph node.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One operation of one change, as a graph node: indexes into the plan's
+/// changes (no copied ids, so 100k resources stay cheap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpNode {
-    pub resource_id: String,
+    pub change: usize,
+    pub op: usize,
     pub kind: OperationKind,
-    pub operation: Operation,
 }
 
 /// The kind of each of a change's operations: a renewal that precedes other
@@ -37,14 +38,15 @@ pub fn kinds_of(ops: &[Operation]) -> Vec<OperationKind> {
 
 /// The dependency graph: an edge a → b when b must wait for a.
 pub fn operation_graph(changes: &[Change]) -> DiGraph<OpNode, ()> {
-    let mut g = DiGraph::new();
-    for change in changes {
+    let ops: usize = changes.iter().map(|c| c.operations.len()).sum();
+    let mut g = DiGraph::with_capacity(ops, ops);
+    for (ci, change) in changes.iter().enumerate() {
         let mut prev: Option<NodeIndex> = None;
-        for (op, kind) in change.operations.iter().zip(kinds_of(&change.operations)) {
+        for (oi, kind) in kinds_of(&change.operations).into_iter().enumerate() {
             let n = g.add_node(OpNode {
-                resource_id: change.resource_id.clone(),
+                change: ci,
+                op: oi,
                 kind,
-                operation: op.clone(),
             });
             if let Some(p) = prev {
                 g.add_edge(p, n, ());
@@ -55,50 +57,49 @@ pub fn operation_graph(changes: &[Change]) -> DiGraph<OpNode, ()> {
     g
 }
 
-/// Groups the graph's operations into batches, in execution order.
+/// Groups the graph's operations into batches, in execution order. Changes
+/// come sorted by resource id, so each batch's ids are sorted too.
 pub fn batches(changes: &[Change]) -> Vec<Batch> {
     let g = operation_graph(changes);
     // The graph is built from chains, so it is acyclic; a cycle would be a
     // bug in the phase order, and toposort says so loudly in tests.
     debug_assert!(toposort(&g, None).is_ok(), "operation graph has a cycle");
 
-    let mut groups: BTreeMap<(OperationKind, Operation), BTreeSet<String>> = BTreeMap::new();
+    let mut groups: BTreeMap<(OperationKind, &Operation), Vec<NodeIndex>> = BTreeMap::new();
     for n in g.node_indices() {
-        let node = &g[n];
-        groups
-            .entry((node.kind, node.operation.clone()))
-            .or_default()
-            .insert(node.resource_id.clone());
+        let node = g[n];
+        let op = &changes[node.change].operations[node.op];
+        groups.entry((node.kind, op)).or_default().push(n);
     }
     let mut out: Vec<Batch> = Vec::new();
-    let mut batch_of: BTreeMap<(String, OperationKind), usize> = BTreeMap::new();
-    for ((kind, operation), ids) in groups {
-        let ids: Vec<String> = ids.into_iter().collect();
-        for chunk in ids.chunks(kind.batch_limit()) {
+    let mut batch_of: Vec<usize> = vec![0; g.node_count()];
+    for ((kind, operation), nodes) in groups {
+        for chunk in nodes.chunks(kind.batch_limit()) {
             let index = out.len();
-            for id in chunk {
-                batch_of.insert((id.clone(), kind), index);
+            for n in chunk {
+                batch_of[n.index()] = index;
             }
             out.push(Batch {
                 index,
                 kind,
                 operation: operation.clone(),
-                resource_ids: chunk.to_vec(),
+                resource_ids: chunk
+                    .iter()
+                    .map(|n| changes[g[*n].change].resource_id.clone())
+                    .collect(),
                 depends_on: Vec::new(),
             });
         }
     }
     for e in g.edge_indices() {
         let (a, b) = g.edge_endpoints(e).expect("edge has endpoints");
-        let (na, nb) = (&g[a], &g[b]);
-        let from = batch_of[&(na.resource_id.clone(), na.kind)];
-        let to = batch_of[&(nb.resource_id.clone(), nb.kind)];
         debug_assert!(
-            na.kind < nb.kind,
+            g[a].kind < g[b].kind,
             "phase order violated: {:?} → {:?}",
-            na.kind,
-            nb.kind
+            g[a].kind,
+            g[b].kind
         );
+        let (from, to) = (batch_of[a.index()], batch_of[b.index()]);
         if !out[to].depends_on.contains(&from) {
             out[to].depends_on.push(from);
         }

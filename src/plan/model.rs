@@ -4,6 +4,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub const FORMAT_VERSION: &str = "1";
@@ -114,7 +115,7 @@ pub enum Action {
 pub struct ResourceState {
     /// `auto_renew`, `on_demand`, `none`, or the platform's other policies
     /// (`delete`, `freeze`, `delete_from_retention`).
-    pub on_expiry: String,
+    pub on_expiry: Cow<'static, str>,
     pub expire_policy: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_renew_period: Option<String>,
@@ -123,7 +124,7 @@ pub struct ResourceState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_time: Option<String>,
     /// `in_use`, `closed`, `frozen`, `expired`.
-    pub status: String,
+    pub status: Cow<'static, str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
