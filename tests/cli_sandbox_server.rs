@@ -143,3 +143,62 @@ fn half_a_key_pair_or_a_token_only_is_refused_too() {
     refuses(&[("HUAWEICLOUD_SDK_AUTH_TOKEN", "MIIT-token")], &[], "--ak");
     refuses(&[("HUAWEICLOUD_SDK_AK", AK)], &[], "--ak");
 }
+
+/// Fires `n` balance queries at once with a client that does not pace
+/// itself and never retries; returns how many were throttled.
+async fn throttled_of_burst(url: &str, n: usize) -> usize {
+    let mut cfg = client_config(url);
+    cfg.retry = fast_retry(1);
+    cfg.max_in_flight = 16;
+    let c = bssctl::bss::BssClient::new(cfg, aksk(Some(DOMAIN))).unwrap();
+    let results = futures::future::join_all((0..n).map(|_| c.balances())).await;
+    for r in &results {
+        if let Err(e) = r {
+            assert!(e.is_throttled(), "{e:?}");
+        }
+    }
+    results.iter().filter(|r| r.is_err()).count()
+}
+
+/// Regression: the sandbox's limit flag was also called `--rate-limit`, the
+/// name of the global flag that paces bssctl's own client (default 10, env
+/// `BSSCTL_RATE_LIMIT`); clap merged the two, so `bssctl sandbox` always
+/// throttled at 10 requests/s per API. It is `--gateway-rate-limit` now.
+#[tokio::test]
+async fn the_sandbox_rate_limit_is_off_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = bssctl(dir.path());
+        cmd.args(["sandbox", "--port", "0", "--ak", AK, "--sk", SK, "--state"])
+            .arg(dir.path().join("state.json"))
+            .args(extra)
+            .envs(env.iter().copied());
+        SandboxProcess::spawn(cmd)
+    };
+    let plain = spawn(&[], &[]);
+    assert_eq!(
+        throttled_of_burst(&plain.url, 40).await,
+        0,
+        "no limit by default"
+    );
+    drop(plain);
+    let with_env = spawn(&[], &[("BSSCTL_RATE_LIMIT", "3")]);
+    assert_eq!(
+        throttled_of_burst(&with_env.url, 40).await,
+        0,
+        "BSSCTL_RATE_LIMIT paces the client, not the sandbox"
+    );
+    drop(with_env);
+    let paced = spawn(&["--rate-limit", "3"], &[]);
+    assert_eq!(
+        throttled_of_burst(&paced.url, 40).await,
+        0,
+        "the global --rate-limit is not the sandbox's"
+    );
+    drop(paced);
+    let limited = spawn(&["--gateway-rate-limit", "5"], &[]);
+    assert!(
+        throttled_of_burst(&limited.url, 40).await > 0,
+        "--gateway-rate-limit 5 is enforced"
+    );
+}
