@@ -300,6 +300,61 @@ async fn a_renewal_cut_off_after_it_was_applied_is_ambiguous_and_not_resent() {
     sb.stop().await;
 }
 
+#[tokio::test]
+async fn a_timed_out_purchase_is_ambiguous_and_a_timed_out_read_is_retried() {
+    // The sandbox applies, then waits 2 s before answering; the client
+    // gives up after 200 ms.
+    let sb = Sandbox::start_with(
+        |cfg| {
+            cfg.request_log = Some(cfg.state_path.with_file_name("requests.jsonl"));
+            cfg.faults = FaultConfig {
+                latency: std::time::Duration::from_secs(2),
+                ..Default::default()
+            }
+        },
+        None,
+    )
+    .await;
+    let before = sb.state();
+    let mut cfg = client_config(&sb.url());
+    cfg.timeout = std::time::Duration::from_millis(200);
+    cfg.retry = fast_retry(2);
+    let c = BssClient::new(cfg, aksk(Some(DOMAIN))).unwrap();
+
+    let err = c.renew(&renew_web01()).await.unwrap_err();
+    match &err {
+        ApiError::Ambiguous { api, cause, .. } => {
+            assert_eq!(*api, Api::Renew);
+            assert!(cause.contains("timed out"), "{cause}");
+        }
+        other => panic!("expected Ambiguous, got {other:?}"),
+    }
+    let s = stats_of(&c, Api::Renew);
+    assert_eq!((s.requests, s.retries, s.transport_errors), (1, 0, 1));
+    // It was applied all the same.
+    let web = |s: &bssctl::sandbox::state::State| s.resource(WEB01).unwrap().expire_time;
+    assert_eq!(
+        web(&sb.state()),
+        web(&before).checked_add_months(Months::new(1)).unwrap()
+    );
+
+    let err = c.balances().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                api: Api::Balances,
+                sent: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let s = stats_of(&c, Api::Balances);
+    assert_eq!((s.requests, s.retries, s.transport_errors), (2, 1, 2));
+    sb.stop().await;
+}
+
 /// A loopback address where nothing listens.
 async fn dead_url() -> String {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -255,6 +255,41 @@ async fn query_by_ids_chunks_at_fifty() {
     sb.stop().await;
 }
 
+#[tokio::test]
+async fn query_by_ids_pages_within_a_chunk_when_attached_rows_overflow_it() {
+    // 60 main resources, each with one attached disk.
+    let (mut state, extra) = state_with_extra_resources(60);
+    for main in &extra {
+        let mut disk = state.resource(main).unwrap().clone();
+        disk.id = format!("{main}-disk-item");
+        disk.resource_id = format!("{main}-disk");
+        disk.resource_name = format!("{main}-disk");
+        disk.is_main_resource = 0;
+        disk.parent_resource_id = Some(main.clone());
+        state.resources.push(disk);
+    }
+    let sb = Sandbox::start_with(|_| {}, Some(state)).await;
+    let mut cfg = client_config(&sb.url());
+    cfg.page_size = 40;
+    let c = BssClient::new(cfg, aksk(Some(DOMAIN))).unwrap();
+    // Chunk 1: 50 ids, 100 rows, pages of 40: 3 requests. Chunk 2: 10 ids,
+    // 20 rows: 1 request.
+    let rows = c.query_resources_by_ids(&extra, false).await.unwrap();
+    assert_eq!(stats_of(&c, Api::QueryResources).requests, 4);
+    let mut got: Vec<String> = rows
+        .iter()
+        .map(|r| r.resource_id.clone().unwrap())
+        .collect();
+    got.sort();
+    let mut want: Vec<String> = extra
+        .iter()
+        .flat_map(|m| [m.clone(), format!("{m}-disk")])
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    sb.stop().await;
+}
+
 // ---------------------------------------------------------------------------
 // Renew
 
