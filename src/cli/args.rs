@@ -242,8 +242,13 @@ pub struct SandboxArgs {
     /// Restrict faults to these APIs (SDK names, e.g. RenewalResources); repeatable.
     #[arg(long = "fault-api", value_name = "NAME")]
     pub fault_apis: Vec<String>,
-    /// Enforce a real per-API rate limit (requests/s), answering 429 beyond it.
-    #[arg(long, value_name = "N")]
+    /// Enforce a real per-API rate limit (requests/s), answering 429 beyond it,
+    /// as the API gateway does. (Not `--rate-limit`: that global flag paces bssctl's own client.)
+    #[arg(
+        long = "gateway-rate-limit",
+        id = "gateway_rate_limit",
+        value_name = "N"
+    )]
     pub rate_limit: Option<u32>,
     /// Append a JSON line per request to this file.
     #[arg(long, value_name = "FILE")]
