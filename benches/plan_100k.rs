@@ -121,13 +121,15 @@ fn main() {
         let resolution = bssctl::manifest::resolve(&set, &inv, now);
         let t_resolve = t.elapsed();
         let t = Instant::now();
-        let plan = bssctl::plan::build(
-            &resolution.desired,
-            &inv,
-            &BTreeMap::new(),
-            &BTreeMap::new(),
+        let plan = bssctl::plan::build(&bssctl::plan::PlanInput {
+            desired: &resolution.desired,
+            inventory: &inv,
+            auto_renew_records: &BTreeMap::new(),
+            renew_holds: &BTreeMap::new(),
+            renewal_settings: None,
+            settings_record: None,
             now,
-        );
+        });
         let t_plan = t.elapsed();
         let t = Instant::now();
         // Streamed, as the CLI writes it to stdout.

@@ -6,14 +6,15 @@
 use crate::apply::journal;
 use crate::apply::verify::{self, Outcome};
 use crate::bss::model::{
-    ListCustomerOrdersQuery, ORDER_STATUS_PENDING_PAYMENT, ORDER_TYPE_RENEWAL,
+    ListCustomerOrdersQuery, ACCOUNT_TYPE_BALANCE, ACCOUNT_TYPE_CREDIT,
+    ORDER_STATUS_PENDING_PAYMENT, ORDER_TYPE_RENEWAL,
 };
 use crate::bss::{ApiError, BssClient};
 use crate::clock::parse_api_time;
 use crate::last_applied::LastApplied;
 use crate::live::Inventory;
 use crate::manifest::{Desired, ManifestSet};
-use crate::plan::{self, Operation, PendingOrder, Plan};
+use crate::plan::{self, BalanceCheck, Operation, PendingOrder, Plan};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -71,7 +72,7 @@ pub async fn make_plan(
     apply_scope(&mut desired, &inventory, scope, &mut warnings);
 
     let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
-    let auto_renew_records = records.account(domain_id).auto_renew;
+    let account_record = records.account(domain_id);
     let journal_records = journal::read(&paths.journal)
         .map_err(|e| PlanError::State(format!("{}: {e}", paths.journal.display())))?;
 
@@ -96,13 +97,25 @@ pub async fn make_plan(
         }
     }
 
-    let mut plan = plan::build(&desired, &inventory, &auto_renew_records, &holds, now);
+    let mut plan = plan::build(&plan::PlanInput {
+        desired: &desired,
+        inventory: &inventory,
+        auto_renew_records: &account_record.auto_renew,
+        renew_holds: &holds,
+        renewal_settings: set.renewal_settings.as_ref(),
+        settings_record: account_record.renewal_settings.as_ref(),
+        now,
+    });
     plan.pending_orders = pending;
     let keys = crate::pricing::price_keys(&plan.changes);
     let book = crate::pricing::fetch(client, &keys).await;
     let price_warnings = crate::pricing::apply_prices(&mut plan, &book);
     warnings.append(&mut plan.warnings);
     warnings.extend(price_warnings);
+    plan.summary.balance = check_balance(client, &plan).await?;
+    if let Some(b) = plan.summary.balance.as_ref().filter(|b| !b.sufficient) {
+        warnings.push(balance_warning(b));
+    }
     plan.warnings = warnings;
     plan.summary.api_calls = client.total_requests() as usize;
     let fingerprints = fingerprints(&inventory, desired.keys());
@@ -113,6 +126,65 @@ pub async fn make_plan(
         fingerprints,
         verified,
     }))
+}
+
+/// Money the plan pays at once: renewals with auto-pay, at their prices.
+pub fn paid_now(plan: &Plan) -> (rust_decimal::Decimal, bool) {
+    let mut total = rust_decimal::Decimal::ZERO;
+    let mut incomplete = false;
+    for c in &plan.changes {
+        for op in &c.operations {
+            if let Operation::Renew { is_auto_pay: 1, .. } = op {
+                match &c.price {
+                    Some(p) => total += p.amount,
+                    None => incomplete = true,
+                }
+            }
+        }
+    }
+    (total, incomplete)
+}
+
+/// Reads the balance (one call) when the plan pays anything now.
+pub async fn check_balance(
+    client: &BssClient,
+    plan: &Plan,
+) -> Result<Option<BalanceCheck>, ApiError> {
+    let (required, incomplete) = paid_now(plan);
+    if required.is_zero() && !incomplete {
+        return Ok(None);
+    }
+    let b = client.balances().await?.body;
+    let mut available = rust_decimal::Decimal::ZERO;
+    for a in b.account_balances.iter().flatten() {
+        // Cash (1) and credit (2) pay for renewals; bonus and deposit do not.
+        if matches!(
+            a.account_type,
+            Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
+        ) {
+            available += a.amount.unwrap_or_default();
+        }
+    }
+    let currency = b
+        .currency
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| plan.summary.renewal_cost_now.currency.clone());
+    Ok(Some(BalanceCheck {
+        currency,
+        available,
+        required,
+        sufficient: available >= required,
+        incomplete,
+    }))
+}
+
+pub fn balance_warning(b: &BalanceCheck) -> String {
+    use crate::render::money::money;
+    format!(
+        "the balance does not cover the renewals paid now: {} needed, {} available (cash and credit); top up, set auto_pay: false, or renew fewer resources — apply refuses before the first purchase",
+        money(&b.currency, b.required),
+        money(&b.currency, b.available)
+    )
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -156,13 +156,15 @@ fn build_inputs(mains: &[Main], attached_desired: bool) -> (Inventory, BTreeMap<
 }
 
 fn plan_of(inv: &Inventory, desired: &BTreeMap<String, Desired>) -> Plan {
-    plan::build(
+    plan::build(&plan::PlanInput {
         desired,
-        inv,
-        &BTreeMap::<String, AutoRenewRecord>::new(),
-        &BTreeMap::new(),
-        now(),
-    )
+        inventory: inv,
+        auto_renew_records: &BTreeMap::<String, AutoRenewRecord>::new(),
+        renew_holds: &BTreeMap::new(),
+        renewal_settings: None,
+        settings_record: None,
+        now: now(),
+    })
 }
 
 proptest! {

@@ -9,7 +9,7 @@ use crate::bss::model::*;
 use crate::bss::{ApiError, BssClient};
 use crate::clock::format_api_time;
 use crate::last_applied::AutoRenewRecord;
-use crate::plan::{Batch, Operation, Plan};
+use crate::plan::{Batch, Operation, OperationKind, Plan};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,7 +54,13 @@ pub struct ApplyReport {
     pub auto_renew_cancelled: BTreeSet<String>,
     /// Renewal orders left unpaid (auto_pay false).
     pub unpaid_orders: Vec<String>,
+    /// Account renewal settings set (config name → value).
+    #[serde(skip)]
+    pub renew_config_set: BTreeMap<String, String>,
 }
+
+/// The `resource_id` of results for account-wide settings.
+pub const ACCOUNT: &str = "account";
 
 impl ApplyReport {
     pub fn count(&self, s: Status) -> usize {
@@ -93,7 +99,11 @@ impl Executor<'_> {
             exec: self,
             expire_before: &expire_before,
         };
-        let total: usize = plan.batches.iter().map(|b| b.resource_ids.len()).sum();
+        let total: usize = plan
+            .batches
+            .iter()
+            .map(|b| b.resource_ids.len().max(1))
+            .sum();
         self.progress.start(total);
         let mut report = ApplyReport::default();
         let mut blocked: BTreeSet<String> = BTreeSet::new();
@@ -116,7 +126,8 @@ impl Executor<'_> {
                         .into_iter()
                         .map(|id| skipped_result(id, &batch.operation))
                         .collect();
-                    if !ready.is_empty() {
+                    let account_setting = batch.kind == OperationKind::SetRenewConfig;
+                    if !ready.is_empty() || account_setting {
                         let _permit = permits.acquire().await.expect("semaphore never closed");
                         results.extend(ctx.run_batch(batch, ready).await);
                     }
@@ -144,6 +155,14 @@ fn record_side_effects(report: &mut ApplyReport, r: &OpResult) {
         return;
     }
     match &r.operation {
+        Operation::SetRenewConfig {
+            config_name,
+            config_value,
+        } => {
+            report
+                .renew_config_set
+                .insert(config_name.clone(), config_value.clone());
+        }
         Operation::EnableAutoRenew {
             period_type,
             auto_renew_times,
@@ -237,6 +256,52 @@ impl BatchCtx<'_> {
                     out.push(self.auto_renew(batch, &id).await);
                 }
                 out
+            }
+            Operation::SetRenewConfig {
+                config_name,
+                config_value,
+            } => vec![self.renew_config(batch, config_name, config_value).await],
+        }
+    }
+
+    /// An account-wide setting: idempotent, so the client retries it.
+    async fn renew_config(&self, batch: &Batch, name: &str, value: &str) -> OpResult {
+        let op = &batch.operation;
+        let intent_id = self.intent(batch, &[], 1);
+        let resp = self
+            .exec
+            .client
+            .set_renew_config(&RenewResourceConfigReq {
+                config_name: name.to_string(),
+                config_value: value.to_string(),
+            })
+            .await;
+        match resp {
+            Ok(resp) => {
+                self.outcome(
+                    &intent_id,
+                    "done",
+                    resp.request_id.clone(),
+                    vec![],
+                    vec![],
+                    vec![],
+                    None,
+                );
+                let mut r = result(ACCOUNT, op, Status::Done);
+                r.request_id = resp.request_id;
+                r
+            }
+            Err(e) => {
+                self.outcome(
+                    &intent_id,
+                    "failed",
+                    e.request_id().map(str::to_string),
+                    vec![],
+                    vec![],
+                    vec![],
+                    Some(e.to_string()),
+                );
+                failed_from(ACCOUNT, op, &e)
             }
         }
     }

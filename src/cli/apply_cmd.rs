@@ -72,6 +72,25 @@ async fn apply(
         return Ok(EXIT_OK);
     }
     refuse_unsafe(&plan, args)?;
+    // A saved plan's balance may be old: read it again before buying.
+    let balance = if args.plan_file.is_some() {
+        crate::planner::check_balance(&conn.client, &plan).await?
+    } else {
+        plan.summary.balance.clone()
+    };
+    if let Some(b) = balance.filter(|b| !b.sufficient) {
+        if args.ignore_balance {
+            eprintln!(
+                "Warning: {} (--ignore-balance given)",
+                crate::planner::balance_warning(&b)
+            );
+        } else {
+            return Err(CliError::Refused(format!(
+                "refusing to apply: {}; nothing was applied (pass --ignore-balance to try anyway)",
+                crate::planner::balance_warning(&b)
+            )));
+        }
+    }
     let question = confirmation_question(&plan);
     confirm(&question, args.auto_approve)?;
 
@@ -226,7 +245,10 @@ fn save_last_applied(
     domain_id: &str,
     report: &ApplyReport,
 ) -> Result<(), CliError> {
-    if report.auto_renew_set.is_empty() && report.auto_renew_cancelled.is_empty() {
+    if report.auto_renew_set.is_empty()
+        && report.auto_renew_cancelled.is_empty()
+        && report.renew_config_set.is_empty()
+    {
         return Ok(());
     }
     let mut la = LastApplied::load(&paths.last_applied).map_err(CliError::Config)?;
@@ -236,6 +258,20 @@ fn save_last_applied(
     }
     for (id, rec) in &report.auto_renew_set {
         account.auto_renew.insert(id.clone(), rec.clone());
+    }
+    if !report.renew_config_set.is_empty() {
+        let rec = account
+            .renewal_settings
+            .get_or_insert_with(Default::default);
+        for (name, value) in &report.renew_config_set {
+            match name.as_str() {
+                crate::bss::model::RENEW_CONFIG_DEDUCTION_DATE => {
+                    rec.deduction_date = Some(value.clone())
+                }
+                _ => rec.expire_date = Some(value.clone()),
+            }
+        }
+        rec.applied_at = format_api_time(chrono::Utc::now());
     }
     la.save(&paths.last_applied).map_err(CliError::Config)
 }

@@ -32,6 +32,7 @@ pub fn kinds_of(ops: &[Operation]) -> Vec<OperationKind> {
             Operation::SetOnDemand {} => OperationKind::SetOnDemand,
             Operation::CancelOnDemand {} => OperationKind::CancelOnDemand,
             Operation::Unsubscribe { .. } => OperationKind::Unsubscribe,
+            Operation::SetRenewConfig { .. } => OperationKind::SetRenewConfig,
         })
         .collect()
 }
@@ -55,6 +56,31 @@ pub fn operation_graph(changes: &[Change]) -> DiGraph<OpNode, ()> {
         }
     }
     g
+}
+
+/// All the plan's API calls: account settings first (one call each, no
+/// resource ids), then the resources' batches.
+pub fn plan_batches(account: &[AccountChange], changes: &[Change]) -> Vec<Batch> {
+    let mut out: Vec<Batch> = account
+        .iter()
+        .enumerate()
+        .map(|(index, a)| Batch {
+            index,
+            kind: OperationKind::SetRenewConfig,
+            operation: a.operation.clone(),
+            resource_ids: Vec::new(),
+            depends_on: Vec::new(),
+        })
+        .collect();
+    let offset = out.len();
+    for mut b in batches(changes) {
+        b.index += offset;
+        for d in &mut b.depends_on {
+            *d += offset;
+        }
+        out.push(b);
+    }
+    out
 }
 
 /// Groups the graph's operations into batches, in execution order. Changes

@@ -34,6 +34,11 @@ pub enum Operation {
     Unsubscribe {
         unsubscribe_type: i32,
     },
+    /// Account-wide renewal setting (`DEDUCTION_DATE` or `EXPIRE_DATE`).
+    SetRenewConfig {
+        config_name: String,
+        config_value: String,
+    },
 }
 
 /// The operation kinds, in the order their batches run. Every per-resource
@@ -42,6 +47,8 @@ pub enum Operation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OperationKind {
+    /// Account renewal settings first: renewals in this apply follow them.
+    SetRenewConfig,
     /// A renewal that must come first: the resource is expired or frozen and
     /// settings cannot change until it is renewed.
     RenewFirst,
@@ -63,6 +70,7 @@ impl OperationKind {
             OperationKind::SetOnDemand => "set_on_demand",
             OperationKind::EnableAutoRenew => "enable_auto_renew",
             OperationKind::Unsubscribe => "unsubscribe",
+            OperationKind::SetRenewConfig => "set_renew_config",
         }
     }
 
@@ -73,7 +81,9 @@ impl OperationKind {
             OperationKind::RenewFirst | OperationKind::Renew => MAX_RENEW_IDS,
             OperationKind::Unsubscribe => MAX_UNSUBSCRIBE_IDS,
             OperationKind::SetOnDemand | OperationKind::CancelOnDemand => MAX_TO_ON_DEMAND_IDS,
-            OperationKind::EnableAutoRenew | OperationKind::CancelAutoRenew => 1,
+            OperationKind::EnableAutoRenew
+            | OperationKind::CancelAutoRenew
+            | OperationKind::SetRenewConfig => 1,
         }
     }
 }
@@ -87,6 +97,7 @@ impl Operation {
             Operation::SetOnDemand {} => "set_on_demand",
             Operation::CancelOnDemand {} => "cancel_on_demand",
             Operation::Unsubscribe { .. } => "unsubscribe",
+            Operation::SetRenewConfig { .. } => "set_renew_config",
         }
     }
 
@@ -251,13 +262,51 @@ pub struct Summary {
     pub commitment: CommitmentTotals,
     /// Operations whose price could not be learned.
     pub unknown_prices: usize,
+    /// Account-wide settings that change (renewal settings).
+    #[serde(default)]
+    pub account_settings_to_change: usize,
+    /// Whether the balance covers the renewals paid now (absent when
+    /// nothing is paid now or the balance was not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<BalanceCheck>,
     pub api_calls: usize,
 }
 
 impl Summary {
     pub fn has_changes(&self) -> bool {
-        self.to_renew + self.to_change + self.to_unsubscribe > 0
+        self.to_renew + self.to_change + self.to_unsubscribe + self.account_settings_to_change > 0
     }
+}
+
+/// The account's money against what this apply pays at once
+/// (renewals with `auto_pay`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceCheck {
+    pub currency: String,
+    /// Cash balance plus available credit.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub available: Decimal,
+    /// Renewals paid at once (`is_auto_pay` 1).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub required: Decimal,
+    pub sufficient: bool,
+    /// True when some renewal prices are unknown, so `required` is a floor.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
+}
+
+/// A change to an account-wide setting (not tied to one resource).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountChange {
+    /// The manifest key, e.g. `renewal_settings.deduction_day`.
+    pub setting: String,
+    /// As last applied by bssctl; absent when never recorded (the API
+    /// cannot read it back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    pub after: String,
+    pub operation: Operation,
+    pub reason: String,
 }
 
 /// The whole plan.
@@ -267,6 +316,9 @@ pub struct Plan {
     /// The planning clock (`BSSCTL_NOW` or the system clock).
     pub planned_at: String,
     pub changes: Vec<Change>,
+    /// Account-wide settings to change (renewal settings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_changes: Vec<AccountChange>,
     pub batches: Vec<Batch>,
     pub summary: Summary,
     pub warnings: Vec<String>,

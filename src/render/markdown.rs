@@ -18,7 +18,7 @@ pub fn render(plan: &Plan) -> String {
     for v in &plan.guardrail_violations {
         let _ = writeln!(out, "> [!CAUTION]\n> **{}**\n", cell(&v.message));
     }
-    if plan.changes.is_empty() {
+    if !plan.summary.has_changes() {
         let _ = writeln!(
             out,
             "### bssctl plan: no changes\n\nThe account matches the manifests ({} managed resources). Renewal cost now: {}.",
@@ -113,6 +113,20 @@ pub fn render(plan: &Plan) -> String {
             out.push('\n');
         }
         out.push_str("</details>\n");
+        if !plan.account_changes.is_empty() {
+            out.push_str("\n**Account renewal settings**\n\n");
+            for a in &plan.account_changes {
+                let _ = writeln!(
+                    out,
+                    "- `{}`: {}",
+                    describe_operation(&a.operation),
+                    cell(&a.reason)
+                );
+            }
+        }
+    }
+    if let Some(b) = &plan.summary.balance {
+        let _ = writeln!(out, "\n{}", super::text::balance_line(b));
     }
     if !plan.pending_orders.is_empty() {
         out.push_str("\n**Unpaid renewal orders**\n\n");

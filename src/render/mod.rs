@@ -52,6 +52,10 @@ pub fn describe_operation(op: &Operation) -> String {
             }
         }
         Operation::Unsubscribe { .. } => "unsubscribe (with attached resources)".to_string(),
+        Operation::SetRenewConfig {
+            config_name,
+            config_value,
+        } => format!("set_renew_config ({config_name} = {config_value})"),
         other => other.kind_name().to_string(),
     }
 }

@@ -51,7 +51,7 @@ impl Palette {
 pub fn render(plan: &Plan, color: bool) -> String {
     let p = Palette::new(color);
     let mut out = String::new();
-    if plan.changes.is_empty() {
+    if !plan.summary.has_changes() {
         let _ = writeln!(
             out,
             "{}No changes.{} The account matches the manifests ({} managed resources).",
@@ -69,6 +69,27 @@ pub fn render(plan: &Plan, color: bool) -> String {
         for change in &plan.changes {
             render_change(&mut out, change, &p);
         }
+        if !plan.account_changes.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {}~{} {}account renewal settings{}",
+                p.change,
+                reset(p.change),
+                p.bold,
+                reset(p.bold)
+            );
+            for a in &plan.account_changes {
+                let _ = writeln!(
+                    out,
+                    "      {}{}{}",
+                    p.change,
+                    describe_operation(&a.operation),
+                    reset(p.change)
+                );
+                let _ = writeln!(out, "      {}# {}{}", p.dim, a.reason, reset(p.dim));
+            }
+            out.push('\n');
+        }
     }
     for w in &plan.warnings {
         let _ = writeln!(out, "{}Warning:{} {w}", p.warn, reset(p.warn));
@@ -85,6 +106,16 @@ pub fn render(plan: &Plan, color: bool) -> String {
     );
     if let Some(c) = commitment_line(&plan.summary) {
         let _ = writeln!(out, "{c}");
+    }
+    if plan.summary.account_settings_to_change > 0 {
+        let _ = writeln!(
+            out,
+            "Account settings: {} to change.",
+            plan.summary.account_settings_to_change
+        );
+    }
+    if let Some(b) = &plan.summary.balance {
+        let _ = writeln!(out, "{}", balance_line(b));
     }
     for v in &plan.guardrail_violations {
         let _ = writeln!(out, "{}Error:{} {}", p.remove, reset(p.remove), v.message);
@@ -234,4 +265,15 @@ pub fn commitment_line(s: &Summary) -> Option<String> {
     } else {
         Some(format!("Auto-renew commitment: {}.", parts.join(", ")))
     }
+}
+
+/// `Balance: CNY 70,000.00 available, CNY 59,571.90 paid now.`
+pub fn balance_line(b: &crate::plan::BalanceCheck) -> String {
+    format!(
+        "Balance: {} available (cash and credit), {}{} paid now{}.",
+        money(&b.currency, b.available),
+        money(&b.currency, b.required),
+        if b.incomplete { " or more" } else { "" },
+        if b.sufficient { "" } else { " — NOT ENOUGH" }
+    )
 }
