@@ -282,6 +282,9 @@ pub struct ExportArgs {
     /// Only resources expiring within this duration (e.g. 30d).
     #[arg(long, value_name = "DURATION")]
     pub expires_within: Option<String>,
+    /// The `$schema` written in each file's yaml-language-server comment.
+    #[arg(long, value_name = "PATH_OR_URL", default_value = crate::export::DEFAULT_SCHEMA)]
+    pub schema: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
