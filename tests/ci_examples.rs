@@ -4,8 +4,11 @@
 //! exit codes the pipeline expects: a review plan with changes (2), the apply
 //! (0), a drift check right after (0) and after a change made outside Git (2).
 //! The shell glue around the commands (exit-code capture, the error comment,
-//! failing on 1 and 3) is run too; only the steps that post to GitHub or
-//! GitLab are skipped.
+//! failing on 1 and 3) is run too, every script must pass `bash -n`, and the
+//! posting steps run against fakes when their tools are installed: the
+//! github-script code under node with a recording `github` client, the
+//! GitLab note block with jq and a fake `curl` (skipped with a note when
+//! node or jq is missing; nothing ever reaches GitHub or GitLab).
 
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -574,4 +577,213 @@ fn word_splitting_handles_quotes_and_operators() {
             "code=$?"
         ]
     );
+}
+
+/// Every shell script of both files is valid bash (`bash -n`).
+#[test]
+fn every_script_is_valid_bash() {
+    for (name, doc) in [("github", github().1), ("gitlab", gitlab().1)] {
+        let jobs: Vec<&Value> = match doc["jobs"].as_mapping() {
+            Some(m) => m.values().collect(),
+            None => doc
+                .as_mapping()
+                .unwrap()
+                .values()
+                .filter(|v| v.get("script").is_some() || v.get("before_script").is_some())
+                .collect(),
+        };
+        assert!(jobs.len() >= 3, "{name}");
+        for job in jobs {
+            for script in scripts(job) {
+                let out = Command::new("bash")
+                    .args(["-n", "-c", &script])
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{name}: {}\n{script}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}
+
+/// Runs an `actions/github-script` script under node with a fake `github`
+/// client that records the calls; `None` when node is not installed.
+fn run_github_script(co: &Checkout, script: &str, existing: &str) -> Option<serde_json::Value> {
+    let harness = format!(
+        r#"
+const existing = {existing};
+const calls = [];
+const github = {{
+  paginate: async (fn, args) => existing,
+  rest: {{ issues: {{
+    listComments: async () => ({{ data: existing }}),
+    listForRepo: async () => ({{ data: existing }}),
+    updateComment: async (a) => calls.push({{ call: 'updateComment', id: a.comment_id, body: a.body }}),
+    createComment: async (a) => calls.push({{ call: 'createComment', id: a.issue_number, body: a.body }}),
+    update: async (a) => calls.push({{ call: 'update', id: a.issue_number, body: a.body }}),
+    create: async (a) => calls.push({{ call: 'create', id: 0, body: a.body, labels: a.labels }}),
+  }} }},
+}};
+const context = {{ repo: {{ owner: 'o', repo: 'r' }}, issue: {{ number: 7 }}, runId: 42 }};
+(async () => {{
+{script}
+}})().then(() => console.log(JSON.stringify(calls)), (e) => {{ console.error(e); process.exit(1); }});
+"#
+    );
+    co.write("harness.js", &harness);
+    let out = match Command::new("node")
+        .arg("harness.js")
+        .current_dir(co.dir.path())
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("node is not installed: github-script steps not run");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn github_script(job: &str, marker_needle: &str) -> String {
+    let (_, doc) = github();
+    doc["jobs"][job]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["with"]["script"].as_str())
+        .find(|s| s.contains(marker_needle))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_pr_comment_is_created_once_then_updated_in_place() {
+    let co = Checkout::new();
+    let script = github_script("plan", "listComments");
+    co.write(
+        "plan.md",
+        &format!("{MARKER}\n### bssctl plan: no changes\n"),
+    );
+
+    let Some(calls) = run_github_script(&co, &script, "[]") else {
+        return;
+    };
+    assert_eq!(calls[0]["call"], "createComment");
+    assert_eq!(calls[0]["id"], 7);
+    assert_eq!(calls[0]["body"], co.read("plan.md"));
+
+    // A user quoting the marker is not the bot's comment; the bot's is updated.
+    let existing = format!(
+        r#"[{{"id": 5, "user": {{"type": "User"}}, "body": "see {MARKER}"}},
+            {{"id": 9, "user": {{"type": "Bot"}}, "body": "{MARKER}\nold plan"}}]"#
+    );
+    let calls = run_github_script(&co, &script, &existing).unwrap();
+    assert_eq!(calls.as_array().unwrap().len(), 1, "{calls}");
+    assert_eq!(calls[0]["call"], "updateComment");
+    assert_eq!(calls[0]["id"], 9);
+
+    // Output without the marker (an empty plan.md) still gets it.
+    co.write("plan.md", "");
+    let calls = run_github_script(&co, &script, "[]").unwrap();
+    assert!(calls[0]["body"].as_str().unwrap().starts_with(MARKER));
+}
+
+#[test]
+fn drift_opens_one_issue_then_updates_it() {
+    let co = Checkout::new();
+    let script = github_script("drift", "listForRepo");
+    co.write(
+        "drift.md",
+        &format!("{MARKER}\n### bssctl plan: renewal cost now +CNY 1.00\n"),
+    );
+    let Some(calls) = run_github_script(&co, &script, "[]") else {
+        return;
+    };
+    assert_eq!(calls[0]["call"], "create");
+    assert_eq!(calls[0]["labels"][0], "bssctl-drift");
+    let body = calls[0]["body"].as_str().unwrap();
+    assert!(body.contains("<!-- bssctl-drift-issue -->") && body.contains("+CNY 1.00"));
+
+    let existing = r#"[{"number": 12, "body": "<!-- bssctl-drift-issue -->\nold"}]"#;
+    let calls = run_github_script(&co, &script, existing).unwrap();
+    assert_eq!(calls[0]["call"], "update");
+    assert_eq!(calls[0]["id"], 12);
+}
+
+/// The GitLab note posting, run with a fake `curl` (jq must be installed;
+/// skipped otherwise): the first plan creates the note, later ones edit it.
+#[test]
+fn the_mr_note_is_created_once_then_updated_in_place() {
+    if Command::new("jq").arg("--version").output().is_err() {
+        eprintln!("jq is not installed: the note posting is not run");
+        return;
+    }
+    let (_, doc) = gitlab();
+    let post = doc["bssctl:plan"]["script"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(str_of)
+        .find(|s| s.contains("curl"))
+        .unwrap()
+        .to_string();
+    let co = Checkout::new();
+    let fake = co.path("bin/curl");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$CURL_LOG\"\ncase \"$*\" in\n  *'-X PUT'*|*'-X POST'*) exit 0 ;;\n  *'page=1'*) printf '%s' \"$NOTES_PAGE1\" ;;\n  *) printf '[]' ;;\nesac\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    co.write(
+        "plan.md",
+        &format!("{MARKER}\n### bssctl plan: no changes\n"),
+    );
+    let post_with = |notes: &str| -> String {
+        let log = co.path("curl.log");
+        let _ = std::fs::remove_file(&log);
+        let r = co.run_script(
+            &post,
+            &[
+                ("CURL_LOG", log.to_str().unwrap()),
+                ("NOTES_PAGE1", notes),
+                ("CI_API_V4_URL", "https://gitlab.example/api/v4"),
+                ("CI_PROJECT_ID", "11"),
+                ("CI_MERGE_REQUEST_IID", "3"),
+                ("BSSCTL_GITLAB_TOKEN", "glpat-test"),
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        co.read("curl.log")
+    };
+    let notes = "https://gitlab.example/api/v4/projects/11/merge_requests/3/notes";
+
+    let log = post_with("[]");
+    assert!(log.contains("-X POST"), "{log}");
+    assert!(!log.contains("-X PUT"), "{log}");
+    assert!(log.contains(&format!(" {notes}\n")), "{log}");
+    assert!(
+        log.contains(r#"{"body":"<!-- bssctl-plan-comment -->\n### bssctl plan: no changes\n"}"#),
+        "{log}"
+    );
+
+    let existing =
+        format!(r#"[{{"id": 4, "body": "unrelated"}}, {{"id": 9, "body": "{MARKER}\nold"}}]"#);
+    let log = post_with(&existing);
+    assert!(log.contains("-X PUT"), "{log}");
+    assert!(log.contains(&format!("{notes}/9")), "{log}");
+    assert!(!log.contains("-X POST"), "{log}");
 }
