@@ -19,8 +19,9 @@
 //!   mapping, so none of them plans an operation: `none` on a resource whose
 //!   policy is not 1 or 3 is already satisfied.
 //! - **`auto_renew: {period, times}` only where the last-applied record knows
-//!   them** (and only with `on_expiry: auto_renew`): the API never returns
-//!   them. Writing a period the record does not know would plan an
+//!   them** (and only with `on_expiry: auto_renew`), in the form the planner
+//!   reads back as equal (see [`auto_renew_of`]): the API never returns them.
+//!   Writing a period the record does not know would plan an
 //!   enable-auto-renew "to make sure", i.e. a change.
 //! - **Expired and frozen resources are exported as they are.** Their live
 //!   policy is exported unchanged, so nothing is planned. Exporting
@@ -288,12 +289,15 @@ pub fn on_expiry_of(expire_policy: i32) -> OnExpiry {
 }
 
 /// What the record knows, in manifest terms; `None` when it knows nothing
-/// a manifest can say (an unknown period or times out of range are left
-/// out rather than guessed).
+/// a manifest can say. Only what the planner would read back as equal is
+/// written: the period exactly as bssctl sends it (`MONTH`, `YEAR`; the
+/// planner compares case-sensitively, so a hand-edited `year` would plan a
+/// change if exported), times from 0 to 99. Anything else is left out rather
+/// than guessed.
 pub fn auto_renew_of(record: &AutoRenewRecord) -> Option<AutoRenewSpec> {
-    let period = match record.period_type.as_deref().map(str::to_ascii_uppercase) {
-        Some(p) if p == "MONTH" => Some(AutoRenewPeriod::Month),
-        Some(p) if p == "YEAR" => Some(AutoRenewPeriod::Year),
+    let period = match record.period_type.as_deref() {
+        Some("MONTH") => Some(AutoRenewPeriod::Month),
+        Some("YEAR") => Some(AutoRenewPeriod::Year),
         _ => None,
     };
     let times = record
