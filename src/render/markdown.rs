@@ -197,3 +197,69 @@ fn change_commitments(c: &Change) -> String {
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{CommitmentTotals, MoneyTotal};
+    use rust_decimal::Decimal;
+
+    fn summary(cost: i64, commitment: CommitmentTotals) -> Summary {
+        Summary {
+            to_change: 1,
+            renewal_cost_now: MoneyTotal {
+                currency: "CNY".into(),
+                amount: Decimal::from(cost),
+            },
+            commitment,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_headline_signs_the_net_commitment() {
+        let d = Decimal::from;
+        let none = summary(0, CommitmentTotals::default());
+        assert_eq!(
+            commitment_headline(&none),
+            "auto-renew commitment unchanged"
+        );
+        let down = summary(
+            0,
+            CommitmentTotals {
+                removed_per_month: d(963),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            commitment_headline(&down),
+            "auto-renew commitment -CNY 963.00/month"
+        );
+        let mixed = summary(
+            10,
+            CommitmentTotals {
+                added_per_month: d(120),
+                added_per_year: d(1000),
+                removed_per_year: d(3360),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            commitment_headline(&mixed),
+            "auto-renew commitment +CNY 120.00/month, -CNY 2,360.00/year"
+        );
+        // Added and removed cancel out: still shown, as zero.
+        let even = summary(
+            0,
+            CommitmentTotals {
+                added_per_month: d(5),
+                removed_per_month: d(5),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            commitment_headline(&even),
+            "auto-renew commitment CNY 0.00/month"
+        );
+    }
+}
