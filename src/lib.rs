@@ -5,6 +5,7 @@ pub mod apply;
 pub mod bss;
 pub mod cli;
 pub mod clock;
+pub mod export;
 pub mod fsutil;
 pub mod last_applied;
 pub mod live;

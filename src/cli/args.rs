@@ -118,6 +118,18 @@ pub enum Command {
     /// Run the sandbox BSS server (a local test double of the BSS API).
     Sandbox(SandboxArgs),
     /// Write manifests describing the live account.
+    #[command(
+        long_about = "Write manifests describing the live account: every main, non-closed \
+resource (or those the filters select, as a selector's match would) with its live on_expiry, \
+and auto_renew where the last-applied record knows it. `bssctl plan -f` on the result shows \
+no changes. Attached resources follow their main and are not listed.",
+        after_help = "Examples:\n  \
+bssctl export > account.yaml                       one manifest on standard output\n  \
+bssctl export --out manifests                      one file per service (ec2.yaml, ...)\n  \
+bssctl export --out manifests --group-by region    one file per region\n  \
+bssctl export --region cn-north-4 --name 'prod-*'  only matching resources\n  \
+bssctl export --out manifests --force              overwrite an earlier export"
+    )]
     Export(ExportArgs),
     /// List, pay or cancel pending (unpaid) orders.
     Orders(OrdersArgs),
@@ -260,7 +272,7 @@ pub struct ExportArgs {
     /// Directory to write manifests into [default: standard output].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Overwrite existing files.
+    /// Overwrite files of an earlier export (without it, nothing is written when any exists).
     #[arg(long)]
     pub force: bool,
     /// Group files by service or region.
@@ -287,6 +299,9 @@ pub struct ExportArgs {
     /// Only resources expiring within this duration (e.g. 30d).
     #[arg(long, value_name = "DURATION")]
     pub expires_within: Option<String>,
+    /// The `$schema` written in each file's yaml-language-server comment.
+    #[arg(long, value_name = "PATH_OR_URL", default_value = crate::export::DEFAULT_SCHEMA)]
+    pub schema: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

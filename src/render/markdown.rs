@@ -3,9 +3,8 @@
 
 use super::money::{money, signed};
 use super::state_lines::state_diff;
-use super::text::commitment_line;
 use super::{describe_operation, symbol};
-use crate::plan::Plan;
+use crate::plan::{Change, Plan, Summary};
 use std::fmt::Write;
 
 pub const MARKER: &str = "<!-- bssctl-plan-comment -->";
@@ -28,8 +27,9 @@ pub fn render(plan: &Plan) -> String {
     } else {
         let _ = writeln!(
             out,
-            "### bssctl plan: renewal cost now {}",
-            signed(cur, s.renewal_cost_now.amount)
+            "### bssctl plan: renewal cost now {} · {}",
+            signed(cur, s.renewal_cost_now.amount),
+            commitment_headline(s)
         );
         out.push('\n');
         let _ = writeln!(
@@ -44,12 +44,11 @@ pub fn render(plan: &Plan) -> String {
                 String::new()
             }
         );
-        if let Some(c) = commitment_line(s) {
-            let _ = writeln!(out, "\n{c}");
-        }
         out.push('\n');
-        out.push_str("| | Resource | Service | Region | Operations | Cost now |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
+        out.push_str(
+            "| | Resource | Service | Region | Operations | Cost now | Auto-renew commitment |\n",
+        );
+        out.push_str("|---|---|---|---|---|---|---|\n");
         for c in &plan.changes {
             let ops: Vec<String> = c.operations.iter().map(describe_operation).collect();
             let cost = c
@@ -65,14 +64,15 @@ pub fn render(plan: &Plan) -> String {
                 });
             let _ = writeln!(
                 out,
-                "| `{}` | {} `{}` | {} | {} | {} | {} |",
+                "| `{}` | {} `{}` | {} | {} | {} | {} | {} |",
                 symbol(c),
                 cell(&c.resource_name),
                 c.resource_id,
                 cell(&c.service_type),
                 cell(&c.region),
                 cell(&ops.join(", ")),
-                cost
+                cost,
+                change_commitments(c)
             );
         }
         out.push('\n');
@@ -156,7 +156,124 @@ pub fn render(plan: &Plan) -> String {
     out
 }
 
+/// The net change in what automatic renewals will cost, signed, per
+/// period: `auto-renew commitment -CNY 3,360.00/year`, or `… unchanged`.
+fn commitment_headline(s: &Summary) -> String {
+    let cur = &s.renewal_cost_now.currency;
+    let c = &s.commitment;
+    let mut parts = Vec::new();
+    if !c.added_per_month.is_zero() || !c.removed_per_month.is_zero() {
+        parts.push(format!(
+            "{}/month",
+            signed(cur, c.added_per_month - c.removed_per_month)
+        ));
+    }
+    if !c.added_per_year.is_zero() || !c.removed_per_year.is_zero() {
+        parts.push(format!(
+            "{}/year",
+            signed(cur, c.added_per_year - c.removed_per_year)
+        ));
+    }
+    if parts.is_empty() {
+        "auto-renew commitment unchanged".to_string()
+    } else {
+        format!("auto-renew commitment {}", parts.join(", "))
+    }
+}
+
+/// One change's commitment cell: `+CNY 336.00/month`, `-CNY 1,000.00/year`.
+fn change_commitments(c: &Change) -> String {
+    if c.commitments.is_empty() {
+        return "–".to_string();
+    }
+    let parts: Vec<String> = c
+        .commitments
+        .iter()
+        .map(|m| {
+            let est = if m.estimated { " (period assumed)" } else { "" };
+            match &m.price {
+                Some(p) => {
+                    let amount = if m.direction == "added" {
+                        p.amount
+                    } else {
+                        -p.amount
+                    };
+                    format!("{}/{}{est}", signed(&p.currency, amount), m.per)
+                }
+                None => format!("unknown/{}{est}", m.per),
+            }
+        })
+        .collect();
+    cell(&parts.join(", "))
+}
+
 /// Keeps table cells and list items on one line and free of pipes.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{CommitmentTotals, MoneyTotal};
+    use rust_decimal::Decimal;
+
+    fn summary(cost: i64, commitment: CommitmentTotals) -> Summary {
+        Summary {
+            to_change: 1,
+            renewal_cost_now: MoneyTotal {
+                currency: "CNY".into(),
+                amount: Decimal::from(cost),
+            },
+            commitment,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_headline_signs_the_net_commitment() {
+        let d = Decimal::from;
+        let none = summary(0, CommitmentTotals::default());
+        assert_eq!(
+            commitment_headline(&none),
+            "auto-renew commitment unchanged"
+        );
+        let down = summary(
+            0,
+            CommitmentTotals {
+                removed_per_month: d(963),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            commitment_headline(&down),
+            "auto-renew commitment -CNY 963.00/month"
+        );
+        let mixed = summary(
+            10,
+            CommitmentTotals {
+                added_per_month: d(120),
+                added_per_year: d(1000),
+                removed_per_year: d(3360),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            commitment_headline(&mixed),
+            "auto-renew commitment +CNY 120.00/month, -CNY 2,360.00/year"
+        );
+        // Added and removed cancel out: still shown, as zero.
+        let even = summary(
+            0,
+            CommitmentTotals {
+                added_per_month: d(5),
+                removed_per_month: d(5),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            commitment_headline(&even),
+            "auto-renew commitment CNY 0.00/month"
+        );
+    }
 }
