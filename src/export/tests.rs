@@ -381,13 +381,13 @@ fn round_trip(inv: &Inventory, records: &BTreeMap<String, AutoRenewRecord>) {
         "{:?}\n{text}",
         resolution.diagnostics
     );
-    let plan = crate::plan::build(&resolution.desired, inv, records, &BTreeMap::new(), now());
+    let plan = plan_of(&resolution.desired, inv, records);
     assert!(plan.changes.is_empty(), "{:?}\n{text}", plan.changes);
     // Every file on its own round-trips too.
     for f in ex.files(DEFAULT_SCHEMA) {
         let set = load_ok(&f.text);
         let r = crate::manifest::resolve(&set, inv, now());
-        let plan = crate::plan::build(&r.desired, inv, records, &BTreeMap::new(), now());
+        let plan = plan_of(&r.desired, inv, records);
         assert!(
             plan.changes.is_empty(),
             "{}: {:?}",
@@ -473,4 +473,20 @@ proptest! {
         }
         round_trip(&Inventory::from_rows(rows), &records);
     }
+}
+
+fn plan_of(
+    desired: &BTreeMap<String, crate::manifest::Desired>,
+    inv: &Inventory,
+    records: &BTreeMap<String, AutoRenewRecord>,
+) -> crate::plan::Plan {
+    crate::plan::build(&crate::plan::PlanInput {
+        desired,
+        inventory: inv,
+        auto_renew_records: records,
+        renew_holds: &BTreeMap::new(),
+        renewal_settings: None,
+        settings_record: None,
+        now: now(),
+    })
 }

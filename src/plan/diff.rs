@@ -311,7 +311,12 @@ fn auto_renew_drift(
             describe_auto_renew(want_period, want_times)
         ));
     };
-    let period_differs = want_period.is_some() && want_period != rec.period_type.as_deref();
+    // The record is data a person may edit: compare MONTH/month alike.
+    let period_differs = want_period.is_some_and(|w| {
+        !rec.period_type
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(w))
+    });
     let times_differs = want_times.is_some() && want_times != rec.auto_renew_times;
     if !period_differs && !times_differs {
         return None;
