@@ -1,10 +1,15 @@
 //! Fetching the live inventory with the fewest round trips: by id in chunks
 //! of 50 when the manifests only name ids; one full listing (largest page
 //! size, remaining pages fetched concurrently) when selectors need it.
+//! Each page is handed to `on_rows` as it arrives, in order, so callers can
+//! start dependent work (pricing) before the listing ends.
 
-use crate::bss::model::{QueryResourcesReq, STATUS_EXPIRED, STATUS_FROZEN, STATUS_IN_USE};
+use crate::bss::model::{
+    OrderInstanceV2, QueryResourcesReq, STATUS_EXPIRED, STATUS_FROZEN, STATUS_IN_USE,
+};
 use crate::bss::{ApiError, BssClient};
-use crate::live::Inventory;
+use crate::live::{Inventory, LiveResource};
+use futures::StreamExt;
 use std::collections::BTreeSet;
 
 /// `ids`: resources named explicitly; `list_all`: selectors are present.
@@ -13,19 +18,28 @@ pub async fn fetch(
     ids: &BTreeSet<String>,
     list_all: bool,
 ) -> Result<Inventory, ApiError> {
-    let mut inv = if list_all {
+    fetch_with(client, ids, list_all, &mut |_| {}).await
+}
+
+pub async fn fetch_with(
+    client: &BssClient,
+    ids: &BTreeSet<String>,
+    list_all: bool,
+    on_rows: &mut (dyn FnMut(&[OrderInstanceV2]) + Send),
+) -> Result<Inventory, ApiError> {
+    let mut inv = Inventory::default();
+    if list_all {
         // Closed resources are never matched by selectors: leave them out.
-        let rows = client
-            .query_resources_all(&QueryResourcesReq {
-                only_main_resource: Some(0),
-                status_list: Some(vec![STATUS_IN_USE, STATUS_FROZEN, STATUS_EXPIRED]),
-                ..Default::default()
-            })
-            .await?;
-        Inventory::from_rows(rows)
-    } else {
-        Inventory::default()
-    };
+        let filter = QueryResourcesReq {
+            only_main_resource: Some(0),
+            status_list: Some(vec![STATUS_IN_USE, STATUS_FROZEN, STATUS_EXPIRED]),
+            ..Default::default()
+        };
+        let mut pages = client.query_resources_pages(&filter);
+        while let Some(page) = pages.next().await {
+            take(&mut inv, page?, on_rows);
+        }
+    }
     // Named ids not seen yet (all of them without a listing; closed ones with).
     let missing: Vec<String> = ids
         .iter()
@@ -33,10 +47,9 @@ pub async fn fetch(
         .cloned()
         .collect();
     if !missing.is_empty() {
-        for row in client.query_resources_by_ids(&missing, false).await? {
-            if let Some(r) = crate::live::LiveResource::from_row(row) {
-                inv.insert(r);
-            }
+        let mut chunks = client.query_resources_by_id_chunks(&missing, false);
+        while let Some(chunk) = chunks.next().await {
+            take(&mut inv, chunk?, on_rows);
         }
     }
     // An attached id queried alone comes back without its main: fetch those.
@@ -48,11 +61,21 @@ pub async fn fetch(
         .into_iter()
         .collect();
     if !mains.is_empty() {
-        for row in client.query_resources_by_ids(&mains, false).await? {
-            if let Some(r) = crate::live::LiveResource::from_row(row) {
-                inv.insert(r);
-            }
-        }
+        let rows = client.query_resources_by_ids(&mains, false).await?;
+        take(&mut inv, rows, on_rows);
     }
     Ok(inv)
+}
+
+fn take(
+    inv: &mut Inventory,
+    rows: Vec<OrderInstanceV2>,
+    on_rows: &mut (dyn FnMut(&[OrderInstanceV2]) + Send),
+) {
+    on_rows(&rows);
+    for row in rows {
+        if let Some(r) = LiveResource::from_row(row) {
+            inv.insert(r);
+        }
+    }
 }

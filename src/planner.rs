@@ -45,6 +45,10 @@ pub struct Planned {
 }
 
 /// Runs the pipeline; manifest errors come back as diagnostics, not a plan.
+///
+/// Round trips overlap: the listing, the pending-order lookup, the journal
+/// check and the balance read run at once, and prices for each page of the
+/// listing are requested while later pages are still arriving.
 pub async fn make_plan(
     client: &BssClient,
     domain_id: &str,
@@ -53,8 +57,43 @@ pub async fn make_plan(
     paths: &StatePaths,
     now: DateTime<Utc>,
 ) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
+    let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
+    let account_record = records.account(domain_id);
+    let journal_records = journal::read(&paths.journal)
+        .map_err(|e| PlanError::State(format!("{}: {e}", paths.journal.display())))?;
     let ids: BTreeSet<String> = set.resources.iter().map(|r| r.value.id.clone()).collect();
-    let inventory = crate::live_fetch::fetch(client, &ids, !set.selectors.is_empty()).await?;
+    let no_holds = BTreeMap::new();
+
+    let mut prefetch = crate::pricing::Prefetch::new(client.clone());
+    let mut on_rows = |rows: &[crate::bss::model::OrderInstanceV2]| {
+        // Plan this page alone to learn which prices it needs.
+        let page = Inventory::from_rows(rows.iter().cloned());
+        let mut page_desired = crate::manifest::resolve(set, &page, now).desired;
+        apply_scope(&mut page_desired, &page, scope, &mut Vec::new());
+        let page_plan = plan::build(&plan::PlanInput {
+            desired: &page_desired,
+            inventory: &page,
+            auto_renew_records: &account_record.auto_renew,
+            renew_holds: &no_holds,
+            renewal_settings: None,
+            settings_record: None,
+            now,
+        });
+        prefetch.add(crate::pricing::price_keys(&page_plan.changes));
+    };
+    let wants_balance = manifests_renew(set);
+    let (inventory, pending, in_flight, balances) = tokio::join!(
+        crate::live_fetch::fetch_with(client, &ids, !set.selectors.is_empty(), &mut on_rows),
+        pending_renewals(client, &journal_records),
+        check_in_flight(client, &journal_records),
+        async {
+            match wants_balance {
+                true => Some(client.balances().await),
+                false => None,
+            }
+        }
+    );
+    let inventory = inventory?;
     let resolution = crate::manifest::resolve(set, &inventory, now);
     if resolution
         .diagnostics
@@ -71,15 +110,19 @@ pub async fn make_plan(
         .collect();
     apply_scope(&mut desired, &inventory, scope, &mut warnings);
 
-    let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
-    let account_record = records.account(domain_id);
-    let journal_records = journal::read(&paths.journal)
-        .map_err(|e| PlanError::State(format!("{}: {e}", paths.journal.display())))?;
-
-    let mut holds: BTreeMap<String, String> = BTreeMap::new();
-    let verified = check_in_flight(client, &journal_records, &mut holds, &mut warnings).await;
-    let managed: BTreeSet<String> = desired.keys().cloned().collect();
-    let pending = pending_renewals(client, &journal_records, &managed).await?;
+    let InFlightCheck {
+        mut holds,
+        warnings: in_flight_warnings,
+        verified,
+    } = in_flight;
+    warnings.extend(in_flight_warnings);
+    let pending: Vec<PendingOrder> = pending?
+        .into_iter()
+        .filter_map(|mut p| {
+            p.resource_ids.retain(|id| desired.contains_key(id));
+            (!p.resource_ids.is_empty()).then_some(p)
+        })
+        .collect();
     for p in &pending {
         for id in &p.resource_ids {
             holds.entry(id.clone()).or_insert_with(|| {
@@ -108,11 +151,14 @@ pub async fn make_plan(
     });
     plan.pending_orders = pending;
     let keys = crate::pricing::price_keys(&plan.changes);
-    let book = crate::pricing::fetch(client, &keys).await;
+    let book = prefetch.finish(&keys).await;
     let price_warnings = crate::pricing::apply_prices(&mut plan, &book);
     warnings.append(&mut plan.warnings);
     warnings.extend(price_warnings);
-    plan.summary.balance = check_balance(client, &plan).await?;
+    plan.summary.balance = match balances {
+        Some(b) => balance_check(&plan, &b?.body),
+        None => check_balance(client, &plan).await?,
+    };
     if let Some(b) = plan.summary.balance.as_ref().filter(|b| !b.sufficient) {
         warnings.push(balance_warning(b));
     }
@@ -126,6 +172,12 @@ pub async fn make_plan(
         fingerprints,
         verified,
     }))
+}
+
+/// Whether any manifest entry can renew (so the balance will matter).
+fn manifests_renew(set: &ManifestSet) -> bool {
+    set.resources.iter().any(|r| r.value.renew_ahead.is_some())
+        || set.selectors.iter().any(|s| s.value.renew_ahead.is_some())
 }
 
 /// Money the plan pays at once: renewals with auto-pay, at their prices.
@@ -155,6 +207,15 @@ pub async fn check_balance(
         return Ok(None);
     }
     let b = client.balances().await?.body;
+    Ok(balance_check(plan, &b))
+}
+
+/// The balance against what the plan pays now; None when it pays nothing.
+pub fn balance_check(plan: &Plan, b: &crate::bss::model::BalancesResp) -> Option<BalanceCheck> {
+    let (required, incomplete) = paid_now(plan);
+    if required.is_zero() && !incomplete {
+        return None;
+    }
     let mut available = rust_decimal::Decimal::ZERO;
     for a in b.account_balances.iter().flatten() {
         // Cash (1) and credit (2) pay for renewals; bonus and deposit do not.
@@ -167,15 +228,16 @@ pub async fn check_balance(
     }
     let currency = b
         .currency
+        .clone()
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| plan.summary.renewal_cost_now.currency.clone());
-    Ok(Some(BalanceCheck {
+    Some(BalanceCheck {
         currency,
         available,
         required,
         sufficient: available >= required,
         incomplete,
-    }))
+    })
 }
 
 pub fn balance_warning(b: &BalanceCheck) -> String {
@@ -243,15 +305,22 @@ pub fn row_fingerprint(row: crate::bss::model::OrderInstanceV2) -> Option<(Strin
     Some((r.resource_id.clone(), r.fingerprint()))
 }
 
+/// What checking the journal's unfinished purchases found.
+#[derive(Default)]
+struct InFlightCheck {
+    /// Renewals whose outcome stays unknown must not be planned again.
+    holds: BTreeMap<String, String>,
+    warnings: Vec<String>,
+    /// What was learned, as journal records.
+    verified: Vec<journal::Record>,
+}
+
 /// Journal intents without an outcome: check the account, warn, and hold
-/// renewals whose outcome stays unknown. Returns what was learned.
-async fn check_in_flight(
-    client: &BssClient,
-    records: &[journal::Record],
-    holds: &mut BTreeMap<String, String>,
-    warnings: &mut Vec<String>,
-) -> Vec<journal::Record> {
+/// renewals whose outcome stays unknown.
+async fn check_in_flight(client: &BssClient, records: &[journal::Record]) -> InFlightCheck {
     let mut learned = Vec::new();
+    let mut holds = BTreeMap::new();
+    let mut warnings = Vec::new();
     for f in journal::in_flight(records) {
         let ids: Vec<String> = f
             .resource_ids
@@ -310,20 +379,20 @@ async fn check_in_flight(
             }
         }
     }
-    learned
+    InFlightCheck {
+        holds,
+        warnings,
+        verified: learned,
+    }
 }
 
-/// Unpaid renewal orders holding managed resources. Orders bssctl created
+/// Unpaid renewal orders with the resources they hold. Orders bssctl created
 /// are mapped to resources through the journal; others through the
 /// resource query's order filter.
 async fn pending_renewals(
     client: &BssClient,
     records: &[journal::Record],
-    managed: &BTreeSet<String>,
 ) -> Result<Vec<PendingOrder>, ApiError> {
-    if managed.is_empty() {
-        return Ok(Vec::new());
-    }
     let orders = client
         .list_orders_all(&ListCustomerOrdersQuery {
             status: Some(ORDER_STATUS_PENDING_PAYMENT),
@@ -346,10 +415,6 @@ async fn pending_renewals(
             Some(ids) => ids.clone(),
             None => verify::resources_of_order(client, &order_id).await?,
         };
-        let ids: Vec<String> = ids.into_iter().filter(|id| managed.contains(id)).collect();
-        if ids.is_empty() {
-            continue;
-        }
         out.push(PendingOrder {
             order_id,
             resource_ids: ids,

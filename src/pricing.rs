@@ -118,6 +118,90 @@ pub fn rate_requests(keys: &BTreeSet<PriceKey>) -> Vec<RenewRateReq> {
     reqs
 }
 
+/// Prices requested while the inventory is still arriving: keys come in as
+/// each page is planned; every 10 of one period make a call at once; the
+/// rest go out when `finish` learns the final set. Keys arrive in page
+/// order, so the grouping (and the discount sharing) is the same every run.
+pub struct Prefetch {
+    client: BssClient,
+    seen: BTreeSet<PriceKey>,
+    waiting: BTreeMap<(i32, i32), Vec<String>>,
+    calls: Vec<tokio::task::JoinHandle<RateAnswer>>,
+}
+
+type RateAnswer = (
+    RenewRateReq,
+    Result<crate::bss::ApiResponse<RenewRateResp>, crate::bss::ApiError>,
+);
+
+impl Prefetch {
+    pub fn new(client: BssClient) -> Prefetch {
+        Prefetch {
+            client,
+            seen: BTreeSet::new(),
+            waiting: BTreeMap::new(),
+            calls: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, keys: impl IntoIterator<Item = PriceKey>) {
+        for key in keys {
+            if !self.seen.insert(key.clone()) {
+                continue;
+            }
+            let (id, pt, pn) = key;
+            let group = self.waiting.entry((pt, pn)).or_default();
+            group.push(id);
+            if group.len() == MAX_RATE_IDS {
+                let ids = std::mem::take(group);
+                self.send(pt, pn, ids);
+            }
+        }
+    }
+
+    fn send(&mut self, period_type: i32, period_num: i32, resource_ids: Vec<String>) {
+        let client = self.client.clone();
+        let req = RenewRateReq {
+            resource_ids,
+            period_type,
+            period_num,
+            include_relative_resources: Some(true),
+        };
+        self.calls.push(tokio::spawn(async move {
+            let res = client.renew_rate(&req).await;
+            (req, res)
+        }));
+    }
+
+    /// Requests what `needed` adds, flushes partial groups, and collects
+    /// every answer (prices fetched but no longer needed are harmless).
+    pub async fn finish(mut self, needed: &BTreeSet<PriceKey>) -> PriceBook {
+        self.add(needed.iter().cloned());
+        for ((pt, pn), ids) in std::mem::take(&mut self.waiting) {
+            for chunk in ids.chunks(MAX_RATE_IDS) {
+                self.send(pt, pn, chunk.to_vec());
+            }
+        }
+        let mut book = PriceBook {
+            calls: self.calls.len(),
+            ..Default::default()
+        };
+        for call in self.calls {
+            match call.await {
+                Ok((req, Ok(resp))) => book.add_response(&req, &resp.body),
+                Ok((req, Err(e))) => {
+                    for id in &req.resource_ids {
+                        book.failures
+                            .insert((id.clone(), req.period_type, req.period_num), e.to_string());
+                    }
+                }
+                Err(join) => tracing::error!("a pricing task failed: {join}"),
+            }
+        }
+        book
+    }
+}
+
 /// Asks the API for every price the changes need.
 pub async fn fetch(client: &BssClient, keys: &BTreeSet<PriceKey>) -> PriceBook {
     let reqs = rate_requests(keys);
@@ -169,9 +253,9 @@ impl PriceBook {
 /// Per-resource prices from one renew-rate answer. The API gives each main
 /// resource's amount (with attached ones) and the call's list price and
 /// optional discounts; the best discount (best_offer = 1, else the largest
-/// saving) is shared across the resources in proportion to their amounts,
-/// rounded to cents, the last resource taking the remainder so the parts sum
-/// to the call's totals exactly.
+/// saving) becomes a rate that each resource's amount gets on its own,
+/// rounded to cents (so parts may differ from the call's total by a cent
+/// each, and never depend on how resources were grouped into calls).
 pub fn allocate(
     req: &RenewRateReq,
     resp: &RenewRateResp,
@@ -239,18 +323,17 @@ pub fn allocate(
         Decimal::ZERO
     };
 
+    // The call's discount as a rate (4 places), applied to each resource on
+    // its own: a resource's price then does not depend on which others
+    // shared its call, so concurrent fetching keeps plans byte-identical.
+    let rate = if sum.is_zero() {
+        Decimal::ZERO
+    } else {
+        (discount_total / sum).round_dp(4)
+    };
     let mut quotes = Vec::new();
-    let mut given = Decimal::ZERO;
-    let n = amounts.len();
-    for (i, (id, official)) in amounts.into_iter().enumerate() {
-        let discount = if sum.is_zero() {
-            Decimal::ZERO
-        } else if i + 1 == n {
-            discount_total - given
-        } else {
-            (discount_total * official / sum).round_dp(2)
-        };
-        given += discount;
+    for (id, official) in amounts {
+        let discount = (official * rate).round_dp(2);
         quotes.push((
             id,
             Price {
@@ -431,7 +514,7 @@ mod tests {
     }
 
     #[test]
-    fn rounding_remainder_goes_to_the_last_resource() {
+    fn each_resource_gets_the_rate_on_its_own() {
         let (quotes, _) = allocate(
             &req(&["a", "b", "c"]),
             &resp(
@@ -446,7 +529,25 @@ mod tests {
             .iter()
             .map(|(_, p)| p.discount_amount.to_string())
             .collect();
-        assert_eq!(discounts, vec!["0.33", "0.33", "0.34"]);
+        assert_eq!(discounts, vec!["0.33", "0.33", "0.33"]);
+        // The same resource priced alone or in company costs the same.
+        let (alone, _) = allocate(
+            &req(&["a"]),
+            &resp(&[("a", "4040.00")], "4040.00", Some("404.00")),
+            "CNY",
+            "1y",
+        );
+        let (together, _) = allocate(
+            &req(&["a", "b"]),
+            &resp(
+                &[("a", "4040.00"), ("b", "240.00")],
+                "4280.00",
+                Some("428.00"),
+            ),
+            "CNY",
+            "1y",
+        );
+        assert_eq!(alone[0].1, together[0].1);
     }
 
     #[test]

@@ -7,13 +7,13 @@ use super::credentials::{Auth, Credentials};
 use super::endpoint::Endpoint;
 use super::error::{decode_error_body, ApiError};
 use super::model::*;
+use super::pacer::Pacer;
 use super::retry::{classify, RetryPolicy, Verdict};
 use super::signer::{self, SignInput};
 use chrono::Utc;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use futures::stream::{self, BoxStream, StreamExt};
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OnceCell, Semaphore};
@@ -85,10 +85,12 @@ struct Inner {
     iam: Endpoint,
     creds: Credentials,
     domain_id: OnceCell<String>,
-    limiters: HashMap<Api, DefaultDirectRateLimiter>,
+    pacers: HashMap<Api, Pacer>,
     in_flight: Semaphore,
     retry: RetryPolicy,
     page_size: i64,
+    /// Pages requested at once (the rate limiter paces them).
+    max_in_flight_pages: usize,
     stats: Mutex<BTreeMap<Api, ApiStats>>,
 }
 
@@ -122,15 +124,9 @@ impl BssClient {
             .user_agent(user_agent())
             .build()
             .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))?;
-        let rate = NonZeroU32::new(cfg.rate_per_api.max(1)).expect("max(1) is non-zero");
-        // Evenly spaced requests (burst of one) never exceed the gateway's
-        // per-second limit, whatever window it counts in.
-        let quota = Quota::with_period(Duration::from_secs(1) / rate.get())
-            .expect("a positive period")
-            .allow_burst(NonZeroU32::MIN);
-        let limiters = Api::ALL
+        let pacers = Api::ALL
             .iter()
-            .map(|api| (*api, RateLimiter::direct(quota)))
+            .map(|api| (*api, Pacer::per_second(cfg.rate_per_api)))
             .collect();
         let domain_id = match &creds.domain_id {
             Some(d) => OnceCell::new_with(Some(d.clone())),
@@ -143,10 +139,11 @@ impl BssClient {
                 iam,
                 creds,
                 domain_id,
-                limiters,
+                pacers,
                 in_flight: Semaphore::new(cfg.max_in_flight.max(1)),
                 retry: cfg.retry,
                 page_size: cfg.page_size.max(1),
+                max_in_flight_pages: cfg.max_in_flight.max(1),
                 stats: Mutex::new(BTreeMap::new()),
             }),
         })
@@ -206,29 +203,60 @@ impl BssClient {
         &self,
         filter: &QueryResourcesReq,
     ) -> Result<Vec<OrderInstanceV2>, ApiError> {
+        let mut rows = Vec::new();
+        let mut pages = self.query_resources_pages(filter);
+        while let Some(page) = pages.next().await {
+            rows.extend(page?);
+        }
+        Ok(rows)
+    }
+
+    /// The pages of a query, in offset order, as they arrive: the first
+    /// page alone, then the rest requested concurrently. Offsets advance by
+    /// the rows the first page really held, so a service that caps `limit`
+    /// silently still yields every row.
+    pub fn query_resources_pages<'a>(
+        &'a self,
+        filter: &'a QueryResourcesReq,
+    ) -> BoxStream<'a, Result<Vec<OrderInstanceV2>, ApiError>> {
         let limit = filter.limit.unwrap_or(self.inner.page_size);
-        let page = |offset: i64| {
+        let page = move |offset: i64| {
             let mut req = filter.clone();
             req.offset = Some(offset);
             req.limit = Some(limit);
             req
         };
-        let first = self.query_resources(&page(0)).await?.body;
-        let total = first.total_count.unwrap_or(0);
-        let mut rows = first.data.unwrap_or_default();
-        let offsets: Vec<i64> = (1..)
-            .map(|i| i * limit)
-            .take_while(|o| *o < total)
-            .collect();
-        let pages = futures::future::try_join_all(offsets.into_iter().map(|o| {
-            let req = page(o);
-            async move { self.query_resources(&req).await }
-        }))
-        .await?;
-        for p in pages {
-            rows.extend(p.body.data.unwrap_or_default());
-        }
-        Ok(rows)
+        let first = async move {
+            let first = self.query_resources(&page(0)).await?.body;
+            let total = first.total_count.unwrap_or(0);
+            let rows = first.data.unwrap_or_default();
+            let step = match rows.len() as i64 {
+                n if n > 0 && n < limit && n < total => n,
+                _ => limit,
+            };
+            let offsets: Vec<i64> = (1..).map(|i| i * step).take_while(|o| *o < total).collect();
+            let rest = stream::iter(offsets)
+                .map(move |o| {
+                    let req = page(o);
+                    async move {
+                        Ok(self
+                            .query_resources(&req)
+                            .await?
+                            .body
+                            .data
+                            .unwrap_or_default())
+                    }
+                })
+                .buffered(self.inner.max_in_flight_pages);
+            Ok::<_, ApiError>(stream::once(async { Ok(rows) }).chain(rest))
+        };
+        stream::once(first)
+            .map(|r| match r {
+                Ok(s) => s.boxed(),
+                Err(e) => stream::once(async { Err(e) }).boxed(),
+            })
+            .flatten()
+            .boxed()
     }
 
     /// The named resources (and, unless `only_main`, their attached ones), in
@@ -238,17 +266,35 @@ impl BssClient {
         ids: &[String],
         only_main: bool,
     ) -> Result<Vec<OrderInstanceV2>, ApiError> {
+        let mut rows = Vec::new();
+        let mut chunks = self.query_resources_by_id_chunks(ids, only_main);
+        while let Some(chunk) = chunks.next().await {
+            rows.extend(chunk?);
+        }
+        Ok(rows)
+    }
+
+    /// Like `query_resources_by_ids`, one item per chunk of 50 ids, in the
+    /// order the chunks complete.
+    pub fn query_resources_by_id_chunks<'a>(
+        &'a self,
+        ids: &[String],
+        only_main: bool,
+    ) -> BoxStream<'a, Result<Vec<OrderInstanceV2>, ApiError>> {
         let chunks: Vec<Vec<String>> = ids.chunks(MAX_QUERY_IDS).map(<[String]>::to_vec).collect();
-        let results = futures::future::try_join_all(chunks.into_iter().map(|chunk| {
-            let req = QueryResourcesReq {
-                resource_ids: Some(chunk),
-                only_main_resource: Some(if only_main { 1 } else { 0 }),
-                ..Default::default()
-            };
-            async move { self.query_resources_all(&req).await }
-        }))
-        .await?;
-        Ok(results.into_iter().flatten().collect())
+        stream::iter(chunks)
+            .map(move |chunk| {
+                let req = QueryResourcesReq {
+                    resource_ids: Some(chunk),
+                    only_main_resource: Some(if only_main { 1 } else { 0 }),
+                    ..Default::default()
+                };
+                async move { self.query_resources_all(&req).await }
+            })
+            // As they complete: one chunk needing a second page must not
+            // hold back the others (callers start pricing per chunk).
+            .buffer_unordered(self.inner.max_in_flight_pages)
+            .boxed()
     }
 
     /// `RenewalResources`: a purchase, never resent on an ambiguous failure.
@@ -616,13 +662,15 @@ impl BssClient {
         domain_id: Option<&str>,
     ) -> Result<ApiResponse<R>, (ApiError, Option<Duration>)> {
         let api = call.api;
+        // Pace first, then take an in-flight slot: a request waiting for its
+        // API's rate slot must not hold a slot other APIs could use.
+        self.inner.pacers[&api].wait().await;
         let _permit = self
             .inner
             .in_flight
             .acquire()
             .await
             .expect("semaphore never closed");
-        self.inner.limiters[&api].until_ready().await;
         let endpoint = if api == Api::IamDomains {
             &self.inner.iam
         } else {

@@ -11,6 +11,7 @@ pub use secret::Secret;
 pub mod client;
 pub mod endpoint;
 pub mod error;
+pub mod pacer;
 pub mod retry;
 
 pub use client::{ApiResponse, BssClient, ClientConfig};
