@@ -6,6 +6,7 @@ pub mod bss;
 pub mod cli;
 pub mod clock;
 pub mod fsutil;
+pub mod hints;
 pub mod last_applied;
 pub mod live;
 pub mod live_fetch;
