@@ -41,6 +41,9 @@ pub fn main_exit_code() -> i32 {
         Err(e) => {
             if !e.already_reported() || matches!(e, CliError::Manifests { .. }) {
                 eprintln!("Error: {e}");
+                if let Some(h) = e.hint() {
+                    eprintln!("  hint: {h}");
+                }
             }
             e.exit_code()
         }
