@@ -11,6 +11,7 @@ pub mod last_applied;
 pub mod live;
 pub mod live_fetch;
 pub mod manifest;
+pub mod orders;
 pub mod plan;
 pub mod planner;
 pub mod pricing;
