@@ -243,7 +243,9 @@ pub fn hint_for_error(e: &ApiError) -> Option<String> {
                     ". This call ({api}) needs {}",
                     permission_for(*api)
                 ));
-                if let Some(m) = encoded_authorization_message.as_deref().filter(|m| !m.is_empty())
+                if let Some(m) = encoded_authorization_message
+                    .as_deref()
+                    .filter(|m| !m.is_empty())
                 {
                     out.push_str(&format!(
                         ". IAM's denial detail (encoded_authorization_message; decode it with IAM to see the denying policy): {m}"

@@ -471,7 +471,11 @@ mod tests {
         let ids: Vec<&str> = failures.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, vec!["b", "c"]);
         assert!(failures[0].1.contains("CBC.30050007"));
-        assert!(failures[0].1.contains("\n  hint: not a main resource"), "{}", failures[0].1);
+        assert!(
+            failures[0].1.contains("\n  hint: not a main resource"),
+            "{}",
+            failures[0].1
+        );
     }
 
     #[test]

@@ -212,8 +212,8 @@ fn failed_from(id: &str, op: &Operation, e: &ApiError) -> OpResult {
         other => other.to_string(),
     });
     r.request_id = e.request_id().map(str::to_string);
-    r.hint = crate::hints::hint_for_error(e)
-        .or_else(|| r.error_code.as_deref().and_then(code_hint));
+    r.hint =
+        crate::hints::hint_for_error(e).or_else(|| r.error_code.as_deref().and_then(code_hint));
     r
 }
 

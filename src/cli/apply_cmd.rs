@@ -85,8 +85,8 @@ async fn apply(
     if plan.batches.is_empty() {
         return Ok(EXIT_OK);
     }
-    refuse_unsafe(&plan, args)?;
-    let question = confirmation_question(&plan);
+    refuse_unsafe(plan, args)?;
+    let question = confirmation_question(plan);
     confirm(&question, args.auto_approve)?;
 
     let run_id = journal::new_run_id();
@@ -116,7 +116,7 @@ async fn apply(
         progress: &progress,
         now,
     };
-    let report = exec.run(&plan).await;
+    let report = exec.run(plan).await;
     append(&Record::RunFinished {
         ts: format_api_time(chrono::Utc::now()),
         run_id,
@@ -154,8 +154,10 @@ fn write_output(format: Format, out: &Output) -> Result<(), CliError> {
     };
     let stdout = || std::path::Path::new("stdout");
     match format {
-        Format::Json => crate::render::apply_json::write(plan, out.report.as_ref(), std::io::stdout().lock())
-            .map_err(|e| CliError::io("cannot write the apply result to", stdout(), e)),
+        Format::Json => {
+            crate::render::apply_json::write(plan, out.report.as_ref(), std::io::stdout().lock())
+                .map_err(|e| CliError::io("cannot write the apply result to", stdout(), e))
+        }
         Format::Text | Format::Markdown => {
             if let Some(report) = &out.report {
                 use std::io::Write;

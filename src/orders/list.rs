@@ -96,9 +96,7 @@ pub fn row(
     created_by_bssctl: bool,
     resources: Vec<OrderResource>,
 ) -> PendingOrderRow {
-    let pick = |f: fn(&CustomerOrder) -> Option<String>| {
-        f(order).or_else(|| details.and_then(|d| f(d)))
-    };
+    let pick = |f: fn(&CustomerOrder) -> Option<String>| f(order).or_else(|| details.and_then(f));
     let amount = |f: fn(&CustomerOrder) -> Option<f64>| {
         f(order)
             .or_else(|| details.and_then(f))
@@ -146,8 +144,11 @@ mod tests {
             order("A", 6, "2026-11-22T00:00:00Z"),
             order("C", 5, "2026-11-21T00:00:00Z"),
         ];
-        let known: BTreeMap<String, Vec<String>> =
-            [("B".to_string(), vec!["r1".to_string()]), ("C".into(), vec![])].into();
+        let known: BTreeMap<String, Vec<String>> = [
+            ("B".to_string(), vec!["r1".to_string()]),
+            ("C".into(), vec![]),
+        ]
+        .into();
         let ids = |v: Vec<CustomerOrder>| -> Vec<String> {
             v.into_iter().filter_map(|o| o.order_id).collect()
         };

@@ -214,8 +214,10 @@ pub fn offers_from(
         });
     }
     for q in coupons.coupon_max_use_quantity.iter().flatten() {
-        let (Some(t), Some(n)) = (q.coupon_type.and_then(coupon_pay_type), q.use_quantity_value)
-        else {
+        let (Some(t), Some(n)) = (
+            q.coupon_type.and_then(coupon_pay_type),
+            q.use_quantity_value,
+        ) else {
             continue;
         };
         offers.limits.push(UseLimit {
@@ -317,7 +319,11 @@ pub struct PayRequest<'a> {
 #[error("{0}")]
 pub struct OfferError(pub String);
 
-fn estimate(official: Decimal, discount: Option<&DiscountOffer>, coupons: &[&CouponOffer]) -> Estimate {
+fn estimate(
+    official: Decimal,
+    discount: Option<&DiscountOffer>,
+    coupons: &[&CouponOffer],
+) -> Estimate {
     let zero = Decimal::ZERO;
     let discount_saving = discount
         .and_then(|d| d.saving)
@@ -449,7 +455,11 @@ fn explicit_coupons<'o>(
             "at most one discount coupon (type 300) can pay an order; name only one".into(),
         ));
     }
-    if let Some(l) = offers.limits.iter().find(|l| !within_limits(&set, std::slice::from_ref(l))) {
+    if let Some(l) = offers
+        .limits
+        .iter()
+        .find(|l| !within_limits(&set, std::slice::from_ref(l)))
+    {
         return Err(OfferError(format!(
             "order {order_id} accepts at most {} coupon(s) of type {}{}; name fewer",
             l.max,
@@ -656,7 +666,11 @@ pub fn choose(
 pub fn left_out(choice: &Choice, offers: &Offers) -> Vec<String> {
     let mut notes = Vec::new();
     let used: BTreeSet<&str> = choice.coupons.iter().map(|c| c.id.as_str()).collect();
-    for c in offers.coupons.iter().filter(|c| !used.contains(c.id.as_str())) {
+    for c in offers
+        .coupons
+        .iter()
+        .filter(|c| !used.contains(c.id.as_str()))
+    {
         if c.is_discount_coupon() && choice.discount.is_some() {
             notes.push(format!(
                 "{} ({}, saves up to {}) not used: the API does not state its rate, and it cannot be combined with {}; pass --coupon {} to use it instead",

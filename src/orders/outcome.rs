@@ -1,7 +1,9 @@
 //! What became of a pay or cancel, including when the answer was lost and
 //! the order had to be re-read to learn it.
 
-use crate::bss::model::{ORDER_STATUS_CANCELLED, ORDER_STATUS_COMPLETED, ORDER_STATUS_PENDING_PAYMENT};
+use crate::bss::model::{
+    ORDER_STATUS_CANCELLED, ORDER_STATUS_COMPLETED, ORDER_STATUS_PENDING_PAYMENT,
+};
 use crate::bss::ApiError;
 use serde::Serialize;
 
@@ -75,7 +77,12 @@ impl OrderOutcome {
     }
 
     /// A failure from an API error, with the error's code, message and hint.
-    pub fn from_error(order_id: &str, action: Action, status: Status, e: &ApiError) -> OrderOutcome {
+    pub fn from_error(
+        order_id: &str,
+        action: Action,
+        status: Status,
+        e: &ApiError,
+    ) -> OrderOutcome {
         let mut o = OrderOutcome::new(order_id, action, status);
         o.error_code = Some(match e {
             ApiError::Service { error_code, .. } => error_code.clone(),
@@ -145,10 +152,15 @@ mod tests {
     fn a_lost_answer_is_settled_only_by_the_order_status() {
         assert_eq!(after_lost_answer(Action::Pay, Some(5)).0, Status::Done);
         assert_eq!(after_lost_answer(Action::Pay, Some(6)).0, Status::Failed);
-        assert!(after_lost_answer(Action::Pay, Some(6)).1.contains("nothing was charged"));
+        assert!(after_lost_answer(Action::Pay, Some(6))
+            .1
+            .contains("nothing was charged"));
         assert_eq!(after_lost_answer(Action::Pay, Some(3)).0, Status::Unknown);
         assert_eq!(after_lost_answer(Action::Pay, None).0, Status::Unknown);
         assert_eq!(after_lost_answer(Action::Cancel, Some(4)).0, Status::Done);
-        assert_eq!(after_lost_answer(Action::Cancel, Some(5)).0, Status::Unknown);
+        assert_eq!(
+            after_lost_answer(Action::Cancel, Some(5)).0,
+            Status::Unknown
+        );
     }
 }

@@ -107,7 +107,10 @@ pub fn list_markdown(rows: &[PendingOrderRow], all: bool) -> String {
         let _ = writeln!(out, "None.");
         return out;
     }
-    let _ = writeln!(out, "| Order | Type | Amount | Created | Pay by | Resources |");
+    let _ = writeln!(
+        out,
+        "| Order | Type | Amount | Created | Pay by | Resources |"
+    );
     let _ = writeln!(out, "|---|---|---:|---|---|---|");
     for r in rows {
         let _ = writeln!(
@@ -319,7 +322,10 @@ mod tests {
         o.error_msg = Some("invalid".into());
         o.hint = Some("check it".into());
         let t = outcome_lines(std::slice::from_ref(&o));
-        assert!(t.contains("Failed: pay CS9: CBC.30000010 invalid\n  hint: check it"), "{t}");
+        assert!(
+            t.contains("Failed: pay CS9: CBC.30000010 invalid\n  hint: check it"),
+            "{t}"
+        );
         let c = count_line(Action::Pay, &[o]);
         assert!(c.contains("Orders: 0 paid, 1 failed"), "{c}");
     }

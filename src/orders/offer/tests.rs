@@ -46,7 +46,11 @@ fn limit(pay_type: i32, max: usize) -> UseLimit {
     }
 }
 
-fn offers(coupons: Vec<CouponOffer>, discounts: Vec<DiscountOffer>, limits: Vec<UseLimit>) -> Offers {
+fn offers(
+    coupons: Vec<CouponOffer>,
+    discounts: Vec<DiscountOffer>,
+    limits: Vec<UseLimit>,
+) -> Offers {
     Offers {
         coupons,
         discounts,
@@ -98,7 +102,12 @@ fn best_offer_table() {
             name: "vouchers only: the least value used up when the order is covered",
             official: "150.00",
             offers: offers(
-                vec![cv("A", "100"), cv("B", "60"), cv("C", "30"), cv("BIG", "500")],
+                vec![
+                    cv("A", "100"),
+                    cv("B", "60"),
+                    cv("C", "30"),
+                    cv("BIG", "500"),
+                ],
                 vec![],
                 vec![],
             ),
@@ -119,11 +128,7 @@ fn best_offer_table() {
         Case {
             name: "without a discount the discount coupon is used, with the voucher",
             official: "364.00",
-            offers: offers(
-                vec![cv("VC", "100.00"), dc("DC", "500.00")],
-                vec![],
-                vec![],
-            ),
+            offers: offers(vec![cv("VC", "100.00"), dc("DC", "500.00")], vec![], vec![]),
             coupons: &["DC", "VC"],
             discount: None,
             to_pay: "264.00",
@@ -147,7 +152,10 @@ fn best_offer_table() {
             official: "364.00",
             offers: offers(
                 vec![cv("VC", "100.00"), dc("DC", "500.00")],
-                vec![disc("D2", 2, Some("100.00")), disc("ADJ", 609, Some("10.00"))],
+                vec![
+                    disc("D2", 2, Some("100.00")),
+                    disc("ADJ", 609, Some("10.00")),
+                ],
                 vec![],
             ),
             coupons: &["VC"],
@@ -193,7 +201,11 @@ fn best_offer_table() {
         Case {
             name: "a cash coupon (302) and a stored-value card (303) count as cash",
             official: "100.00",
-            offers: offers(vec![coupon("CC", 302, "40"), coupon("SV", 303, "70")], vec![], vec![]),
+            offers: offers(
+                vec![coupon("CC", 302, "40"), coupon("SV", 303, "70")],
+                vec![],
+                vec![],
+            ),
             coupons: &["CC", "SV"],
             discount: None,
             to_pay: "0.00",
@@ -422,11 +434,12 @@ fn offers_map_the_api_types_and_skip_what_cannot_pay() {
         ]),
     };
     let o = offers_from("O1", &coupons, &discounts);
-    let got: Vec<(&str, i32)> = o.coupons.iter().map(|c| (c.id.as_str(), c.pay_type)).collect();
-    assert_eq!(
-        got,
-        vec![("V", 301), ("DC", 300), ("C", 302), ("S", 303)]
-    );
+    let got: Vec<(&str, i32)> = o
+        .coupons
+        .iter()
+        .map(|c| (c.id.as_str(), c.pay_type))
+        .collect();
+    assert_eq!(got, vec![("V", 301), ("DC", 300), ("C", 302), ("S", 303)]);
     let got: Vec<(&str, i32, Option<String>)> = o
         .discounts
         .iter()
@@ -458,12 +471,18 @@ fn the_pay_request_says_yes_only_with_offers() {
     let o = seed_offers();
     let c = named(&o, &["VC"], Some("D605"), false).unwrap();
     let req = pay_request("O1", &c);
-    assert_eq!((req.use_coupon.as_str(), req.use_discount.as_str()), ("YES", "YES"));
+    assert_eq!(
+        (req.use_coupon.as_str(), req.use_discount.as_str()),
+        ("YES", "YES")
+    );
     assert_eq!(req.coupon_infos.unwrap()[0].r#type, 301);
     assert_eq!(req.discount_infos.unwrap()[0].r#type, 2);
     let c = named(&o, &[], None, true).unwrap();
     let req = pay_request("O1", &c);
-    assert_eq!((req.use_coupon.as_str(), req.use_discount.as_str()), ("NO", "NO"));
+    assert_eq!(
+        (req.use_coupon.as_str(), req.use_discount.as_str()),
+        ("NO", "NO")
+    );
     assert!(req.coupon_infos.is_none() && req.discount_infos.is_none());
 }
 
@@ -473,7 +492,9 @@ fn left_out_explains_an_unused_discount_coupon() {
     let c = choose("O1", d("364.00"), &o, &PayRequest::default()).unwrap();
     let notes = left_out(&c, &o);
     assert!(
-        notes.iter().any(|n| n.contains("pass --coupon DC to use it instead")),
+        notes
+            .iter()
+            .any(|n| n.contains("pass --coupon DC to use it instead")),
         "{notes:?}"
     );
 }
