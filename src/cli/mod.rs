@@ -7,6 +7,7 @@ pub mod args;
 pub mod common;
 pub mod connect;
 pub mod error;
+pub mod orders_cmd;
 pub mod plan_cmd;
 pub mod sandbox_cmd;
 pub mod validate_cmd;
@@ -66,7 +67,7 @@ async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
         }
         Command::Sandbox(a) => sandbox_cmd::run(g, a).await,
         Command::Export(_) => Err(CliError::Config("export is not available yet".into())),
-        Command::Orders(_) => Err(CliError::Config("orders is not available yet".into())),
+        Command::Orders(a) => orders_cmd::run(g, a).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,
