@@ -32,9 +32,17 @@ struct Env {
 
 impl Env {
     fn start(flags: &[&str]) -> Env {
+        Env::start_with(flags, |_| {})
+    }
+
+    /// Starts from the seed as `tweak` changes it.
+    fn start_with(flags: &[&str], tweak: impl FnOnce(&mut Value)) -> Env {
         let ws = Workspace::new();
         let state = ws.path("sandbox.json");
         seed_into(&state);
+        let mut json = state_json(&state);
+        tweak(&mut json);
+        std::fs::write(&state, serde_json::to_string_pretty(&json).unwrap()).unwrap();
         let sandbox = SandboxProc::start(&state, flags);
         Env { ws, sandbox }
     }
@@ -495,4 +503,66 @@ fn a_pay_that_failed_ambiguously_and_did_not_apply_says_so() {
     );
     assert_eq!(order(&env.state(), SEED_ORDER)["status"], 6);
     assert_eq!(cash(&env.state()), "50000.00");
+}
+
+#[test]
+fn an_order_price_adjustment_609_is_always_used() {
+    let env = Env::start_with(&[], |s| {
+        s["order_discounts"] = serde_json::json!([{
+            "discount_id": "adj-609-0001",
+            "order_id": SEED_ORDER,
+            "discount_type": 609,
+            "discount_amount": "14.00"
+        }]);
+    });
+    // Named offers that leave it out, and --no-offers, are refused.
+    for extra in [
+        vec!["--discount", DISCOUNT_605],
+        vec!["--coupon", DISCOUNT_COUPON],
+        vec!["--no-offers"],
+    ] {
+        let mut args = vec!["orders", "pay", SEED_ORDER];
+        args.extend(extra.iter().copied());
+        args.push("--auto-approve");
+        let (code, out, err) = env.bssctl(&args);
+        assert_eq!(code, 1, "{args:?}\n{out}\n{err}");
+        assert!(out.contains("adj-609-0001 (type 609)"), "{args:?}\n{out}");
+    }
+    assert_eq!(order(&env.state(), SEED_ORDER)["status"], 6);
+    // By default it is the discount, sent with type 609, and the voucher goes with it.
+    let (code, out, err) = env.bssctl(&["orders", "pay", SEED_ORDER, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains(
+            "discount   adj-609-0001 (order price adjustment, type 609, required)  -14.00"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("to pay     250.00 CNY"), "{out}");
+    let after = env.state();
+    let o = order(&after, SEED_ORDER);
+    assert_eq!(o["status"], 5);
+    assert_eq!(o["discount_used"], "adj-609-0001");
+    assert_eq!(coupons_used(o), vec![VOUCHER]);
+    assert_eq!(cash(&after), "49750.00");
+}
+
+#[test]
+fn several_orders_in_one_command_never_share_a_coupon() {
+    let env = Env::start(&[]);
+    let created = env.unpaid_order_by_apply();
+    let (code, out, err) = env.bssctl(&["orders", "pay", SEED_ORDER, &created, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        out.matches(&format!("coupon     {VOUCHER}")).count(),
+        1,
+        "{out}"
+    );
+    assert!(out.contains("Orders: 2 paid, 0 failed"), "{out}");
+    let after = env.state();
+    assert_eq!(coupons_used(order(&after, SEED_ORDER)), vec![VOUCHER]);
+    let second = order(&after, &created);
+    assert_eq!(second["status"], 5);
+    assert!(coupons_used(second).is_empty(), "{second}");
+    assert_eq!(second["discount_used"], DISCOUNT_605);
 }

@@ -466,10 +466,20 @@ impl Ctx<'_> {
                     .and_then(|o| o.status);
                 let (verdict, note) = after_lost_answer(action, status);
                 let mut o = OrderOutcome::from_error(id, action, verdict, &e);
-                if verdict == Status::Done {
-                    o.error_code = None;
-                    o.error_msg = None;
-                    o.hint = None;
+                match verdict {
+                    // Settled: the note says what happened; no "may have" advice.
+                    Status::Done => {
+                        o.error_code = None;
+                        o.error_msg = None;
+                        o.hint = None;
+                    }
+                    Status::Failed => {
+                        if let ApiError::Ambiguous { cause, .. } = &e {
+                            o.error_msg = Some(cause.clone());
+                        }
+                        o.hint = None;
+                    }
+                    _ => {}
                 }
                 o.note = Some(note);
                 o
