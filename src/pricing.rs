@@ -219,9 +219,10 @@ pub async fn fetch(client: &BssClient, keys: &BTreeSet<PriceKey>) -> PriceBook {
         match res {
             Ok(resp) => book.add_response(&req, &resp.body),
             Err(e) => {
+                let why = with_hint(e.to_string(), crate::hints::hint_for_error(&e));
                 for id in &req.resource_ids {
                     book.failures
-                        .insert((id.clone(), req.period_type, req.period_num), e.to_string());
+                        .insert((id.clone(), req.period_type, req.period_num), why.clone());
                 }
             }
         }
@@ -268,13 +269,11 @@ pub fn allocate(
         .flatten()
         .filter_map(|f| {
             let id = f.resource_id.clone()?;
+            let code = f.error_code.clone().unwrap_or_default();
+            let why = format!("{code}: {}", f.error_msg.clone().unwrap_or_default());
             Some((
                 id,
-                format!(
-                    "{}: {}",
-                    f.error_code.clone().unwrap_or_default(),
-                    f.error_msg.clone().unwrap_or_default()
-                ),
+                with_hint(why, crate::hints::hint(&code).map(str::to_string)),
             ))
         })
         .collect();
@@ -346,6 +345,15 @@ pub fn allocate(
         ));
     }
     (quotes, failures)
+}
+
+/// A failure's text, with what to do about it on an indented line (the
+/// plan's warnings carry it to every output format).
+fn with_hint(why: String, hint: Option<String>) -> String {
+    match hint {
+        Some(h) => format!("{why}\n  hint: {h}"),
+        None => why,
+    }
 }
 
 fn best_discount(resp: &RenewRateResp) -> Option<Decimal> {
@@ -564,6 +572,11 @@ mod tests {
         let ids: Vec<&str> = failures.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, vec!["b", "c"]);
         assert!(failures[0].1.contains("CBC.30050007"));
+        assert!(
+            failures[0].1.contains("\n  hint: not a main resource"),
+            "{}",
+            failures[0].1
+        );
     }
 
     #[test]

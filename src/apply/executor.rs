@@ -34,6 +34,9 @@ pub struct OpResult {
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// What to do about `error_code` (`crate::hints`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,6 +201,7 @@ fn skipped_result(id: String, op: &Operation) -> OpResult {
         operation: op.clone(),
         status: Status::Skipped,
         error_code: None,
+        hint: None,
         error_msg: None,
         request_id: None,
         order_ids: Vec::new(),
@@ -211,6 +215,7 @@ fn result(id: &str, op: &Operation, status: Status) -> OpResult {
         operation: op.clone(),
         status,
         error_code: None,
+        hint: None,
         error_msg: None,
         request_id: None,
         order_ids: Vec::new(),
@@ -226,7 +231,13 @@ fn failed_from(id: &str, op: &Operation, e: &ApiError) -> OpResult {
         other => other.to_string(),
     });
     r.request_id = e.request_id().map(str::to_string);
+    r.hint =
+        crate::hints::hint_for_error(e).or_else(|| r.error_code.as_deref().and_then(code_hint));
     r
+}
+
+fn code_hint(code: &str) -> Option<String> {
+    crate::hints::hint(code).map(str::to_string)
 }
 
 fn error_kind(e: &ApiError) -> &'static str {
@@ -447,6 +458,7 @@ impl BatchCtx<'_> {
                             r.status = Status::Failed;
                             r.error_code = Some(code.clone());
                             r.error_msg = Some(msg.clone());
+                            r.hint = code_hint(code);
                         } else {
                             r.order_ids = order_ids.clone();
                         }
@@ -618,6 +630,7 @@ impl BatchCtx<'_> {
                             r.status = Status::Failed;
                             r.error_code = Some(c.clone());
                             r.error_msg = Some(m.clone());
+                            r.hint = code_hint(c);
                         }
                         r
                     })

@@ -68,6 +68,39 @@ pub enum Record {
         failed: usize,
         skipped: usize,
     },
+    /// `bssctl orders pay|cancel`: written and fsynced before the request
+    /// is sent. `action`: `pay` or `cancel`.
+    OrderIntent {
+        ts: String,
+        run_id: String,
+        order_id: String,
+        action: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        coupon_ids: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        discount_id: Option<String>,
+        /// The most the payment is expected to take from the balance.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected_amount: Option<String>,
+    },
+    /// What came back for an `OrderIntent`. `outcome`: `done`, `failed`,
+    /// `unknown`; `verified` when a lost answer was settled by re-reading
+    /// the order.
+    OrderResult {
+        ts: String,
+        run_id: String,
+        order_id: String,
+        action: String,
+        outcome: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        verified: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_code: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

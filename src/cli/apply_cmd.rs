@@ -13,6 +13,7 @@ use crate::clock::format_api_time;
 use crate::last_applied::LastApplied;
 use crate::plan::{Plan, SavedPlan};
 use crate::planner::StatePaths;
+use crate::render::Format;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
@@ -31,9 +32,20 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     };
     let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
-    let result = apply(g, args, &conn, set.as_ref(), &paths, now).await;
+    let mut out = Output::default();
+    let result = apply(g, args, &conn, set.as_ref(), &paths, now, &mut out).await;
     conn.close().await;
-    result
+    let printed = write_output(args.options.format, &out);
+    let code = result?;
+    printed.map(|()| code)
+}
+
+/// What apply shows at the end: the plan it acted on and, once executed,
+/// the report.
+#[derive(Default)]
+struct Output {
+    plan: Option<Plan>,
+    report: Option<ApplyReport>,
 }
 
 async fn apply(
@@ -43,6 +55,7 @@ async fn apply(
     set: Option<&crate::manifest::ManifestSet>,
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
+    out: &mut Output,
 ) -> Result<i32, CliError> {
     let (plan, verified) = match (&args.plan_file, set) {
         (Some(file), _) => (load_saved_plan(conn, file).await?, Vec::new()),
@@ -61,7 +74,8 @@ async fn apply(
                 .map_err(|e| CliError::io("cannot write the journal", &paths.journal, e))?;
         }
     }
-    print_plan(&plan, args.options.format, use_color(g))?;
+    let plan: &Plan = out.plan.insert(plan);
+    show_plan(g, args, plan)?;
     if let Some(v) = plan.guardrail_violations.first() {
         return Err(CliError::Guardrail(format!(
             "{}; nothing was applied",
@@ -71,10 +85,10 @@ async fn apply(
     if plan.batches.is_empty() {
         return Ok(EXIT_OK);
     }
-    refuse_unsafe(&plan, args)?;
+    refuse_unsafe(plan, args)?;
     // A saved plan's balance may be old: read it again before buying.
     let balance = if args.plan_file.is_some() {
-        crate::planner::check_balance(&conn.client, &plan).await?
+        crate::planner::check_balance(&conn.client, plan).await?
     } else {
         plan.summary.balance.clone()
     };
@@ -91,7 +105,7 @@ async fn apply(
             )));
         }
     }
-    let question = confirmation_question(&plan);
+    let question = confirmation_question(plan);
     confirm(&question, args.auto_approve)?;
 
     let run_id = journal::new_run_id();
@@ -121,7 +135,7 @@ async fn apply(
         progress: &progress,
         now,
     };
-    let report = exec.run(&plan).await;
+    let report = exec.run(plan).await;
     append(&Record::RunFinished {
         ts: format_api_time(chrono::Utc::now()),
         run_id,
@@ -130,12 +144,50 @@ async fn apply(
         skipped: report.count(Status::Skipped),
     });
     save_last_applied(paths, &conn.domain_id, &report)?;
-    print!("{}", summary(&plan, &report));
     let failed = report.count(Status::Failed) + report.count(Status::Skipped);
+    out.report = Some(report);
     if failed > 0 {
         return Err(CliError::ApplyFailed { failed });
     }
     Ok(EXIT_OK)
+}
+
+/// The plan before confirmation. With `--format json` stdout carries one
+/// JSON document, written at the end (`write_output`); a person asked to
+/// confirm sees the plan as text on stderr instead.
+fn show_plan(g: &GlobalArgs, args: &ApplyArgs, plan: &Plan) -> Result<(), CliError> {
+    if args.options.format != Format::Json {
+        return print_plan(plan, args.options.format, use_color(g));
+    }
+    if !args.auto_approve && !plan.batches.is_empty() && std::io::stdin().is_terminal() {
+        eprint!("{}", crate::render::text::render(plan, false));
+    }
+    Ok(())
+}
+
+/// The end of apply on stdout: the summary (text, markdown) or the one JSON
+/// document (`--format json`; docs/plan-json.md, "apply --format json").
+fn write_output(format: Format, out: &Output) -> Result<(), CliError> {
+    let Some(plan) = &out.plan else {
+        return Ok(());
+    };
+    let stdout = || std::path::Path::new("stdout");
+    match format {
+        Format::Json => {
+            crate::render::apply_json::write(plan, out.report.as_ref(), std::io::stdout().lock())
+                .map_err(|e| CliError::io("cannot write the apply result to", stdout(), e))
+        }
+        Format::Text | Format::Markdown => {
+            if let Some(report) = &out.report {
+                use std::io::Write;
+                std::io::stdout()
+                    .lock()
+                    .write_all(summary(plan, report).as_bytes())
+                    .map_err(|e| CliError::io("cannot write the summary to", stdout(), e))?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Unsubscribing needs its own flag and is never allowed for protected
@@ -299,6 +351,9 @@ fn summary(plan: &Plan, report: &ApplyReport) -> String {
                         .map(|id| format!(" (request id {id})"))
                         .unwrap_or_default()
                 ));
+                if let Some(h) = &r.hint {
+                    out.push_str(&format!("  hint: {h}\n"));
+                }
                 if let Some(n) = &r.note {
                     out.push_str(&format!("  {n}\n"));
                 }

@@ -55,13 +55,24 @@ pub fn now() -> Result<chrono::DateTime<chrono::Utc>, CliError> {
 
 /// Asks on the terminal; refuses outright without one.
 pub fn confirm(question: &str, auto_approve: bool) -> Result<(), CliError> {
+    confirm_to(question, auto_approve, "apply", "review the plan")
+}
+
+/// Asks before `action` (e.g. "pay"); without a terminal and without
+/// `--auto-approve` it refuses, naming what to review first.
+pub fn confirm_to(
+    question: &str,
+    auto_approve: bool,
+    action: &str,
+    review: &str,
+) -> Result<(), CliError> {
     if auto_approve {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::Refused(
-            "refusing to apply without confirmation: standard input is not a terminal; review the plan and pass --auto-approve".into(),
-        ));
+        return Err(CliError::Refused(format!(
+            "refusing to {action} without confirmation: standard input is not a terminal; {review} and pass --auto-approve"
+        )));
     }
     let mut err = std::io::stderr();
     let _ = write!(
@@ -77,8 +88,8 @@ pub fn confirm(question: &str, auto_approve: bool) -> Result<(), CliError> {
     if line.trim() == "yes" {
         Ok(())
     } else {
-        Err(CliError::Refused(
-            "apply cancelled: the answer was not 'yes'".into(),
-        ))
+        Err(CliError::Refused(format!(
+            "{action} cancelled: the answer was not 'yes'"
+        )))
     }
 }

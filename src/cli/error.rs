@@ -37,6 +37,9 @@ pub enum CliError {
     /// Apply ran but some operations failed; already reported.
     #[error("{failed} operation(s) failed")]
     ApplyFailed { failed: usize },
+    /// `orders pay|cancel` ran but some orders did not go through; already reported.
+    #[error("{failed} order(s) not paid or cancelled")]
+    OrdersFailed { failed: usize },
 }
 
 impl CliError {
@@ -51,8 +54,18 @@ impl CliError {
     pub fn already_reported(&self) -> bool {
         matches!(
             self,
-            CliError::Manifests { .. } | CliError::ApplyFailed { .. }
+            CliError::Manifests { .. }
+                | CliError::ApplyFailed { .. }
+                | CliError::OrdersFailed { .. }
         )
+    }
+
+    /// What to do about it, when bssctl knows (API errors with a code).
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            CliError::Api(e) => crate::hints::hint_for_error(e),
+            _ => None,
+        }
     }
 
     pub fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> CliError {

@@ -8,6 +8,7 @@ pub mod common;
 pub mod connect;
 pub mod error;
 pub mod export_cmd;
+pub mod orders_cmd;
 pub mod plan_cmd;
 pub mod sandbox_cmd;
 pub mod validate_cmd;
@@ -42,6 +43,9 @@ pub fn main_exit_code() -> i32 {
         Err(e) => {
             if !e.already_reported() || matches!(e, CliError::Manifests { .. }) {
                 eprintln!("Error: {e}");
+                if let Some(h) = e.hint() {
+                    eprintln!("  hint: {h}");
+                }
             }
             e.exit_code()
         }
@@ -64,7 +68,7 @@ async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
         }
         Command::Sandbox(a) => sandbox_cmd::run(g, a).await,
         Command::Export(a) => export_cmd::run(g, a).await,
-        Command::Orders(_) => Err(CliError::Config("orders is not available yet".into())),
+        Command::Orders(a) => orders_cmd::run(g, a).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

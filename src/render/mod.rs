@@ -1,6 +1,7 @@
 //! Plan output: text (Terraform-like), JSON (versioned contract) and
 //! markdown (a PR comment). Pure: plan in, string out.
 
+pub mod apply_json;
 pub mod json;
 pub mod markdown;
 pub mod money;

@@ -1,0 +1,629 @@
+//! `bssctl orders`: list pending orders, pay them (best offer by default) or
+//! cancel them. The choices are pure (`crate::orders`); this module makes the
+//! calls, asks, journals and reports. A pay is never resent: when its answer
+//! is lost the order is re-read to learn whether it went through.
+
+use super::args::{GlobalArgs, OrdersArgs, OrdersCommand};
+use super::common::{confirm_to, now, state_paths};
+use super::connect::connect;
+use super::error::{CliError, EXIT_OK};
+use crate::apply::journal::{self, Journal, Record};
+use crate::bss::model::{
+    CustomerOrder, ListCustomerOrdersQuery, QueryResourcesReq, ACCOUNT_TYPE_BALANCE,
+    ACCOUNT_TYPE_CREDIT, ORDER_STATUS_PENDING_PAYMENT,
+};
+use crate::bss::{ApiError, BssClient};
+use crate::clock::format_api_time;
+use crate::orders::list::{self, OrderResource, PendingOrderRow};
+use crate::orders::offer::{self, PayRequest};
+use crate::orders::outcome::{after_lost_answer, Action, OrderOutcome, Status};
+use crate::orders::render::{self, PayProposal};
+use crate::render::Format;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
+    check_flags(args)?;
+    let now = now()?;
+    let conn = connect(g).await?;
+    let paths = state_paths(g, args.journal.as_deref());
+    let known = {
+        let records = journal::read(&paths.journal)
+            .map_err(|e| CliError::io("cannot read the journal", &paths.journal, e))?;
+        list::orders_from_journal(&records)
+    };
+    let ctx = Ctx {
+        client: &conn.client,
+        known: &known,
+        journal: &paths.journal,
+        now,
+    };
+    let result = match &args.command {
+        None => ctx.list(args.all, args.format).await,
+        Some(OrdersCommand::Pay {
+            order_ids,
+            coupons,
+            discount,
+            no_offers,
+            auto_approve,
+        }) => {
+            let req = PayRequest {
+                coupons,
+                discount: discount.as_deref(),
+                no_offers: *no_offers,
+            };
+            ctx.pay(&dedup(order_ids), &req, *auto_approve).await
+        }
+        Some(OrdersCommand::Cancel {
+            order_ids,
+            auto_approve,
+        }) => ctx.cancel(&dedup(order_ids), *auto_approve).await,
+    };
+    conn.close().await;
+    result
+}
+
+/// Refusals that need no call.
+fn check_flags(args: &OrdersArgs) -> Result<(), CliError> {
+    if args.command.is_some() && args.format != Format::Text {
+        return Err(CliError::Config(
+            "--format applies to the list (bssctl orders --format json); pay and cancel print text"
+                .into(),
+        ));
+    }
+    if let Some(OrdersCommand::Pay {
+        order_ids,
+        coupons,
+        discount,
+        no_offers,
+        ..
+    }) = &args.command
+    {
+        if *no_offers && (!coupons.is_empty() || discount.is_some()) {
+            return Err(CliError::Refused(
+                "--no-offers pays the list price: it cannot be combined with --coupon or --discount"
+                    .into(),
+            ));
+        }
+        if coupons.len() > offer::MAX_COUPONS {
+            return Err(CliError::Refused(format!(
+                "at most {} coupons can pay one order; --coupon was given {} times",
+                offer::MAX_COUPONS,
+                coupons.len()
+            )));
+        }
+        if !coupons.is_empty() && dedup(order_ids).len() > 1 {
+            return Err(CliError::Refused(
+                "--coupon names coupons for one order (a coupon pays only one); pay the orders one at a time"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn dedup(ids: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    ids.iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && seen.insert(s.to_ascii_uppercase()))
+        .collect()
+}
+
+struct Ctx<'a> {
+    client: &'a BssClient,
+    /// Orders bssctl created → their main resources (from the journal).
+    known: &'a BTreeMap<String, Vec<String>>,
+    journal: &'a Path,
+    now: DateTime<Utc>,
+}
+
+/// An order read for paying or cancelling.
+struct Loaded {
+    order: CustomerOrder,
+    resources: Vec<OrderResource>,
+}
+
+impl Ctx<'_> {
+    // -- list ----------------------------------------------------------------
+
+    async fn list(&self, all: bool, format: Format) -> Result<i32, CliError> {
+        let orders = self
+            .client
+            .list_orders_all(&ListCustomerOrdersQuery {
+                status: Some(ORDER_STATUS_PENDING_PAYMENT),
+                ..Default::default()
+            })
+            .await?;
+        let selected = list::select(orders, self.known, all);
+        // Details only where the list lacks the payment deadline.
+        let details = futures::future::try_join_all(selected.iter().map(|o| async move {
+            match (&o.order_id, &o.pending_payment_end_time) {
+                (Some(id), None) => self
+                    .client
+                    .order_details(id, Some(1), None)
+                    .await
+                    .map(|r| r.body.order_info),
+                _ => Ok(None),
+            }
+        }));
+        let resources = self.resources_of(&selected);
+        let (details, resources) = futures::future::try_join(details, resources).await?;
+        let rows: Vec<PendingOrderRow> = selected
+            .iter()
+            .zip(details.iter())
+            .map(|(o, d)| {
+                let id = o.order_id.clone().unwrap_or_default();
+                list::row(
+                    o,
+                    d.as_ref(),
+                    self.known.contains_key(&id),
+                    resources.get(&id).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let text = match format {
+            Format::Text => render::list_text(&rows, all, self.now),
+            Format::Markdown => render::list_markdown(&rows, all),
+            Format::Json => render::list_json(&rows),
+        };
+        print!("{text}");
+        Ok(EXIT_OK)
+    }
+
+    /// Main resources of each order: the journal's for bssctl's orders (one
+    /// query by id for their names), the resource query's order filter for
+    /// the others.
+    async fn resources_of(
+        &self,
+        orders: &[CustomerOrder],
+    ) -> Result<BTreeMap<String, Vec<OrderResource>>, ApiError> {
+        let ids: Vec<String> = orders.iter().filter_map(|o| o.order_id.clone()).collect();
+        let journal_ids: Vec<String> = ids
+            .iter()
+            .filter_map(|id| self.known.get(id))
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let names = async {
+            if journal_ids.is_empty() {
+                return Ok(BTreeMap::new());
+            }
+            let rows = self
+                .client
+                .query_resources_by_ids(&journal_ids, true)
+                .await?;
+            Ok::<_, ApiError>(
+                rows.into_iter()
+                    .filter_map(|r| Some((r.resource_id?, r.resource_name)))
+                    .collect::<BTreeMap<String, Option<String>>>(),
+            )
+        };
+        let others = futures::future::try_join_all(
+            ids.iter()
+                .filter(|id| !self.known.contains_key(*id))
+                .map(|id| async move {
+                    let rows = self
+                        .client
+                        .query_resources_all(&QueryResourcesReq {
+                            order_id: Some(id.clone()),
+                            only_main_resource: Some(1),
+                            ..Default::default()
+                        })
+                        .await?;
+                    let found: Vec<OrderResource> = rows
+                        .into_iter()
+                        .filter_map(|r| {
+                            Some(OrderResource {
+                                resource_id: r.resource_id?,
+                                resource_name: r.resource_name,
+                            })
+                        })
+                        .collect();
+                    Ok::<_, ApiError>((id.clone(), found))
+                }),
+        );
+        let (names, others) = futures::future::try_join(names, others).await?;
+        let mut out: BTreeMap<String, Vec<OrderResource>> = others.into_iter().collect();
+        for id in &ids {
+            if let Some(rids) = self.known.get(id) {
+                out.insert(
+                    id.clone(),
+                    rids.iter()
+                        .map(|r| OrderResource {
+                            resource_id: r.clone(),
+                            resource_name: names.get(r).cloned().flatten(),
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads an order (details) and its resources; refuses one that is not
+    /// pending payment.
+    async fn load(&self, id: &str, action: Action) -> Result<Loaded, OrderOutcome> {
+        let order = match self.client.order_details(id, Some(1), None).await {
+            Ok(r) => r.body.order_info.unwrap_or_default(),
+            Err(e) => return Err(OrderOutcome::from_error(id, action, Status::Failed, &e)),
+        };
+        if order.status != Some(ORDER_STATUS_PENDING_PAYMENT) {
+            return Err(OrderOutcome::refused(
+                id,
+                action,
+                format!(
+                    "the order is {} (status {}), not pending payment: there is nothing to {}",
+                    crate::orders::order_status_name(order.status),
+                    order.status.map_or("unknown".into(), |s| s.to_string()),
+                    action.verb()
+                ),
+            ));
+        }
+        let mut order = order;
+        order.order_id.get_or_insert_with(|| id.to_string());
+        let resources = self
+            .resources_of(std::slice::from_ref(&order))
+            .await
+            .map(|mut m| m.remove(id).unwrap_or_default())
+            .unwrap_or_default();
+        Ok(Loaded { order, resources })
+    }
+
+    fn row(&self, l: &Loaded) -> PendingOrderRow {
+        let id = l.order.order_id.clone().unwrap_or_default();
+        list::row(
+            &l.order,
+            None,
+            self.known.contains_key(&id),
+            l.resources.clone(),
+        )
+    }
+
+    // -- pay -----------------------------------------------------------------
+
+    async fn pay(
+        &self,
+        ids: &[String],
+        req: &PayRequest<'_>,
+        auto_approve: bool,
+    ) -> Result<i32, CliError> {
+        // Read every order and what it is offered, concurrently.
+        let reads = futures::future::join_all(ids.iter().map(|id| async move {
+            let loaded = self.load(id, Action::Pay).await?;
+            let (coupons, discounts) = if req.no_offers {
+                // Only to learn whether a 609 discount makes the list price impossible.
+                (
+                    Ok(Default::default()),
+                    self.client.order_discounts(id).await,
+                )
+            } else {
+                let (c, d) = futures::future::join(
+                    self.client.order_coupons(id),
+                    self.client.order_discounts(id),
+                )
+                .await;
+                (c.map(|r| r.body), d)
+            };
+            let coupons = coupons
+                .map_err(|e| OrderOutcome::from_error(id, Action::Pay, Status::Failed, &e))?;
+            let discounts = discounts
+                .map(|r| r.body)
+                .map_err(|e| OrderOutcome::from_error(id, Action::Pay, Status::Failed, &e))?;
+            Ok::<_, OrderOutcome>((loaded, offer::offers_from(id, &coupons, &discounts)))
+        }))
+        .await;
+
+        // Choose in order, so a coupon pays at most one of them.
+        let mut proposals: Vec<PayProposal> = Vec::new();
+        let mut not_sent: Vec<OrderOutcome> = Vec::new();
+        let mut taken: BTreeSet<String> = BTreeSet::new();
+        for (id, read) in ids.iter().zip(reads) {
+            let (loaded, offers) = match read {
+                Ok(x) => x,
+                Err(o) => {
+                    not_sent.push(o);
+                    continue;
+                }
+            };
+            let row = self.row(&loaded);
+            let official = row.official_amount.or(row.amount).unwrap_or(Decimal::ZERO);
+            let offers = offers.without_coupons(&taken);
+            match offer::choose(id, official, &offers, req) {
+                Ok(choice) => {
+                    taken.extend(choice.coupons.iter().map(|c| c.id.clone()));
+                    let notes = offer::left_out(&choice, &offers);
+                    proposals.push(PayProposal { row, choice, notes });
+                }
+                Err(e) => not_sent.push(OrderOutcome::refused(id, Action::Pay, e.0)),
+            }
+        }
+
+        print!("{}", render::pay_proposals(&proposals, self.now));
+        print!("{}", render::outcome_lines(&not_sent));
+        if proposals.is_empty() {
+            print!("{}", render::count_line(Action::Pay, &not_sent));
+            return Err(CliError::OrdersFailed {
+                failed: not_sent.len(),
+            });
+        }
+        let currency = proposals[0].row.currency.clone();
+        let total: Decimal = proposals.iter().map(|p| p.choice.estimate.to_pay).sum();
+        self.show_balance(total, &currency).await;
+        confirm_to(
+            &format!(
+                "Pay {} order(s) for up to {total} {currency} from the account balance?",
+                proposals.len()
+            ),
+            auto_approve,
+            "pay",
+            "review the orders above",
+        )?;
+
+        let mut journal = Journal::open(self.journal)
+            .map_err(|e| CliError::io("cannot open the journal", self.journal, e))?;
+        let run_id = journal::new_run_id();
+        let mut done = Vec::new();
+        for p in &proposals {
+            done.push(self.pay_one(&mut journal, &run_id, p).await);
+        }
+        print!("{}", render::outcome_lines(&done));
+        let all: Vec<OrderOutcome> = not_sent.into_iter().chain(done).collect();
+        print!("{}", render::count_line(Action::Pay, &all));
+        finish(&all)
+    }
+
+    /// Shows what the balance can cover; never refuses (the API decides).
+    async fn show_balance(&self, total: Decimal, currency: &str) {
+        match self.client.balances().await {
+            Ok(r) => {
+                let available: Decimal = r
+                    .body
+                    .account_balances
+                    .iter()
+                    .flatten()
+                    .filter(|b| {
+                        matches!(
+                            b.account_type,
+                            Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
+                        )
+                    })
+                    .filter_map(|b| b.amount)
+                    .map(|a| a.max(Decimal::ZERO))
+                    .sum();
+                let available = crate::orders::cents(available);
+                println!("Account balance available (cash and credit): {available} {currency}");
+                if available < total {
+                    println!(
+                        "Warning: the balance does not cover the {total} {currency} to pay; the API will refuse (CBC.99005003).\n  hint: {}",
+                        crate::hints::hint("CBC.99005003").unwrap_or_default()
+                    );
+                }
+            }
+            Err(e) => eprintln!("Warning: cannot read the account balance: {e}"),
+        }
+        println!();
+    }
+
+    async fn pay_one(&self, journal: &mut Journal, run_id: &str, p: &PayProposal) -> OrderOutcome {
+        let id = &p.row.order_id;
+        let request = offer::pay_request(id, &p.choice);
+        append(
+            journal,
+            &Record::OrderIntent {
+                ts: format_api_time(Utc::now()),
+                run_id: run_id.to_string(),
+                order_id: id.clone(),
+                action: "pay".into(),
+                coupon_ids: p.choice.coupons.iter().map(|c| c.id.clone()).collect(),
+                discount_id: p.choice.discount.as_ref().map(|d| d.id.clone()),
+                expected_amount: Some(p.choice.estimate.to_pay.to_string()),
+            },
+        );
+        let sent = self.client.pay_order(&request).await.map(|r| r.request_id);
+        let mut outcome = self.settle(id, Action::Pay, sent).await;
+        if outcome.status == Status::Done && outcome.note.is_none() {
+            outcome.note = Some(format!(
+                "about {} {} from the balance{}",
+                p.choice.estimate.to_pay,
+                p.row.currency,
+                if p.choice.coupons.is_empty() && p.choice.discount.is_none() {
+                    String::new()
+                } else {
+                    format!(", using {}", used(p))
+                }
+            ));
+        }
+        record_result(journal, run_id, &outcome);
+        outcome
+    }
+
+    /// The outcome of a sent pay/cancel; a lost answer is settled by
+    /// re-reading the order, never by sending again.
+    async fn settle(
+        &self,
+        id: &str,
+        action: Action,
+        sent: Result<Option<String>, ApiError>,
+    ) -> OrderOutcome {
+        match sent {
+            Ok(request_id) => {
+                let mut o = OrderOutcome::new(id, action, Status::Done);
+                o.request_id = request_id;
+                o
+            }
+            Err(e) if e.is_ambiguous() => {
+                let status = self
+                    .client
+                    .order_details(id, Some(1), None)
+                    .await
+                    .ok()
+                    .and_then(|r| r.body.order_info)
+                    .and_then(|o| o.status);
+                let (verdict, note) = after_lost_answer(action, status);
+                let mut o = OrderOutcome::from_error(id, action, verdict, &e);
+                match verdict {
+                    // Settled: the note says what happened; no "may have" advice.
+                    Status::Done => {
+                        o.error_code = None;
+                        o.error_msg = None;
+                        o.hint = None;
+                    }
+                    Status::Failed => {
+                        if let ApiError::Ambiguous { cause, .. } = &e {
+                            o.error_msg = Some(cause.clone());
+                        }
+                        o.hint = None;
+                    }
+                    _ => {}
+                }
+                o.note = Some(note);
+                o
+            }
+            Err(e) => OrderOutcome::from_error(id, action, Status::Failed, &e),
+        }
+    }
+
+    // -- cancel --------------------------------------------------------------
+
+    async fn cancel(&self, ids: &[String], auto_approve: bool) -> Result<i32, CliError> {
+        let reads =
+            futures::future::join_all(ids.iter().map(|id| self.load(id, Action::Cancel))).await;
+        let mut to_cancel = Vec::new();
+        let mut not_sent = Vec::new();
+        for r in reads {
+            match r {
+                Ok(l) => to_cancel.push(self.row(&l)),
+                Err(o) => not_sent.push(o),
+            }
+        }
+        for r in &to_cancel {
+            println!(
+                "Order {}: {}, {} {}{}",
+                r.order_id,
+                r.order_type_name,
+                r.amount
+                    .or(r.official_amount)
+                    .map_or("amount unknown".into(), |a| a.to_string()),
+                r.currency,
+                if r.resources.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; resources {}",
+                        r.resources
+                            .iter()
+                            .map(|x| match &x.resource_name {
+                                Some(n) => format!("{n} ({})", x.resource_id),
+                                None => x.resource_id.clone(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+        }
+        print!("{}", render::outcome_lines(&not_sent));
+        if to_cancel.is_empty() {
+            print!("{}", render::count_line(Action::Cancel, &not_sent));
+            return Err(CliError::OrdersFailed {
+                failed: not_sent.len(),
+            });
+        }
+        println!();
+        confirm_to(
+            &format!(
+                "Cancel {} order(s)? Their resources are not renewed by them.",
+                to_cancel.len()
+            ),
+            auto_approve,
+            "cancel",
+            "review the orders above",
+        )?;
+        let mut journal = Journal::open(self.journal)
+            .map_err(|e| CliError::io("cannot open the journal", self.journal, e))?;
+        let run_id = journal::new_run_id();
+        let mut done = Vec::new();
+        for r in &to_cancel {
+            append(
+                &mut journal,
+                &Record::OrderIntent {
+                    ts: format_api_time(Utc::now()),
+                    run_id: run_id.clone(),
+                    order_id: r.order_id.clone(),
+                    action: "cancel".into(),
+                    coupon_ids: Vec::new(),
+                    discount_id: None,
+                    expected_amount: None,
+                },
+            );
+            let sent = self
+                .client
+                .cancel_order(&r.order_id)
+                .await
+                .map(|x| x.request_id);
+            let o = self.settle(&r.order_id, Action::Cancel, sent).await;
+            record_result(&mut journal, &run_id, &o);
+            done.push(o);
+        }
+        print!("{}", render::outcome_lines(&done));
+        let all: Vec<OrderOutcome> = not_sent.into_iter().chain(done).collect();
+        print!("{}", render::count_line(Action::Cancel, &all));
+        finish(&all)
+    }
+}
+
+fn used(p: &PayProposal) -> String {
+    p.choice
+        .discount
+        .iter()
+        .map(|d| d.id.clone())
+        .chain(p.choice.coupons.iter().map(|c| c.id.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn append(journal: &mut Journal, record: &Record) {
+    if let Err(e) = journal.append(record) {
+        eprintln!(
+            "Warning: cannot write the journal {}: {e}",
+            journal.path().display()
+        );
+    }
+}
+
+fn record_result(journal: &mut Journal, run_id: &str, o: &OrderOutcome) {
+    append(
+        journal,
+        &Record::OrderResult {
+            ts: format_api_time(Utc::now()),
+            run_id: run_id.to_string(),
+            order_id: o.order_id.clone(),
+            action: o.action.verb().to_string(),
+            outcome: match o.status {
+                Status::Done => "done",
+                Status::Failed | Status::Refused => "failed",
+                Status::Unknown => "unknown",
+            }
+            .to_string(),
+            verified: o.note.as_deref().is_some_and(|n| n.contains("re-reading")),
+            request_id: o.request_id.clone(),
+            error_code: o.error_code.clone(),
+            message: o.error_msg.clone().or_else(|| o.note.clone()),
+        },
+    );
+}
+
+/// Exit 0 only when every order went through.
+fn finish(all: &[OrderOutcome]) -> Result<i32, CliError> {
+    let failed = all.iter().filter(|o| o.status != Status::Done).count();
+    if failed > 0 {
+        Err(CliError::OrdersFailed { failed })
+    } else {
+        Ok(EXIT_OK)
+    }
+}

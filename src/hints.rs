@@ -1,0 +1,279 @@
+//! What to do about an error: one hint per BSS error code (every code in the
+//! reference's §10 table), the gateway's auth and throttling codes, and HTTP
+//! 401/403 in general. Pure: a code in, advice out. `hint_for_error` adds
+//! what only the error itself knows (the API called, IAM's denial detail).
+
+use crate::bss::{Api, ApiError};
+
+/// Every code in the BSS reference's error table (§10), in its order.
+pub const REFERENCE_CODES: [&str; 24] = [
+    "CBC.0000",
+    "CBC.0100",
+    "CBC.0151",
+    "CBC.0156",
+    "CBC.0999",
+    "CBC.3002",
+    "CBC.3006",
+    "CBC.3016",
+    "CBC.30050007",
+    "CBC.30050008",
+    "CBC.30050009",
+    "CBC.30050010",
+    "CBC.30050011",
+    "CBC.30050013",
+    "CBC.30010036",
+    "CBC.99003634",
+    "CBC.99003012",
+    "CBC.99003602",
+    "CBC.99003608",
+    "CBC.99003626",
+    "CBC.30000010",
+    "CBC.99003106",
+    "CBC.99005003",
+    "APIG.0308",
+];
+
+/// Codes with a hint beyond the reference's table: the gateway's own
+/// (authentication, unknown API), HTTP statuses used as codes when a body has
+/// none, and the kinds apply reports for errors without a service code.
+pub const EXTRA_CODES: [&str; 7] = [
+    "APIGW.0301",
+    "APIGW.0307",
+    "APIGW.0101",
+    "401",
+    "403",
+    "TRANSPORT",
+    "AMBIGUOUS",
+];
+
+/// Advice for an error code, or `None` for a code bssctl knows nothing about
+/// (its `error_msg` is then all there is).
+pub fn hint(code: &str) -> Option<&'static str> {
+    let h = match code.trim() {
+        "CBC.0000" => "success (the API's code for OK): nothing to do",
+        "CBC.0100" => {
+            "a request parameter was rejected and the message names it: check the manifest \
+             values (main resource ids only; periods 1-11 months or 1-3 years) and run \
+             bssctl validate -f FILES"
+        }
+        "CBC.0151" => {
+            "access denied by IAM: the user lacks a BSS permission. Grant the BSS Administrator \
+             role, or a custom policy with the call's action (bss:renewal:update to renew, set \
+             auto-renew or pay-per-use; bss:unsubscribe:update to unsubscribe; bss:order:pay to \
+             pay orders; bss:order:update to cancel them; bss:renewal:view / bss:order:view to \
+             read; identity policies: billing:subscription:renew, billing:order:view). A \
+             billing:cloudServiceType condition in the policy also causes it, and so does a \
+             wrong account id in HUAWEICLOUD_SDK_DOMAIN_ID"
+        }
+        "CBC.0156" => {
+            "the account does not belong to this site: an international-site account needs \
+             --site international (or --endpoint https://bss-intl.myhuaweicloud.com); a \
+             China-site account the default endpoint"
+        }
+        "CBC.0999" => {
+            "an internal error of the BSS service: try again later. For a renewal or payment, \
+             first check whether it took effect (bssctl plan, bssctl orders --all): bssctl \
+             never resends those blindly. If it persists, give Huawei Cloud support the \
+             request id"
+        }
+        "CBC.3002" => {
+            "the resource is locked by an order or an operation in progress: pay or cancel the \
+             unpaid order (bssctl orders --all lists them) or wait for the operation to end, \
+             then try again"
+        }
+        "CBC.3006" => {
+            "this cloud service type does not support the operation: manage the resource in \
+             the console, or leave it out of this apply (--exclude ID)"
+        }
+        "CBC.3016" => {
+            "the resource has expired: renew it first (renew_ahead in the manifest renews an \
+             expired resource before other changes), or let it be released"
+        }
+        "CBC.30050007" => {
+            "not a main resource: renewal prices are quoted for main resources only; declare \
+             the main resource (the ECS server, the bandwidth, ...); its attached resources \
+             are priced and renewed with it"
+        }
+        "CBC.30050008" => {
+            "the resource cannot be renewed for that period: choose another renew_ahead.period \
+             or auto_renew.period (some products sell only some periods)"
+        }
+        "CBC.30050009" => {
+            "the resource does not exist or was deleted after it expired: remove it from the \
+             manifests (bssctl plan lists what is still live)"
+        }
+        "CBC.30050010" => {
+            "the resource is in an unpaid order: pay it (bssctl orders pay ORDER_ID) or cancel \
+             it (bssctl orders cancel ORDER_ID) — bssctl orders --all lists unpaid orders — \
+             then apply again"
+        }
+        "CBC.30050011" => {
+            "the resource is being unsubscribed or changed (e.g. a spec change in progress): \
+             try again later, once that operation has finished"
+        }
+        "CBC.30050013" => {
+            "this product cannot be renewed: drop renew_ahead/auto_renew for it (on_expiry: \
+             none or on_demand), or buy a new subscription in the console"
+        }
+        "CBC.30010036" => {
+            "renewals take main resources only: declare the main resource's id; its attached \
+             resources are renewed with it"
+        }
+        "CBC.99003634" => {
+            "resources bought in a discount package must be renewed together and with nothing \
+             else: give them the same renew_ahead period and apply them on their own \
+             (--target ID for each)"
+        }
+        "CBC.99003012" => {
+            "auto-renew: the resource id does not exist: check the id in the manifests \
+             (bssctl plan lists live resources)"
+        }
+        "CBC.99003602" => {
+            "auto-renew cannot be set on an expired or frozen resource: renew it first \
+             (renew_ahead), then enable auto-renew"
+        }
+        "CBC.99003608" => {
+            "this product (e.g. one bought in the marketplace) cannot switch to pay-per-use: \
+             use on_expiry: auto_renew or none for it"
+        }
+        "CBC.99003626" => {
+            "the account is frozen: settle what is owed or contact Huawei Cloud support; \
+             nothing can switch to pay-per-use until it is unfrozen"
+        }
+        "CBC.30000010" => {
+            "the order id is invalid or not an order of this account: check it with \
+             bssctl orders --all (an order of another account or site is not found)"
+        }
+        "CBC.99003106" => {
+            "the order is no longer pending payment (already paid, cancelled or timed out): \
+             check it with bssctl orders --all; there is nothing to pay"
+        }
+        "CBC.99005003" => {
+            "insufficient balance: top up the account (cash or credit), or pay later: with \
+             auto_pay: false renewals leave unpaid orders, paid with bssctl orders pay (coupons \
+             and discounts apply)"
+        }
+        "APIG.0308" => {
+            "throttled by the API gateway (bssctl already retried with backoff): lower \
+             --rate-limit (requests/s per API) and --parallelism, raise --max-attempts, or run \
+             again later"
+        }
+        "APIGW.0301" => {
+            "the request signature was refused: the AK/SK pair is wrong or revoked \
+             (HUAWEICLOUD_SDK_AK/SK, HW_ACCESS_KEY/HW_SECRET_KEY or ~/.huaweicloud/credentials; \
+             bssctl -v shows which source is used), temporary credentials need their \
+             HUAWEICLOUD_SDK_SECURITY_TOKEN, or this machine's clock is more than 15 minutes off"
+        }
+        "APIGW.0307" => {
+            "the IAM token is expired or invalid: get a new one from IAM (POST /v3/auth/tokens; \
+             tokens last 24 hours) and set HUAWEICLOUD_SDK_AUTH_TOKEN, or use an AK/SK \
+             (HUAWEICLOUD_SDK_AK/SK), which does not expire"
+        }
+        "APIGW.0101" => {
+            "this API does not exist at the endpoint: check --endpoint / BSSCTL_ENDPOINT (China \
+             site https://bss.myhuaweicloud.com, international https://bss-intl.myhuaweicloud.com)"
+        }
+        "401" => {
+            "authentication failed: check the credentials bssctl uses (bssctl -v names the \
+             source): a wrong AK/SK, an expired token or STS security token, or a clock more \
+             than 15 minutes off"
+        }
+        "403" => {
+            "forbidden: the IAM user lacks a BSS permission (grant BSS Administrator or the \
+             call's action), the account is on the other site (--site), or \
+             HUAWEICLOUD_SDK_DOMAIN_ID is not this account's id"
+        }
+        "TRANSPORT" => {
+            "no answer from the endpoint: check --endpoint, the network or proxy, and \
+             --timeout; reads are retried, purchases only when nothing was sent"
+        }
+        "AMBIGUOUS" => {
+            "the answer was lost after the request was sent, so it may have taken effect: run \
+             bssctl plan (or bssctl orders --all) to see the account before trying again"
+        }
+        _ => return None,
+    };
+    Some(h)
+}
+
+/// The IAM action a BSS call needs, as the public docs name them (role and
+/// policy authorization).
+pub fn permission_for(api: Api) -> &'static str {
+    match api {
+        Api::QueryResources => "bss:renewal:view",
+        Api::Renew
+        | Api::EnableAutoRenew
+        | Api::CancelAutoRenew
+        | Api::ToOnDemand
+        | Api::SetRenewConfig => "bss:renewal:update",
+        Api::Unsubscribe => "bss:unsubscribe:update",
+        Api::RenewRate => "bss:discount:view",
+        Api::ListOrders | Api::OrderDetails | Api::OrderCoupons | Api::OrderDiscounts => {
+            "bss:order:view"
+        }
+        Api::PayOrder => "bss:order:pay",
+        Api::CancelOrder => "bss:order:update",
+        Api::Balances => "bss:balance:view",
+        Api::IamDomains => "iam:users:getUser",
+    }
+}
+
+/// The hint for an error as bssctl met it: the code's hint, else one for its
+/// HTTP status (401/403/429); an access denial also names the action the call
+/// needs and IAM's encoded denial detail when the answer carried one.
+pub fn hint_for_error(e: &ApiError) -> Option<String> {
+    match e {
+        ApiError::Service {
+            api,
+            status,
+            error_code,
+            encoded_authorization_message,
+            ..
+        } => {
+            let base = hint(error_code).or_else(|| match status {
+                401 => hint("401"),
+                403 => hint("403"),
+                429 => hint("APIG.0308"),
+                _ => None,
+            });
+            let denied = error_code == "CBC.0151" || (*status == 403 && hint(error_code).is_none());
+            let mut out = base?.to_string();
+            if denied {
+                out.push_str(&format!(
+                    ". This call ({api}) needs {}",
+                    permission_for(*api)
+                ));
+                if let Some(m) = encoded_authorization_message
+                    .as_deref()
+                    .filter(|m| !m.is_empty())
+                {
+                    out.push_str(&format!(
+                        ". IAM's denial detail (encoded_authorization_message; decode it with IAM to see the denying policy): {m}"
+                    ));
+                }
+            }
+            Some(out)
+        }
+        ApiError::Ambiguous { .. } => hint("AMBIGUOUS").map(str::to_string),
+        ApiError::Transport { .. } => hint("TRANSPORT").map(str::to_string),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_codes_have_no_hint() {
+        assert_eq!(hint("CBC.12345678"), None);
+        assert_eq!(hint(""), None);
+    }
+
+    #[test]
+    fn every_api_names_a_permission() {
+        for api in Api::ALL {
+            assert!(permission_for(api).contains(':'), "{api}");
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! `bssctl orders` output: the pending-order list (text, markdown, json), what
+//! a payment will use, and what became of each order. Pure: data in, text out.
+
+use super::list::PendingOrderRow;
+use super::offer::{Choice, DISCOUNT_PRICE_ADJUSTMENT};
+use super::outcome::{Action, OrderOutcome, Status};
+use chrono::{DateTime, Utc};
+use std::fmt::Write;
+
+fn money(amount: Option<rust_decimal::Decimal>, currency: &str) -> String {
+    amount.map_or_else(|| "amount unknown".into(), |a| format!("{a} {currency}"))
+}
+
+/// "2026-11-29T09:30:00Z (in 5 days)".
+fn deadline(t: &str, now: DateTime<Utc>) -> String {
+    match crate::clock::parse_api_time(t) {
+        Some(at) => {
+            let hours = (at - now).num_hours();
+            let when = if hours < 0 {
+                "passed".to_string()
+            } else if hours < 48 {
+                format!("in {hours} hours")
+            } else {
+                format!("in {} days", hours / 24)
+            };
+            format!("{t} ({when})")
+        }
+        None => t.to_string(),
+    }
+}
+
+fn resources_text(row: &PendingOrderRow) -> String {
+    if row.resources.is_empty() {
+        return "unknown".into();
+    }
+    row.resources
+        .iter()
+        .map(|r| match &r.resource_name {
+            Some(n) if !n.is_empty() => format!("{n} ({})", r.resource_id),
+            _ => r.resource_id.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The list as text.
+pub fn list_text(rows: &[PendingOrderRow], all: bool, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let whose = if all {
+        "of the account"
+    } else {
+        "created by bssctl"
+    };
+    if rows.is_empty() {
+        let _ = writeln!(out, "No pending orders {whose}.");
+        if !all {
+            let _ = writeln!(
+                out,
+                "(bssctl orders --all lists every pending order of the account.)"
+            );
+        }
+        return out;
+    }
+    let _ = writeln!(out, "Pending orders {whose} ({}):\n", rows.len());
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{}  {}  {}{}",
+            r.order_id,
+            r.order_type_name,
+            money(r.amount, &r.currency),
+            if all && r.created_by_bssctl {
+                "  (created by bssctl)"
+            } else {
+                ""
+            }
+        );
+        if let Some(t) = &r.create_time {
+            let _ = writeln!(out, "  created    {t}");
+        }
+        if let Some(t) = &r.pending_payment_end_time {
+            let _ = writeln!(out, "  pay by     {}", deadline(t, now));
+        }
+        let _ = writeln!(out, "  resources  {}", resources_text(r));
+    }
+    let _ = writeln!(
+        out,
+        "\nPay with `bssctl orders pay ORDER_ID…` (the best coupons and discount by default), or cancel with `bssctl orders cancel ORDER_ID…`."
+    );
+    out
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The list as a markdown table.
+pub fn list_markdown(rows: &[PendingOrderRow], all: bool) -> String {
+    let mut out = String::new();
+    let whose = if all {
+        "of the account"
+    } else {
+        "created by bssctl"
+    };
+    let _ = writeln!(out, "### Pending orders {whose} ({})\n", rows.len());
+    if rows.is_empty() {
+        let _ = writeln!(out, "None.");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "| Order | Type | Amount | Created | Pay by | Resources |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---|---|---|");
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            cell(&r.order_id),
+            cell(&r.order_type_name),
+            cell(&money(r.amount, &r.currency)),
+            cell(r.create_time.as_deref().unwrap_or("")),
+            cell(r.pending_payment_end_time.as_deref().unwrap_or("")),
+            cell(&resources_text(r))
+        );
+    }
+    out
+}
+
+/// The list as the documented JSON array.
+pub fn list_json(rows: &[PendingOrderRow]) -> String {
+    let mut s = serde_json::to_string_pretty(rows).expect("rows serialize");
+    s.push('\n');
+    s
+}
+
+/// What one payment will use and cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayProposal {
+    pub row: PendingOrderRow,
+    pub choice: Choice,
+    pub notes: Vec<String>,
+}
+
+/// The payments, before confirmation.
+pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    for p in proposals {
+        let r = &p.row;
+        let e = &p.choice.estimate;
+        let _ = writeln!(
+            out,
+            "Order {}: {}, list price {}{}",
+            r.order_id,
+            r.order_type_name,
+            money(r.official_amount, &r.currency),
+            r.pending_payment_end_time
+                .as_deref()
+                .map(|t| format!(", pay by {}", deadline(t, now)))
+                .unwrap_or_default()
+        );
+        if !r.resources.is_empty() {
+            let _ = writeln!(out, "  resources  {}", resources_text(r));
+        }
+        if let Some(d) = &p.choice.discount {
+            let saving = match d.saving {
+                Some(_) => format!("-{}", e.discount_saving),
+                None => "saving not stated by the API".into(),
+            };
+            let forced = if d.pay_type == DISCOUNT_PRICE_ADJUSTMENT {
+                ", required"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  discount   {} ({}, type {}{forced})  {saving}",
+                d.id,
+                d.kind_name(),
+                d.pay_type
+            );
+        }
+        for c in &p.choice.coupons {
+            let amount = if c.is_discount_coupon() {
+                format!("up to -{}", e.discount_coupon_up_to)
+            } else {
+                format!("-{}", c.value)
+            };
+            let _ = writeln!(
+                out,
+                "  coupon     {} ({}, type {})  {amount}",
+                c.id,
+                c.kind_name(),
+                c.pay_type
+            );
+        }
+        if p.choice.discount.is_none() && p.choice.coupons.is_empty() {
+            let _ = writeln!(out, "  offers     none (list price)");
+        }
+        if e.exact() {
+            let _ = writeln!(out, "  to pay     {} {}", e.to_pay, r.currency);
+        } else {
+            let _ = writeln!(
+                out,
+                "  to pay     {} to {} {} (the API does not state the discount coupon's rate)",
+                e.to_pay_at_least, e.to_pay, r.currency
+            );
+        }
+        for n in &p.notes {
+            let _ = writeln!(out, "  note: {n}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn past(action: Action) -> &'static str {
+    match action {
+        Action::Pay => "Paid",
+        Action::Cancel => "Cancelled",
+    }
+}
+
+/// One block per order: what became of it, with the error's hint.
+pub fn outcome_lines(list: &[OrderOutcome]) -> String {
+    let mut out = String::new();
+    for o in list {
+        let rid = o
+            .request_id
+            .as_deref()
+            .map(|id| format!(" (request id {id})"))
+            .unwrap_or_default();
+        match o.status {
+            Status::Done => {
+                let _ = writeln!(out, "{} {}{rid}", past(o.action), o.order_id);
+            }
+            Status::Failed | Status::Unknown | Status::Refused => {
+                let label = match o.status {
+                    Status::Failed => "Failed",
+                    Status::Unknown => "Unknown",
+                    _ => "Refused",
+                };
+                let what = match (&o.error_code, &o.error_msg) {
+                    (Some(c), Some(m)) => format!(": {c} {m}"),
+                    (Some(c), None) => format!(": {c}"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    out,
+                    "{label}: {} {}{what}{rid}",
+                    o.action.verb(),
+                    o.order_id
+                );
+                if let Some(h) = &o.hint {
+                    let _ = writeln!(out, "  hint: {h}");
+                }
+            }
+        }
+        if let Some(n) = &o.note {
+            let _ = writeln!(out, "  {n}");
+        }
+    }
+    out
+}
+
+/// The closing count over every order named.
+pub fn count_line(action: Action, list: &[OrderOutcome]) -> String {
+    let count = |s: Status| list.iter().filter(|o| o.status == s).count();
+    let verb = match action {
+        Action::Pay => "paid",
+        Action::Cancel => "cancelled",
+    };
+    format!(
+        "Orders: {} {verb}, {} failed, {} refused, {} unknown.\n",
+        count(Status::Done),
+        count(Status::Failed),
+        count(Status::Refused),
+        count(Status::Unknown)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::list::OrderResource;
+
+    fn row() -> PendingOrderRow {
+        PendingOrderRow {
+            order_id: "CS1".into(),
+            order_type: Some(2),
+            order_type_name: "renewal".into(),
+            service_type_code: None,
+            currency: "CNY".into(),
+            official_amount: Some("364.00".parse().unwrap()),
+            amount: Some("364.00".parse().unwrap()),
+            create_time: Some("2026-11-22T09:30:00Z".into()),
+            pending_payment_end_time: Some("2026-11-29T09:30:00Z".into()),
+            created_by_bssctl: true,
+            resources: vec![OrderResource {
+                resource_id: "r1".into(),
+                resource_name: Some("web".into()),
+            }],
+        }
+    }
+
+    #[test]
+    fn list_text_shows_the_deadline_in_days() {
+        let now = crate::clock::parse_api_time("2026-11-24T00:00:00Z").unwrap();
+        let t = list_text(&[row()], false, now);
+        assert!(t.contains("CS1  renewal  364.00 CNY"), "{t}");
+        assert!(t.contains("2026-11-29T09:30:00Z (in 5 days)"), "{t}");
+        assert!(t.contains("web (r1)"), "{t}");
+        assert!(list_text(&[], false, now).contains("--all"));
+        let md = list_markdown(&[row()], true);
+        assert!(md.contains("| `CS1` | renewal | 364.00 CNY |"), "{md}");
+    }
+
+    #[test]
+    fn failures_carry_their_hint() {
+        let mut o = OrderOutcome::new("CS9", Action::Pay, Status::Failed);
+        o.error_code = Some("CBC.30000010".into());
+        o.error_msg = Some("invalid".into());
+        o.hint = Some("check it".into());
+        let t = outcome_lines(std::slice::from_ref(&o));
+        assert!(
+            t.contains("Failed: pay CS9: CBC.30000010 invalid\n  hint: check it"),
+            "{t}"
+        );
+        let c = count_line(Action::Pay, &[o]);
+        assert!(c.contains("Orders: 0 paid, 1 failed"), "{c}");
+    }
+}
