@@ -104,7 +104,11 @@ fn violations(run: &Run) -> Vec<Value> {
     let doc: Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("{e}\n{}\n{}", run.stdout, run.stderr));
     // `plan` prints the plan; `apply --format json` wraps it with results.
-    let plan = if doc.get("plan").is_some() { &doc["plan"] } else { &doc };
+    let plan = if doc.get("plan").is_some() {
+        &doc["plan"]
+    } else {
+        &doc
+    };
     plan["guardrail_violations"]
         .as_array()
         .cloned()
