@@ -287,34 +287,7 @@ impl BatchCtx<'_> {
                 config_value: value.to_string(),
             })
             .await;
-        match resp {
-            Ok(resp) => {
-                self.outcome(
-                    &intent_id,
-                    "done",
-                    resp.request_id.clone(),
-                    vec![],
-                    vec![],
-                    vec![],
-                    None,
-                );
-                let mut r = result(ACCOUNT, op, Status::Done);
-                r.request_id = resp.request_id;
-                r
-            }
-            Err(e) => {
-                self.outcome(
-                    &intent_id,
-                    "failed",
-                    e.request_id().map(str::to_string),
-                    vec![],
-                    vec![],
-                    vec![],
-                    Some(e.to_string()),
-                );
-                failed_from(ACCOUNT, op, &e)
-            }
-        }
+        self.single_result(&intent_id, ACCOUNT, op, resp.map(|r| r.request_id), vec![])
     }
 
     fn journal(&self, record: &Record) {
@@ -551,15 +524,7 @@ impl BatchCtx<'_> {
                     ids = not_applied;
                 }
                 Err(e) => {
-                    self.outcome(
-                        &intent_id,
-                        "failed",
-                        e.request_id().map(str::to_string),
-                        vec![],
-                        vec![],
-                        vec![],
-                        Some(e.to_string()),
-                    );
+                    self.failed_outcome(&intent_id, &e);
                     out.extend(ids.iter().map(|id| failed_from(id, op, &e)));
                     return out;
                 }
@@ -637,15 +602,7 @@ impl BatchCtx<'_> {
                     .collect()
             }
             Err(e) => {
-                self.outcome(
-                    &intent_id,
-                    "failed",
-                    e.request_id().map(str::to_string),
-                    vec![],
-                    vec![],
-                    vec![],
-                    Some(e.to_string()),
-                );
+                self.failed_outcome(&intent_id, &e);
                 ids.iter().map(|id| failed_from(id, op, &e)).collect()
             }
         }
@@ -673,33 +630,50 @@ impl BatchCtx<'_> {
             }
             _ => self.exec.client.cancel_auto_renew(id).await,
         };
-        match resp {
-            Ok(resp) => {
+        self.single_result(&intent_id, id, op, resp.map(|r| r.request_id), ids.to_vec())
+    }
+
+    /// Journals and reports a call about one target (a resource or the
+    /// account); `Ok` carries the answer's request id.
+    fn single_result(
+        &self,
+        intent_id: &str,
+        id: &str,
+        op: &Operation,
+        answer: Result<Option<String>, ApiError>,
+        succeeded: Vec<String>,
+    ) -> OpResult {
+        match answer {
+            Ok(request_id) => {
                 self.outcome(
-                    &intent_id,
+                    intent_id,
                     "done",
-                    resp.request_id.clone(),
+                    request_id.clone(),
                     vec![],
-                    ids.to_vec(),
+                    succeeded,
                     vec![],
                     None,
                 );
                 let mut r = result(id, op, Status::Done);
-                r.request_id = resp.request_id;
+                r.request_id = request_id;
                 r
             }
             Err(e) => {
-                self.outcome(
-                    &intent_id,
-                    "failed",
-                    e.request_id().map(str::to_string),
-                    vec![],
-                    vec![],
-                    vec![],
-                    Some(e.to_string()),
-                );
+                self.failed_outcome(intent_id, &e);
                 failed_from(id, op, &e)
             }
         }
+    }
+
+    fn failed_outcome(&self, intent_id: &str, e: &ApiError) {
+        self.outcome(
+            intent_id,
+            "failed",
+            e.request_id().map(str::to_string),
+            vec![],
+            vec![],
+            vec![],
+            Some(e.to_string()),
+        );
     }
 }

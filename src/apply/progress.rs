@@ -64,11 +64,11 @@ impl Progress {
                 n - failed - skipped
             ),
         };
-        let line = format!(
-            "[{done}/{total}] {} × {}: {verdict}",
-            batch.kind.name(),
-            batch.resource_ids.len()
-        );
+        let what = match &batch.operation {
+            crate::plan::Operation::SetRenewConfig { config_name, .. } => config_name.clone(),
+            _ => format!("× {}", batch.resource_ids.len()),
+        };
+        let line = format!("[{done}/{total}] {} {what}: {verdict}", batch.kind.name());
         match &self.bar {
             Some(bar) => {
                 bar.set_position(done as u64);
