@@ -69,11 +69,18 @@ impl Env {
         let after = order_ids(&self.state());
         let new: Vec<String> = after.into_iter().filter(|o| !before.contains(o)).collect();
         assert_eq!(new.len(), 1, "{new:?}");
-        assert!(out.contains(&new[0]), "the summary lists the unpaid order id: {out}");
+        assert!(
+            out.contains(&new[0]),
+            "the summary lists the unpaid order id: {out}"
+        );
         // The next plan shows that order instead of planning a second renewal.
-        let (code, plan, _) = self.bssctl(&["plan", "--detailed-exitcode", "-f", m.to_str().unwrap()]);
+        let (code, plan, _) =
+            self.bssctl(&["plan", "--detailed-exitcode", "-f", m.to_str().unwrap()]);
         assert_eq!(code, 0, "{plan}");
-        assert!(plan.contains(&format!("unpaid renewal order {}", new[0])), "{plan}");
+        assert!(
+            plan.contains(&format!("unpaid renewal order {}", new[0])),
+            "{plan}"
+        );
         new[0].clone()
     }
 }
