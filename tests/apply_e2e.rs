@@ -2,10 +2,10 @@
 //! examples converge, faults never cause a double purchase, a killed apply
 //! resumes safely, and every refusal refuses.
 
-mod support;
+mod common;
 
+use common::*;
 use std::time::Duration;
-use support::*;
 
 fn examples() -> String {
     repo("examples/manifests").display().to_string()

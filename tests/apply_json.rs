@@ -1,10 +1,10 @@
 //! `apply --format json` prints exactly one JSON document on stdout, also
 //! when nothing is executed (no changes, a refusal).
 
-mod support;
+mod common;
 
+use common::*;
 use serde_json::Value;
-use support::*;
 
 fn examples() -> String {
     repo("examples/manifests").display().to_string()

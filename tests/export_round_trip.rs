@@ -3,57 +3,32 @@
 //! `--out` never overwrites without `--force`, filters select like a
 //! selector's `match`, and standard output is one manifest.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Run, Workspace};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const NOW: &str = "2026-11-24T00:00:00Z";
-
 /// A temporary working directory with its own state dir (and so its own
 /// sandbox state, created from the seed on first use).
 struct Env {
-    dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    ws: Workspace,
 }
 
 impl Env {
     fn new() -> Env {
         Env {
-            dir: tempfile::tempdir().unwrap(),
+            ws: Workspace::new(),
         }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
+        self.ws.dir.path().join(rel)
     }
 
     fn bssctl(&self, args: &[&str]) -> Run {
-        let out = Command::cargo_bin("bssctl")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .env("BSSCTL_NOW", NOW)
-            .env("NO_COLOR", "1")
-            .env_remove("BSSCTL_ENDPOINT")
-            .env_remove("BSSCTL_STATE_DIR")
-            .env_remove("RUST_LOG")
-            .arg("--sandbox")
-            .arg("--state-dir")
-            .arg(self.path("state"))
-            .args(args)
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.ws.sandbox_run(args)
     }
 
     /// `plan --detailed-exitcode --format json` of `manifests`; asserts exit 0.

@@ -4,11 +4,11 @@
 //! `apply` refuses before doing anything; under the limits the usual exit
 //! codes. Against the embedded sandbox (seed "now" 2026-11-24).
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Run, Workspace};
 use serde_json::Value;
 use std::path::PathBuf;
-
-const NOW: &str = "2026-11-24T00:00:00Z";
 
 /// prod-db-01 expires 2026-12-10: renewing it for a year costs CNY 22,050.00
 /// (list 24,500.00 minus the account's 10 % discount).
@@ -40,24 +40,18 @@ resources:
 ";
 
 struct Env {
-    dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    ws: Workspace,
 }
 
 impl Env {
     fn new() -> Env {
         Env {
-            dir: tempfile::tempdir().unwrap(),
+            ws: Workspace::new(),
         }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
+        self.ws.dir.path().join(rel)
     }
 
     /// Writes a manifest (plus an optional `policy` block) and returns its path.
@@ -73,26 +67,7 @@ impl Env {
     }
 
     fn bssctl(&self, args: &[&str]) -> Run {
-        let out = Command::cargo_bin("bssctl")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .env("BSSCTL_NOW", NOW)
-            .env("NO_COLOR", "1")
-            .env_remove("BSSCTL_ENDPOINT")
-            .env_remove("BSSCTL_STATE_DIR")
-            .env_remove("RUST_LOG")
-            .arg("--sandbox")
-            .arg("--state-dir")
-            .arg(self.path("state"))
-            .args(args)
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.ws.sandbox_run(args)
     }
 
     fn sandbox_state(&self) -> Vec<u8> {

@@ -6,7 +6,6 @@
 //! `Error:` line.
 
 mod common;
-mod support;
 
 use bssctl::bss::credentials::{Auth, Credentials};
 use bssctl::bss::model::*;
@@ -70,7 +69,7 @@ fn every_code_has_a_hint_that_says_what_to_do() {
 /// repository: every code in it has a hint.
 #[test]
 fn the_reference_error_table_is_covered() {
-    let path = support::repo("../shared/bss-api/README.md");
+    let path = common::repo("../shared/bss-api/README.md");
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!(
             "{} not found; REFERENCE_CODES is checked by the table test",
@@ -336,7 +335,7 @@ async fn insufficient_balance_server_errors_and_expired_tokens() {
 // ---------------------------------------------------------------------------
 // Through the CLI against a `bssctl sandbox` process
 
-use support::{run, seed_into, state_json, text, SandboxProc, Workspace};
+use common::{run, seed_into, state_json, text, SandboxProc, Workspace};
 
 const PROD_API_01: &str = "c62697d1-8e77-8686-3cba-12b6ff3b0f57";
 
@@ -544,7 +543,7 @@ fn the_gateway_rate_limit_shows_the_same_hint() {
             "5",
             "plan",
             "-f",
-            support::repo("examples/manifests").to_str().unwrap(),
+            common::repo("examples/manifests").to_str().unwrap(),
         ],
     );
     assert_eq!(code, 1, "{out}\n{err}");

@@ -2,9 +2,9 @@
 //! format, apply refuses before the first purchase) and account renewal
 //! settings planned and applied through the last-applied record.
 
-mod support;
+mod common;
 
-use support::*;
+use common::*;
 
 fn examples() -> String {
     repo("examples/manifests").display().to_string()

@@ -4,10 +4,10 @@
 //! cancelling, no confirmation without a terminal, an unknown order, and a
 //! pay whose answer is lost (settled by re-reading the order, never resent).
 
-mod support;
+mod common;
 
+use common::*;
 use serde_json::Value;
-use support::*;
 
 const SEED_ORDER: &str = "CS2611220930RJPYC";
 const VOUCHER: &str = "CP26110109350001VC";

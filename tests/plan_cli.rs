@@ -2,9 +2,9 @@
 //! expected changes and exit codes, snapshots of every output format, and a
 //! message (and exit 1) for every kind of bad manifest.
 
-mod support;
+mod common;
 
-use support::*;
+use common::*;
 
 fn examples() -> String {
     repo("examples/manifests").display().to_string()

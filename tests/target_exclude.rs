@@ -2,11 +2,11 @@
 //! a target plans only that resource, an exclude leaves it out, an attached
 //! id stands for its main resource, and an unknown target is a warning.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Run, Workspace};
 use serde_json::Value;
 use std::path::PathBuf;
-
-const NOW: &str = "2026-11-24T00:00:00Z";
 
 const PROD_DB_01: &str = "4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01";
 const BACKUP_VOL_01: &str = "0fdfcb0f-b1cc-7c28-0b39-95ad5b5d2d75";
@@ -35,48 +35,24 @@ resources:
 ";
 
 struct Env {
-    dir: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    ws: Workspace,
 }
 
 impl Env {
     fn new() -> Env {
         let env = Env {
-            dir: tempfile::tempdir().unwrap(),
+            ws: Workspace::new(),
         };
         std::fs::write(env.manifest(), MANIFEST).unwrap();
         env
     }
 
     fn manifest(&self) -> PathBuf {
-        self.dir.path().join("manifest.yaml")
+        self.ws.dir.path().join("manifest.yaml")
     }
 
     fn bssctl(&self, args: &[&str]) -> Run {
-        let out = Command::cargo_bin("bssctl")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .env("BSSCTL_NOW", NOW)
-            .env("NO_COLOR", "1")
-            .env_remove("BSSCTL_ENDPOINT")
-            .env_remove("BSSCTL_STATE_DIR")
-            .env_remove("RUST_LOG")
-            .args(["--sandbox", "--state-dir"])
-            .arg(self.dir.path().join("state"))
-            .args(args)
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.ws.sandbox_run(args)
     }
 
     /// `plan --format json` with extra flags: the plan, after checking exit 0.
