@@ -11,6 +11,7 @@ use super::pacer::Pacer;
 use super::retry::{classify, RetryPolicy, Verdict};
 use super::signer::{self, SignInput};
 use chrono::Utc;
+use futures::future::{BoxFuture, FutureExt, TryFutureExt};
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -220,33 +221,37 @@ impl BssClient {
         filter: &'a QueryResourcesReq,
     ) -> BoxStream<'a, Result<Vec<OrderInstanceV2>, ApiError>> {
         let limit = filter.limit.unwrap_or(self.inner.page_size);
-        let page = move |offset: i64| {
+        self.pages(limit, move |offset| {
             let mut req = filter.clone();
             req.offset = Some(offset);
             req.limit = Some(limit);
-            req
-        };
+            async move {
+                let body = self.query_resources(&req).await?.body;
+                Ok((body.data.unwrap_or_default(), body.total_count.unwrap_or(0)))
+            }
+            .boxed()
+        })
+    }
+
+    /// Offset/limit pagination, in one place for every listing: the first
+    /// page tells `total_count`; the rest are requested concurrently (the
+    /// pacer spaces them) and yielded in offset order. Offsets advance by the
+    /// rows the first page really held, so a service that caps `limit`
+    /// silently still yields every row.
+    fn pages<'a, T: Send + 'a>(
+        &'a self,
+        limit: i64,
+        fetch: impl Fn(i64) -> BoxFuture<'a, Result<(Vec<T>, i64), ApiError>> + Send + 'a,
+    ) -> BoxStream<'a, Result<Vec<T>, ApiError>> {
         let first = async move {
-            let first = self.query_resources(&page(0)).await?.body;
-            let total = first.total_count.unwrap_or(0);
-            let rows = first.data.unwrap_or_default();
+            let (rows, total) = fetch(0).await?;
             let step = match rows.len() as i64 {
                 n if n > 0 && n < limit && n < total => n,
                 _ => limit,
             };
             let offsets: Vec<i64> = (1..).map(|i| i * step).take_while(|o| *o < total).collect();
             let rest = stream::iter(offsets)
-                .map(move |o| {
-                    let req = page(o);
-                    async move {
-                        Ok(self
-                            .query_resources(&req)
-                            .await?
-                            .body
-                            .data
-                            .unwrap_or_default())
-                    }
-                })
+                .map(move |o| fetch(o).map_ok(|(rows, _)| rows))
                 .buffered(self.inner.max_in_flight_pages);
             Ok::<_, ApiError>(stream::once(async { Ok(rows) }).chain(rest))
         };
@@ -454,26 +459,22 @@ impl BssClient {
         q: &ListCustomerOrdersQuery,
     ) -> Result<Vec<CustomerOrder>, ApiError> {
         let limit = q.limit.unwrap_or(self.inner.page_size);
-        let page = |offset: i64| {
+        let mut pages = self.pages(limit, move |offset| {
             let mut p = q.clone();
             p.offset = Some(offset);
             p.limit = Some(limit);
-            p
-        };
-        let first = self.list_orders(&page(0)).await?.body;
-        let total = first.total_count.unwrap_or(0);
-        let mut orders = first.order_infos.unwrap_or_default();
-        let offsets: Vec<i64> = (1..)
-            .map(|i| i * limit)
-            .take_while(|o| *o < total)
-            .collect();
-        let pages = futures::future::try_join_all(offsets.into_iter().map(|o| {
-            let p = page(o);
-            async move { self.list_orders(&p).await }
-        }))
-        .await?;
-        for p in pages {
-            orders.extend(p.body.order_infos.unwrap_or_default());
+            async move {
+                let body = self.list_orders(&p).await?.body;
+                Ok((
+                    body.order_infos.unwrap_or_default(),
+                    body.total_count.unwrap_or(0),
+                ))
+            }
+            .boxed()
+        });
+        let mut orders = Vec::new();
+        while let Some(page) = pages.next().await {
+            orders.extend(page?);
         }
         Ok(orders)
     }
