@@ -195,6 +195,24 @@ fn record_side_effects(report: &mut ApplyReport, r: &OpResult) {
     }
 }
 
+/// Per-id failures of a 200 answer (`fail_resource_infos` or
+/// `error_details`): id → (error_code, error_msg).
+fn failures_by_id<'a>(
+    items: impl Iterator<Item = (&'a Option<String>, &'a Option<String>, &'a Option<String>)>,
+) -> BTreeMap<String, (String, String)> {
+    items
+        .filter_map(|(id, code, msg)| {
+            Some((
+                id.clone()?,
+                (
+                    code.clone().unwrap_or_default(),
+                    msg.clone().unwrap_or_default(),
+                ),
+            ))
+        })
+        .collect()
+}
+
 fn skipped_result(id: String, op: &Operation) -> OpResult {
     OpResult {
         resource_id: id,
@@ -379,21 +397,13 @@ impl BatchCtx<'_> {
             };
             match sent {
                 Ok(resp) => {
-                    let fails: BTreeMap<String, (String, String)> = resp
-                        .body
-                        .fail_resource_infos
-                        .iter()
-                        .flatten()
-                        .filter_map(|f| {
-                            Some((
-                                f.resource_id.clone()?,
-                                (
-                                    f.error_code.clone().unwrap_or_default(),
-                                    f.error_msg.clone().unwrap_or_default(),
-                                ),
-                            ))
-                        })
-                        .collect();
+                    let fails = failures_by_id(
+                        resp.body
+                            .fail_resource_infos
+                            .iter()
+                            .flatten()
+                            .map(|f| (&f.resource_id, &f.error_code, &f.error_msg)),
+                    );
                     let order_ids = resp.body.order_ids.clone().unwrap_or_default();
                     let succeeded: Vec<String> = ids
                         .iter()
@@ -550,21 +560,13 @@ impl BatchCtx<'_> {
             .await;
         match resp {
             Ok(resp) => {
-                let errors: BTreeMap<String, (String, String)> = resp
-                    .body
-                    .error_details
-                    .iter()
-                    .flatten()
-                    .filter_map(|d| {
-                        Some((
-                            d.id.clone()?,
-                            (
-                                d.error_code.clone().unwrap_or_default(),
-                                d.error_msg.clone().unwrap_or_default(),
-                            ),
-                        ))
-                    })
-                    .collect();
+                let errors = failures_by_id(
+                    resp.body
+                        .error_details
+                        .iter()
+                        .flatten()
+                        .map(|d| (&d.id, &d.error_code, &d.error_msg)),
+                );
                 let failed = errors
                     .iter()
                     .map(|(id, (c, m))| FailedId {

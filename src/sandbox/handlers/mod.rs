@@ -16,7 +16,7 @@ mod to_on_demand;
 mod unsubscribe;
 pub mod validate;
 
-use super::errors::ApiError;
+use super::errors::{ApiError, CODE_NO_RESOURCE};
 use super::state::State;
 use crate::bss::Api;
 use chrono::{DateTime, Utc};
@@ -85,6 +85,29 @@ fn fail(
         error_code: Some(code.to_string()),
         error_msg: Some(msg.into()),
     }
+}
+
+/// The open main resource `id` of a batch call, or that id's failure:
+/// unknown or closed → CBC.30050009; attached → `not_main_code` with
+/// `not_main_msg(main id)`.
+fn open_main<'s>(
+    state: &'s State,
+    id: &str,
+    not_main_code: &str,
+    not_main_msg: impl FnOnce(&str) -> String,
+) -> Result<&'s super::state::Resource, crate::bss::model::FailResourceInfo> {
+    let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {
+        return Err(fail(
+            id,
+            CODE_NO_RESOURCE,
+            "The resource does not exist or has been deleted.",
+        ));
+    };
+    if !r.is_main() {
+        let main = r.parent_resource_id.as_deref().unwrap_or("(unknown)");
+        return Err(fail(id, not_main_code, not_main_msg(main)));
+    }
+    Ok(r)
 }
 
 /// The unpaid order holding `main_id` or one of its attached resources.

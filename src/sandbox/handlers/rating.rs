@@ -2,7 +2,7 @@
 //! when asked), the total, and one priced result per account discount.
 
 use super::validate::{self, json_body};
-use super::{fail, reply, unique, Ctx};
+use super::{fail, open_main, reply, unique, Ctx};
 use crate::bss::model::{
     OfficialWebsiteRatingResultV2, OptionalDiscountRatingResultV2, RenewInquiryResultInfo,
     RenewRateReq, RenewRateResp,
@@ -23,25 +23,15 @@ pub fn renew_rate(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let mut results = Vec::new();
     let mut total = Decimal::ZERO;
     for id in unique(&req.resource_ids) {
-        let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {
-            fails.push(fail(
-                id,
-                CODE_NO_RESOURCE,
-                "The resource does not exist or has been deleted.",
-            ));
-            continue;
+        let r = match open_main(state, id, CODE_NOT_MAIN_RATE, |main| {
+            format!("The resource is not a main resource; price its main resource {main}.")
+        }) {
+            Ok(r) => r,
+            Err(f) => {
+                fails.push(f);
+                continue;
+            }
         };
-        if !r.is_main() {
-            fails.push(fail(
-                id,
-                CODE_NOT_MAIN_RATE,
-                format!(
-                    "The resource is not a main resource; price its main resource {}.",
-                    r.parent_resource_id.as_deref().unwrap_or("(unknown)")
-                ),
-            ));
-            continue;
-        }
         if !r.renewable {
             fails.push(fail(
                 id,

@@ -3,7 +3,7 @@
 //! expiry at once; otherwise the order waits for payment and locks them.
 
 use super::validate::{self, json_body};
-use super::{fail, locking_order, new_order, reply, unique, unpaid_order_msg, Ctx};
+use super::{fail, locking_order, new_order, open_main, reply, unique, unpaid_order_msg, Ctx};
 use crate::bss::model::{self, OrdersResp, RenewalResourcesReq};
 use crate::sandbox::billing;
 use crate::sandbox::errors::*;
@@ -31,22 +31,16 @@ pub fn renew(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let mut fails = Vec::new();
     let mut mains = Vec::new();
     for id in unique(&req.resource_ids) {
-        let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {
-            fails.push(fail(
-                id,
-                CODE_NO_RESOURCE,
-                "The resource does not exist or has been deleted.",
-            ));
-            continue;
+        let r = match open_main(state, id, CODE_NOT_MAIN_RENEW, |main| {
+            format!("The resource is not a primary resource and cannot be renewed; renew its main resource {main}.")
+        }) {
+            Ok(r) => r,
+            Err(f) => {
+                fails.push(f);
+                continue;
+            }
         };
-        if !r.is_main() {
-            let main = r.parent_resource_id.clone().unwrap_or_default();
-            fails.push(fail(
-                id,
-                CODE_NOT_MAIN_RENEW,
-                format!("The resource is not a primary resource and cannot be renewed; renew its main resource {main}."),
-            ));
-        } else if !r.renewable {
+        if !r.renewable {
             fails.push(fail(
                 id,
                 CODE_NOT_RENEWABLE,

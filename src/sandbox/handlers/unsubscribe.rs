@@ -3,7 +3,7 @@
 //! order (type 4, completed) per call. No refund is modelled.
 
 use super::validate::{self, json_body};
-use super::{fail, locking_order, new_order, reply, unique, unpaid_order_msg, Ctx};
+use super::{fail, locking_order, new_order, open_main, reply, unique, unpaid_order_msg, Ctx};
 use crate::bss::model::{self, OrdersResp, UnsubscribeResourcesReq};
 use crate::sandbox::errors::*;
 use crate::sandbox::state::State;
@@ -26,23 +26,10 @@ pub fn unsubscribe(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> 
     let mut fails = Vec::new();
     let mut touched: Vec<usize> = Vec::new();
     for id in unique(&req.resource_ids) {
-        let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {
-            fails.push(fail(
-                id,
-                CODE_NO_RESOURCE,
-                "The resource does not exist or has been deleted.",
-            ));
-            continue;
-        };
-        if !r.is_main() {
-            let main = r.parent_resource_id.clone().unwrap_or_default();
-            fails.push(fail(
-                id,
-                CODE_NOT_MAIN_RENEW,
-                format!(
-                    "The resource is not a primary resource; unsubscribe its main resource {main}."
-                ),
-            ));
+        if let Err(f) = open_main(state, id, CODE_NOT_MAIN_RENEW, |main| {
+            format!("The resource is not a primary resource; unsubscribe its main resource {main}.")
+        }) {
+            fails.push(f);
             continue;
         }
         if let Some(order_id) = locking_order(state, id) {
