@@ -6,10 +6,13 @@
 use crate::bss::{Api, ApiError};
 
 /// Every code in the BSS reference's error table (§10), in its order.
-pub const REFERENCE_CODES: [&str; 24] = [
+pub const REFERENCE_CODES: [&str; 69] = [
     "CBC.0000",
     "CBC.0100",
+    "CBC.0101",
     "CBC.0151",
+    "CBC.0154",
+    "CBC.0155",
     "CBC.0156",
     "CBC.0999",
     "CBC.3002",
@@ -21,15 +24,57 @@ pub const REFERENCE_CODES: [&str; 24] = [
     "CBC.30050010",
     "CBC.30050011",
     "CBC.30050013",
+    "CBC.30050012",
+    "CBC.99006006",
+    "CBC.99006055",
     "CBC.30010036",
+    "CBC.30010069",
+    "CBC.30050006",
+    "CBC.99000092",
+    "CBC.99003100",
+    "CBC.99003016",
+    "CBC.99003144",
+    "CBC.99003154",
     "CBC.99003634",
     "CBC.99003012",
     "CBC.99003602",
+    "CBC.99003605",
     "CBC.99003608",
+    "CBC.99003609",
+    "CBC.99003611",
+    "CBC.99003622",
+    "CBC.99003610",
+    "CBC.99003623",
+    "CBC.99003624",
+    "CBC.99003625",
     "CBC.99003626",
+    "CBC.30000053",
+    "CBC.30000067",
+    "CBC.99003128",
+    "CBC.99003185",
+    "CBC.99003643",
+    "CBC.99003647",
+    "CBC.99003649",
+    "CBC.99003650",
+    "CBC.99003652",
+    "CBC.99003651",
+    "CBC.99003654",
+    "CBC.99003656",
+    "CBC.99006066",
     "CBC.30000010",
     "CBC.99003106",
+    "CBC.99003110",
+    "CBC.99003108",
+    "CBC.99003112",
+    "CBC.99003116",
+    "CBC.99003117",
+    "CBC.99003147",
+    "CBC.99003156",
     "CBC.99005003",
+    "CBC.99008040",
+    "CBC.99008056",
+    "CBC.99005010",
+    "CBC.99000089",
     "APIG.0308",
 ];
 
@@ -152,6 +197,192 @@ pub fn hint(code: &str) -> Option<&'static str> {
             "insufficient balance: top up the account (cash or credit), or pay later: with \
              auto_pay: false renewals leave unpaid orders, paid with bssctl orders pay (coupons \
              and discounts apply)"
+        }
+        "CBC.0101" => {
+            "an order parameter was rejected as invalid (the message names it): check the order \
+             id with bssctl orders --all and the --coupon/--discount ids offered for that order"
+        }
+        "CBC.0154" => {
+            "the token was refused as invalid or expired by the rating service: get a new IAM \
+             token (HUAWEICLOUD_SDK_AUTH_TOKEN) or use an AK/SK, then plan again"
+        }
+        "CBC.0155" => {
+            "the request was not allowed: the credentials are wrong for this call or the user has \
+             no permission for the order API; check HUAWEICLOUD_SDK_AK/SK and grant the BSS order \
+             permissions (bss:order:view, bss:order:pay, bss:order:update)"
+        }
+        "CBC.30050012" => {
+            "the price request named a resource twice: this is a bssctl bug; run bssctl plan -v \
+             and report it with the request id"
+        }
+        "CBC.99006006" => {
+            "the price of this product was not found: it may be a product the rating API cannot \
+             quote; exclude it (--exclude ID) or check its price in the console"
+        }
+        "CBC.99006055" => {
+            "the price exceeds the rating service's maximum: choose a shorter renew_ahead.period \
+             for it, or renew it in the console"
+        }
+        "CBC.30010069" => {
+            "the renewal period does not exist for this resource: choose another \
+             renew_ahead.period (some products sell only some periods)"
+        }
+        "CBC.30050006" => {
+            "the renewal order was created but paying it from the balance failed: the order is \
+             unpaid; top up and pay it (bssctl orders pay ORDER_ID), or cancel it (bssctl orders \
+             cancel ORDER_ID); do not renew again"
+        }
+        "CBC.99000092" => {
+            "the renewal period check failed: use 1-11 months or 1-3 years in renew_ahead.period, \
+             within what the product sells"
+        }
+        "CBC.99003100" => {
+            "the resource is in an unpaid order: pay it (bssctl orders pay ORDER_ID) or cancel it \
+             (bssctl orders cancel ORDER_ID); bssctl orders --all lists unpaid orders; then apply \
+             again"
+        }
+        "CBC.99003016" => {
+            "the resource does not exist or was deleted after it expired: remove it from the \
+             manifests (bssctl plan lists what is still live)"
+        }
+        "CBC.99003144" => {
+            "the resource has an order in progress: wait for it to finish, or pay or cancel it \
+             (bssctl orders --all lists them), then apply again"
+        }
+        "CBC.99003154" => {
+            "the bought duration plus this renewal would exceed the maximum the product allows: \
+             choose a shorter renew_ahead.period, or renew later"
+        }
+        "CBC.99003605" => {
+            "auto-renew is already cancelled for this resource: nothing to do; run bssctl plan to \
+             see the account as it is"
+        }
+        "CBC.99003609" => {
+            "this product type cannot switch to pay-per-use: use on_expiry: auto_renew or none \
+             for it"
+        }
+        "CBC.99003611" => {
+            "a pay-per-use package cannot switch to pay-per-use: use on_expiry: auto_renew or \
+             none for it"
+        }
+        "CBC.99003622" => {
+            "a solution product cannot switch to pay-per-use: use on_expiry: auto_renew or none \
+             for it"
+        }
+        "CBC.99003610" => {
+            "the resource is in its grace or retention period (expired or frozen), where it \
+             cannot switch to pay-per-use: renew it first (renew_ahead), or let it be released"
+        }
+        "CBC.99003623" => {
+            "another transaction on this resource is in progress: wait for it to finish (or pay \
+             or cancel its order: bssctl orders --all), then apply again"
+        }
+        "CBC.99003624" => {
+            "the resource is frozen for a violation: contact Huawei Cloud support; nothing can be \
+             changed until it is unfrozen"
+        }
+        "CBC.99003625" => {
+            "the resource is frozen by a public-security request: contact Huawei Cloud support; \
+             nothing can be changed until it is unfrozen"
+        }
+        "CBC.30000053" => {
+            "the resource is billed through a savings plan and cannot be unsubscribed here: \
+             remove state: unsubscribed for it and manage it in the console"
+        }
+        "CBC.30000067" => {
+            "the resource was deleted or is not managed by this account: remove it from the \
+             manifests (bssctl plan lists what is still live)"
+        }
+        "CBC.99003128" => {
+            "there is no renewed period to unsubscribe, or it has already started: nothing to \
+             unsubscribe of the renewed periods; remove the entry or unsubscribe the whole \
+             resource"
+        }
+        "CBC.99003185" => {
+            "this service must be unsubscribed as a whole: unsubscribe its main resource together \
+             with the rest in the console"
+        }
+        "CBC.99003643" => {
+            "the resource's order has been invoiced and cannot be unsubscribed here: remove \
+             state: unsubscribed for it and contact Huawei Cloud support"
+        }
+        "CBC.99003647" => {
+            "a pay-per-use package cannot be unsubscribed here: remove state: unsubscribed for it \
+             and manage it in the console"
+        }
+        "CBC.99003649" => {
+            "a trial resource cannot be unsubscribed: remove state: unsubscribed for it; it ends \
+             with its trial"
+        }
+        "CBC.99003650" => {
+            "a marketplace product cannot be unsubscribed here: remove state: unsubscribed for it \
+             and unsubscribe it through the marketplace"
+        }
+        "CBC.99003652" => {
+            "a DevCloud package cannot be unsubscribed here: remove state: unsubscribed for it \
+             and manage it in the console"
+        }
+        "CBC.99003651" => {
+            "another transaction on this resource is in progress (an order being paid, renewed or \
+             changed), so it cannot be unsubscribed now: pay or cancel the open order (bssctl \
+             orders --all), wait for it to finish, then run bssctl plan and apply again"
+        }
+        "CBC.99003654" => {
+            "a bandwidth add-on package is attached: unsubscribe the add-on package in the \
+             console first, then apply again"
+        }
+        "CBC.99003656" => {
+            "the resource is frozen and cannot be unsubscribed: settle what is owed or contact \
+             Huawei Cloud support first"
+        }
+        "CBC.99006066" => {
+            "the refund fee query failed: try again later; run bssctl plan first to check whether \
+             the unsubscribe already took effect"
+        }
+        "CBC.99003110" => {
+            "the order's payment deadline has passed: it cannot be paid; run bssctl plan, which \
+             plans the renewal again"
+        }
+        "CBC.99003108" => {
+            "a coupon or discount given is not usable for this order: pay with the best valid \
+             offer (bssctl orders pay ORDER_ID without --coupon), name another with --coupon ID, \
+             or pay without offers (--no-offers)"
+        }
+        "CBC.99003112" => {
+            "a coupon or discount given cannot be combined with the others: drop one (--coupon ID \
+             for the one to keep) or pay without offers (--no-offers)"
+        }
+        "CBC.99003116" => {
+            "a coupon given is not usable for this order (expired, used, or not for this \
+             product): name another with --coupon ID or pay with --no-offers"
+        }
+        "CBC.99003117" => {
+            "a discount given is not usable for this order: name another with --discount ID or \
+             pay with --no-offers"
+        }
+        "CBC.99003147" => {
+            "a voucher and a discount coupon cannot be used together: keep one (--coupon ID) or \
+             pay with --no-offers"
+        }
+        "CBC.99003156" => {
+            "too many coupons of one kind for this order: name fewer with --coupon ID (the \
+             order's coupon_max_use_quantity), or pay with --no-offers"
+        }
+        "CBC.99008040" => {
+            "payments are too frequent: wait a minute and run bssctl orders pay ORDER_ID again \
+             (the order stays unpaid until then)"
+        }
+        "CBC.99008056" => {
+            "the account's daily transaction limit is reached: pay the order tomorrow (bssctl \
+             orders pay ORDER_ID) or in the console"
+        }
+        "CBC.99005010" => {
+            "the order's status does not allow cancelling (it is paid, cancelled or being \
+             processed): check it with bssctl orders --all"
+        }
+        "CBC.99000089" => {
+            "this order is part of a combined order: pay or cancel the combined order's id (shown \
+             in the console and by bssctl orders --all)"
         }
         "APIG.0308" => {
             "throttled by the API gateway (bssctl already retried with backoff): lower \

@@ -18,3 +18,4 @@ pub mod planner;
 pub mod pricing;
 pub mod render;
 pub mod sandbox;
+pub mod state;

@@ -29,6 +29,9 @@ pub struct LiveResource {
 impl LiveResource {
     /// Keeps what planning needs; the rest of the row is dropped (at 100k
     /// resources the full rows would double the memory).
+    ///
+    /// A row bssctl cannot use (no `resource_id`) gives None; `problem`
+    /// says why, so callers warn instead of dropping it silently.
     pub fn from_row(row: OrderInstanceV2) -> Option<LiveResource> {
         let resource_id = row.resource_id.filter(|s| !s.is_empty())?;
         let ep = row.enterprise_project.unwrap_or_default();
@@ -99,11 +102,34 @@ impl LiveResource {
     }
 }
 
+/// What is wrong with a row, in words that name it, or None when bssctl
+/// can use it as it is. A row without `resource_id` cannot be planned; an
+/// `expire_time` that does not parse is kept as "unknown", and no renewal
+/// decision is made on it.
+pub fn row_problem(row: &OrderInstanceV2) -> Option<String> {
+    let name = row.resource_name.as_deref().unwrap_or("");
+    match row.resource_id.as_deref().filter(|s| !s.is_empty()) {
+        None => Some(format!(
+            "the API listed a row without resource_id (name {name:?}, id {:?}, service {:?}); it is left out of the plan",
+            row.id.as_deref().unwrap_or(""),
+            row.service_type_code.as_deref().unwrap_or("")
+        )),
+        Some(id) => match row.expire_time.as_deref() {
+            Some(t) if !t.is_empty() && parse_api_time(t).is_none() => Some(format!(
+                "{id} ({name}): expire_time {t:?} cannot be read; its expiry is treated as unknown and no renewal is planned from it"
+            )),
+            _ => None,
+        },
+    }
+}
+
 /// All live resources by id, with each main resource's attached ones.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inventory {
     resources: BTreeMap<String, LiveResource>,
     attached: BTreeMap<String, Vec<String>>,
+    /// Rows that could not be read as they are (`row_problem`).
+    warnings: Vec<String>,
 }
 
 impl Inventory {
@@ -111,11 +137,26 @@ impl Inventory {
     pub fn from_rows(rows: impl IntoIterator<Item = OrderInstanceV2>) -> Inventory {
         let mut inv = Inventory::default();
         for row in rows {
-            if let Some(r) = LiveResource::from_row(row) {
-                inv.insert(r);
-            }
+            inv.insert_row(row);
         }
         inv
+    }
+
+    /// Adds a row, noting what is wrong with it (see `row_problem`).
+    pub fn insert_row(&mut self, row: OrderInstanceV2) {
+        if let Some(problem) = row_problem(&row) {
+            if !self.warnings.contains(&problem) {
+                self.warnings.push(problem);
+            }
+        }
+        if let Some(r) = LiveResource::from_row(row) {
+            self.insert(r);
+        }
+    }
+
+    /// Rows that could not be read as they are, in words naming each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     pub fn insert(&mut self, r: LiveResource) {

@@ -7,8 +7,8 @@
 use crate::bss::model::{
     OrderInstanceV2, QueryResourcesReq, STATUS_EXPIRED, STATUS_FROZEN, STATUS_IN_USE,
 };
-use crate::bss::{ApiError, BssClient};
-use crate::live::{Inventory, LiveResource};
+use crate::bss::{ApiError, BssClient, Page};
+use crate::live::Inventory;
 use futures::StreamExt;
 use std::collections::BTreeSet;
 
@@ -37,7 +37,11 @@ pub async fn fetch_with(
         };
         let mut pages = client.query_resources_pages(&filter);
         while let Some(page) = pages.next().await {
-            take(&mut inv, page?, on_rows);
+            match page? {
+                Page::Rows(rows) => take(&mut inv, rows, on_rows),
+                // The rows moved under the listing: start from scratch.
+                Page::Restarted => inv = Inventory::default(),
+            }
         }
     }
     // Named ids not seen yet (all of them without a listing; closed ones with).
@@ -74,8 +78,6 @@ fn take(
 ) {
     on_rows(&rows);
     for row in rows {
-        if let Some(r) = LiveResource::from_row(row) {
-            inv.insert(r);
-        }
+        inv.insert_row(row);
     }
 }

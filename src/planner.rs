@@ -108,6 +108,7 @@ pub async fn make_plan(
         .iter()
         .map(|d| d.to_string())
         .collect();
+    warnings.extend(inventory.warnings().iter().cloned());
     apply_scope(&mut desired, &inventory, scope, &mut warnings);
 
     let InFlightCheck {
@@ -162,6 +163,8 @@ pub async fn make_plan(
     if let Some(b) = plan.summary.balance.as_ref().filter(|b| !b.sufficient) {
         warnings.push(balance_warning(b));
     }
+    // Listings whose counts disagreed (DESIGN §9: never silently).
+    warnings.extend(client.take_warnings());
     plan.warnings = warnings;
     plan.summary.api_calls = client.total_requests() as usize;
     let fingerprints = fingerprints(&inventory, desired.keys());

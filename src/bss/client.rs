@@ -93,6 +93,37 @@ struct Inner {
     /// Pages requested at once (the rate limiter paces them).
     max_in_flight_pages: usize,
     stats: Mutex<BTreeMap<Api, ApiStats>>,
+    /// Listing anomalies, for `take_warnings`.
+    warnings: Mutex<Vec<String>>,
+}
+
+/// One item of a paged listing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Page<T> {
+    Rows(Vec<T>),
+    /// The listing started over: rows yielded before this are stale.
+    Restarted,
+}
+
+/// How often a listing starts over when `total_count` moves under it.
+const MAX_LISTING_RESTARTS: u32 = 1;
+
+/// Fetches the page at an offset: its rows and the `total_count` it told.
+type PageFetch<'a, T> =
+    Arc<dyn Fn(i64) -> BoxFuture<'a, Result<(Vec<T>, i64), ApiError>> + Send + Sync + 'a>;
+
+/// Where a paged listing stands.
+enum Listing<'a, T> {
+    Start {
+        restarts_left: u32,
+    },
+    Running {
+        total: i64,
+        step: i64,
+        rest: BoxStream<'a, Result<(i64, Vec<T>, i64), ApiError>>,
+        restarts_left: u32,
+    },
+    Done,
 }
 
 impl std::fmt::Debug for BssClient {
@@ -146,6 +177,7 @@ impl BssClient {
                 page_size: cfg.page_size.max(1),
                 max_in_flight_pages: cfg.max_in_flight.max(1),
                 stats: Mutex::new(BTreeMap::new()),
+                warnings: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -207,7 +239,10 @@ impl BssClient {
         let mut rows = Vec::new();
         let mut pages = self.query_resources_pages(filter);
         while let Some(page) = pages.next().await {
-            rows.extend(page?);
+            match page? {
+                Page::Rows(page) => rows.extend(page),
+                Page::Restarted => rows.clear(),
+            }
         }
         Ok(rows)
     }
@@ -215,22 +250,27 @@ impl BssClient {
     /// The pages of a query, in offset order, as they arrive: the first
     /// page alone, then the rest requested concurrently. Offsets advance by
     /// the rows the first page really held, so a service that caps `limit`
-    /// silently still yields every row.
+    /// silently still yields every row. `Page::Restarted` means the listing
+    /// started over (the rows changed while it ran): drop what came before.
     pub fn query_resources_pages<'a>(
         &'a self,
         filter: &'a QueryResourcesReq,
-    ) -> BoxStream<'a, Result<Vec<OrderInstanceV2>, ApiError>> {
+    ) -> BoxStream<'a, Result<Page<OrderInstanceV2>, ApiError>> {
         let limit = filter.limit.unwrap_or(self.inner.page_size);
-        self.pages(limit, move |offset| {
-            let mut req = filter.clone();
-            req.offset = Some(offset);
-            req.limit = Some(limit);
-            async move {
-                let body = self.query_resources(&req).await?.body;
-                Ok((body.data.unwrap_or_default(), body.total_count.unwrap_or(0)))
-            }
-            .boxed()
-        })
+        self.pages(
+            "resources",
+            limit,
+            Arc::new(move |offset| {
+                let mut req = filter.clone();
+                req.offset = Some(offset);
+                req.limit = Some(limit);
+                async move {
+                    let body = self.query_resources(&req).await?.body;
+                    Ok((body.data.unwrap_or_default(), body.total_count.unwrap_or(0)))
+                }
+                .boxed()
+            }),
+        )
     }
 
     /// Offset/limit pagination, in one place for every listing: the first
@@ -238,30 +278,139 @@ impl BssClient {
     /// pacer spaces them) and yielded in offset order. Offsets advance by the
     /// rows the first page really held, so a service that caps `limit`
     /// silently still yields every row.
+    ///
+    /// The API is not trusted to be consistent (DESIGN §9): the listing ends
+    /// at an empty page, or at a short page that is not the last, whatever
+    /// `total_count` promised; when `total_count` changes between pages
+    /// (rows created or closed meanwhile) the listing starts over once, and
+    /// goes on with a warning if it changes again. Warnings are kept for
+    /// `take_warnings`.
     fn pages<'a, T: Send + 'a>(
         &'a self,
+        what: &'static str,
         limit: i64,
-        fetch: impl Fn(i64) -> BoxFuture<'a, Result<(Vec<T>, i64), ApiError>> + Send + 'a,
-    ) -> BoxStream<'a, Result<Vec<T>, ApiError>> {
-        let first = async move {
-            let (rows, total) = fetch(0).await?;
-            let step = match rows.len() as i64 {
-                n if n > 0 && n < limit && n < total => n,
-                _ => limit,
-            };
-            let offsets: Vec<i64> = (1..).map(|i| i * step).take_while(|o| *o < total).collect();
-            let rest = stream::iter(offsets)
-                .map(move |o| fetch(o).map_ok(|(rows, _)| rows))
-                .buffered(self.inner.max_in_flight_pages);
-            Ok::<_, ApiError>(stream::once(async { Ok(rows) }).chain(rest))
+        fetch: PageFetch<'a, T>,
+    ) -> BoxStream<'a, Result<Page<T>, ApiError>> {
+        let start = Listing::Start {
+            restarts_left: MAX_LISTING_RESTARTS,
         };
-        stream::once(first)
-            .map(|r| match r {
-                Ok(s) => s.boxed(),
-                Err(e) => stream::once(async { Err(e) }).boxed(),
-            })
-            .flatten()
-            .boxed()
+        stream::unfold(start, move |state| {
+            let fetch = fetch.clone();
+            async move {
+                let (item, next) = self.next_page(what, limit, &fetch, state).await?;
+                Some((item, next))
+            }
+        })
+        .boxed()
+    }
+
+    /// One step of `pages`: the next item and the state after it, or None
+    /// when the listing is over.
+    async fn next_page<'a, T: Send + 'a>(
+        &'a self,
+        what: &'static str,
+        limit: i64,
+        fetch: &PageFetch<'a, T>,
+        state: Listing<'a, T>,
+    ) -> Option<(Result<Page<T>, ApiError>, Listing<'a, T>)> {
+        match state {
+            Listing::Done => None,
+            Listing::Start { restarts_left } => {
+                let (rows, total) = match fetch(0).await {
+                    Ok(page) => page,
+                    Err(e) => return Some((Err(e), Listing::Done)),
+                };
+                if rows.is_empty() {
+                    if total > 0 {
+                        self.warn(format!(
+                            "listing {what}: the first page was empty although total_count said {total}; the API's counts disagree, so the listing stopped there"
+                        ));
+                    }
+                    return Some((Ok(Page::Rows(rows)), Listing::Done));
+                }
+                let step = match rows.len() as i64 {
+                    n if n < limit && n < total => n,
+                    _ => limit,
+                };
+                let offsets: Vec<i64> =
+                    (1..).map(|i| i * step).take_while(|o| *o < total).collect();
+                let fetch = fetch.clone();
+                let rest = stream::iter(offsets)
+                    .map(move |o| fetch(o).map_ok(move |(rows, total)| (o, rows, total)))
+                    .buffered(self.inner.max_in_flight_pages)
+                    .boxed();
+                let running = Listing::Running {
+                    total,
+                    step,
+                    rest,
+                    restarts_left,
+                };
+                Some((Ok(Page::Rows(rows)), running))
+            }
+            Listing::Running {
+                total,
+                step,
+                mut rest,
+                restarts_left,
+            } => {
+                let (offset, rows, page_total) = match rest.next().await? {
+                    Ok(page) => page,
+                    Err(e) => return Some((Err(e), Listing::Done)),
+                };
+                if page_total != total {
+                    if restarts_left > 0 {
+                        self.warn(format!(
+                            "listing {what}: total_count changed from {total} to {page_total} while listing (rows created or closed meanwhile); listed again from the start"
+                        ));
+                        return Some((
+                            Ok(Page::Restarted),
+                            Listing::Start {
+                                restarts_left: restarts_left - 1,
+                            },
+                        ));
+                    }
+                    self.warn(format!(
+                        "listing {what}: total_count changed again ({total} to {page_total}); rows that moved between pages may be missing or repeated"
+                    ));
+                }
+                if rows.is_empty() {
+                    self.warn(format!(
+                        "listing {what}: the page at offset {offset} was empty although total_count said {total}; the API's counts disagree, so the listing stopped there"
+                    ));
+                    return Some((Ok(Page::Rows(rows)), Listing::Done));
+                }
+                let last = offset + step >= total;
+                if (rows.len() as i64) < step && !last {
+                    self.warn(format!(
+                        "listing {what}: the page at offset {offset} held {} rows where {step} were due (total_count {total}); the API's counts disagree, so the listing stopped there",
+                        rows.len()
+                    ));
+                    return Some((Ok(Page::Rows(rows)), Listing::Done));
+                }
+                let next = Listing::Running {
+                    total,
+                    step,
+                    rest,
+                    restarts_left,
+                };
+                Some((Ok(Page::Rows(rows)), next))
+            }
+        }
+    }
+
+    fn warn(&self, message: String) {
+        tracing::warn!("{message}");
+        self.inner
+            .warnings
+            .lock()
+            .expect("warnings lock")
+            .push(message);
+    }
+
+    /// What the client noticed about the API's answers since the last call
+    /// (listings whose counts disagreed): for the plan's warnings.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.inner.warnings.lock().expect("warnings lock"))
     }
 
     /// The named resources (and, unless `only_main`, their attached ones), in
@@ -459,22 +608,29 @@ impl BssClient {
         q: &ListCustomerOrdersQuery,
     ) -> Result<Vec<CustomerOrder>, ApiError> {
         let limit = q.limit.unwrap_or(self.inner.page_size);
-        let mut pages = self.pages(limit, move |offset| {
-            let mut p = q.clone();
-            p.offset = Some(offset);
-            p.limit = Some(limit);
-            async move {
-                let body = self.list_orders(&p).await?.body;
-                Ok((
-                    body.order_infos.unwrap_or_default(),
-                    body.total_count.unwrap_or(0),
-                ))
-            }
-            .boxed()
-        });
+        let mut pages = self.pages(
+            "orders",
+            limit,
+            Arc::new(move |offset| {
+                let mut p = q.clone();
+                p.offset = Some(offset);
+                p.limit = Some(limit);
+                async move {
+                    let body = self.list_orders(&p).await?.body;
+                    Ok((
+                        body.order_infos.unwrap_or_default(),
+                        body.total_count.unwrap_or(0),
+                    ))
+                }
+                .boxed()
+            }),
+        );
         let mut orders = Vec::new();
         while let Some(page) = pages.next().await {
-            orders.extend(page?);
+            match page? {
+                Page::Rows(page) => orders.extend(page),
+                Page::Restarted => orders.clear(),
+            }
         }
         Ok(orders)
     }
@@ -758,6 +914,13 @@ impl BssClient {
             }
         };
         tracing::debug!(%api, status, request_id = request_id.as_deref().unwrap_or("-"), elapsed_ms = started.elapsed().as_millis() as u64, "response");
+        if status == 429 {
+            // The gateway counts per second: pause this API, then slow it.
+            let pause = self.inner.retry.throttle_pause(retry_after);
+            self.inner.pacers[&api].throttled(pause).await;
+        } else {
+            self.inner.pacers[&api].answered().await;
+        }
         if status >= 400 {
             if status == 429 {
                 self.count(api, |s| s.throttled += 1);

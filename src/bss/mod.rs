@@ -14,5 +14,5 @@ pub mod error;
 pub mod pacer;
 pub mod retry;
 
-pub use client::{ApiResponse, BssClient, ClientConfig};
+pub use client::{ApiResponse, BssClient, ClientConfig, Page};
 pub use error::ApiError;

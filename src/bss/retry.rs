@@ -12,6 +12,9 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// First wait after throttling (the reference says 2–5 s).
     pub throttle_delay: Duration,
+    /// The least an API waits after a 429 before its next request (the
+    /// gateway counts per second), plus up to a quarter of it as jitter.
+    pub throttle_floor: Duration,
     pub max_delay: Duration,
 }
 
@@ -21,6 +24,7 @@ impl Default for RetryPolicy {
             max_attempts: 6,
             base_delay: Duration::from_millis(500),
             throttle_delay: Duration::from_secs(2),
+            throttle_floor: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
         }
     }
@@ -95,6 +99,16 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// How long an API pauses after a 429: the floor plus jitter, or the
+    /// server's `Retry-After` when that is longer.
+    pub fn throttle_pause(&self, retry_after: Option<Duration>) -> Duration {
+        let jitter = (self.throttle_floor / 4).mul_f64(fastrand::f64());
+        let pause = self.throttle_floor + jitter;
+        retry_after.map_or(pause, |ra| ra.max(pause))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +167,19 @@ mod tests {
         assert_eq!(
             p.delay(0, false, Some(Duration::from_secs(7))),
             Duration::from_secs(7)
+        );
+    }
+
+    #[test]
+    fn a_throttle_pauses_at_least_a_second_or_as_the_server_asks() {
+        let p = RetryPolicy::default();
+        for _ in 0..50 {
+            let d = p.throttle_pause(None);
+            assert!(d >= Duration::from_secs(1) && d <= Duration::from_millis(1250), "{d:?}");
+        }
+        assert_eq!(
+            p.throttle_pause(Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
         );
     }
 }

@@ -14,6 +14,7 @@ use crate::last_applied::LastApplied;
 use crate::plan::{Plan, SavedPlan};
 use crate::planner::StatePaths;
 use crate::render::Format;
+use crate::state::{Holder, StateLock};
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
@@ -25,6 +26,12 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
         ));
     }
     let now = now()?;
+    // Held for the whole run: two applies on one checkout never overlap.
+    let _lock = StateLock::acquire(
+        &g.state_dir,
+        &Holder::this_process("apply"),
+        args.lock_timeout,
+    )?;
     let set = if args.plan_file.is_none() {
         Some(load_manifests(&args.files)?)
     } else {

@@ -208,6 +208,9 @@ pub struct ApplyArgs {
     /// Go ahead even when the balance does not cover the renewals paid now.
     #[arg(long)]
     pub ignore_balance: bool,
+    /// Wait this long for another run's lock on the state dir (e.g. 30s, 5m).
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = super::duration_flag::parse)]
+    pub lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +268,15 @@ pub struct SandboxArgs {
     /// Append a JSON line per request to this file.
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
+    /// Full resource listings claim this total_count (pages past the data come back empty).
+    #[arg(long, value_name = "N")]
+    pub lie_total_count: Option<i64>,
+    /// Once, close the first resource of a listing's first page right after answering it.
+    #[arg(long)]
+    pub close_one_mid_listing: bool,
+    /// A listing's first page also carries a row without resource_id and one with an unreadable expire_time.
+    #[arg(long)]
+    pub unreadable_rows: bool,
 }
 
 #[derive(Debug, Args)]
@@ -323,6 +335,9 @@ pub struct OrdersArgs {
     /// Journal file [default: <state-dir>/journal.jsonl].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// pay and cancel: wait this long for another run's lock on the state dir.
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = super::duration_flag::parse)]
+    pub lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Subcommand)]

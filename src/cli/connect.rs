@@ -46,6 +46,8 @@ fn client_config(g: &GlobalArgs, endpoint: String, iam_endpoint: String) -> Clie
             max_attempts: g.max_attempts.max(1),
             base_delay: base,
             throttle_delay: base * 4,
+            // DESIGN §9: at least a second after a 429, always.
+            throttle_floor: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
         },
         timeout: Duration::from_secs(g.timeout.max(1)),

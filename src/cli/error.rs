@@ -22,6 +22,9 @@ pub enum CliError {
     Api(#[from] ApiError),
     #[error("{0}")]
     Config(String),
+    /// Another run holds the state dir's lock.
+    #[error("{0}")]
+    Locked(#[from] crate::state::LockError),
     /// Refused on purpose (safety rules); the message says what to do.
     #[error("{0}")]
     Refused(String),

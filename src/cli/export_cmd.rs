@@ -52,6 +52,9 @@ async fn export(
         })
         .await?;
     let inventory = Inventory::from_rows(rows);
+    for w in inventory.warnings().iter().cloned().chain(conn.client.take_warnings()) {
+        eprintln!("Warning: {w}");
+    }
     let grouping = match args.group_by {
         ExportGrouping::Service => Grouping::Service,
         ExportGrouping::Region => Grouping::Region,

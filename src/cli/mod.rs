@@ -6,6 +6,7 @@ pub mod apply_cmd;
 pub mod args;
 pub mod common;
 pub mod connect;
+pub mod duration_flag;
 pub mod error;
 pub mod export_cmd;
 pub mod orders_cmd;

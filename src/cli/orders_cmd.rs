@@ -3,6 +3,7 @@
 //! calls, asks, journals and reports. A pay is never resent: when its answer
 //! is lost the order is re-read to learn whether it went through.
 
+use crate::state::{Holder, StateLock};
 use super::args::{GlobalArgs, OrdersArgs, OrdersCommand};
 use super::common::{confirm_to, now, state_paths};
 use super::connect::connect;
@@ -27,6 +28,18 @@ use std::path::Path;
 pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
     check_flags(args)?;
     let now = now()?;
+    // Paying and cancelling hold the state dir's lock, as apply does.
+    let _lock = match &args.command {
+        Some(c) => Some(StateLock::acquire(
+            &g.state_dir,
+            &Holder::this_process(match c {
+                OrdersCommand::Pay { .. } => "orders pay",
+                OrdersCommand::Cancel { .. } => "orders cancel",
+            }),
+            args.lock_timeout,
+        )?),
+        None => None,
+    };
     let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
     let known = {

@@ -4,7 +4,7 @@ use super::args::{GlobalArgs, SandboxArgs};
 use super::error::{CliError, EXIT_OK};
 use crate::bss::credentials::Auth;
 use crate::bss::{Api, Secret};
-use crate::sandbox::{self, FaultConfig, SandboxConfig};
+use crate::sandbox::{self, FaultConfig, ListingLies, SandboxConfig};
 use std::time::Duration;
 
 pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
@@ -82,6 +82,11 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
             drop_every: args.drop_every,
             latency: Duration::from_millis(args.latency_ms),
             apis,
+            listing: ListingLies {
+                total_count: args.lie_total_count,
+                close_one_mid_listing: args.close_one_mid_listing,
+                unreadable_rows: args.unreadable_rows,
+            },
         },
         rate_limit_per_api: args.rate_limit,
         request_log: args.request_log.clone(),

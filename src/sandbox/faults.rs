@@ -27,6 +27,24 @@ pub struct FaultConfig {
     pub latency: Duration,
     /// If set, only these APIs are eligible for faults.
     pub apis: Option<Vec<Api>>,
+    /// How full resource listings lie (an API that is not consistent).
+    pub listing: ListingLies,
+}
+
+/// Ways a full resource listing (no `resource_ids`) can disagree with
+/// itself, as real paged APIs do. Applied after the handler, on top of the
+/// true answer.
+#[derive(Default, Clone, Debug)]
+pub struct ListingLies {
+    /// Every page claims this `total_count`; pages past the data are empty.
+    pub total_count: Option<i64>,
+    /// Once, right after answering the first page of a listing, close the
+    /// first resource of that page: later pages shift by a row and the
+    /// count drops (a resource released while the listing runs).
+    pub close_one_mid_listing: bool,
+    /// The first page also carries a row without `resource_id` and a row
+    /// whose `expire_time` cannot be read.
+    pub unreadable_rows: bool,
 }
 
 /// The fault chosen for one request.
@@ -52,6 +70,8 @@ impl Fault {
 
 pub struct Faults {
     cfg: FaultConfig,
+    /// Whether `close_one_mid_listing` has fired.
+    closed_mid_listing: std::sync::atomic::AtomicBool,
     throttle: AtomicU64,
     error: AtomicU64,
     drop: AtomicU64,
@@ -81,6 +101,7 @@ impl Faults {
             .unwrap_or_default();
         Faults {
             cfg,
+            closed_mid_listing: std::sync::atomic::AtomicBool::new(false),
             throttle: AtomicU64::new(0),
             error: AtomicU64::new(0),
             drop: AtomicU64::new(0),
@@ -96,6 +117,16 @@ impl Faults {
     /// The configured rate limit, for the 429 message.
     pub fn limit(&self) -> u32 {
         self.limit.unwrap_or(0)
+    }
+
+    pub fn listing(&self) -> &ListingLies {
+        &self.cfg.listing
+    }
+
+    /// True the first time it is asked, when `close_one_mid_listing` is set.
+    pub fn close_mid_listing_now(&self) -> bool {
+        self.cfg.listing.close_one_mid_listing
+            && !self.closed_mid_listing.swap(true, Ordering::Relaxed)
     }
 
     /// Decides the fault for an authenticated request to `api`.

@@ -12,7 +12,7 @@ mod server;
 pub mod state;
 
 pub use errors::SandboxError;
-pub use faults::FaultConfig;
+pub use faults::{FaultConfig, ListingLies};
 pub use state::State;
 
 use crate::bss::Secret;

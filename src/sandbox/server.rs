@@ -177,6 +177,11 @@ impl App {
                 self.run_handler(&ctx).await
             }
         };
+        if api == Api::QueryResources {
+            if let Ok(v) = &mut out.result {
+                self.lie_about_listing(body, v).await;
+            }
+        }
         if let Ok(v) = &out.result {
             if let Some(ids) = v.get("order_ids").and_then(Value::as_array) {
                 out.order_ids
@@ -184,6 +189,64 @@ impl App {
             }
         }
         out
+    }
+
+    /// The listing faults (`ListingLies`), for full listings only.
+    async fn lie_about_listing(&self, body: &[u8], v: &mut Value) {
+        let lies = self.faults.listing();
+        let req: crate::bss::model::QueryResourcesReq =
+            serde_json::from_slice(body).unwrap_or_default();
+        if req.resource_ids.as_ref().is_some_and(|ids| !ids.is_empty()) {
+            return;
+        }
+        let first_page = req.offset.unwrap_or(0) == 0;
+        if let Some(total) = lies.total_count {
+            v["total_count"] = Value::from(total);
+        }
+        if first_page && lies.unreadable_rows {
+            if let Some(rows) = v.get_mut("data").and_then(Value::as_array_mut) {
+                rows.push(serde_json::json!({
+                    "id": "sandbox-row-without-id",
+                    "resource_name": "row-without-id",
+                    "service_type_code": "hws.service.type.ec2",
+                    "is_main_resource": 1,
+                    "status": 2,
+                    "expire_time": "2027-01-01T00:00:00Z",
+                    "expire_policy": 0
+                }));
+                rows.push(serde_json::json!({
+                    "id": "sandbox-row-bad-time",
+                    "resource_id": "sandbox-bad-expire-time",
+                    "resource_name": "row-with-bad-time",
+                    "service_type_code": "hws.service.type.ec2",
+                    "is_main_resource": 1,
+                    "status": 2,
+                    "expire_time": "next tuesday",
+                    "expire_policy": 0
+                }));
+            }
+        }
+        if first_page && self.faults.close_mid_listing_now() {
+            let first = v
+                .get("data")
+                .and_then(Value::as_array)
+                .and_then(|rows| rows.first())
+                .and_then(|r| r.get("resource_id"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(id) = first {
+                let mut state = self.state.lock().await;
+                for r in state.resources.iter_mut() {
+                    if r.resource_id == id || r.parent_resource_id.as_deref() == Some(&id) {
+                        r.status = crate::bss::model::STATUS_CLOSED;
+                    }
+                }
+                if let Err(e) = state.save_atomic(&self.cfg.state_path) {
+                    tracing::error!("sandbox: {e}");
+                }
+                tracing::info!("sandbox: closed {id} in the middle of a listing (fault)");
+            }
+        }
     }
 
     /// Reads run on the state itself; writes run on a copy that replaces the

@@ -48,6 +48,7 @@ pub fn fast_retry(max_attempts: u32) -> RetryPolicy {
         max_attempts,
         base_delay: Duration::from_millis(2),
         throttle_delay: Duration::from_millis(5),
+        throttle_floor: Duration::from_millis(2),
         max_delay: Duration::from_millis(20),
     }
 }
