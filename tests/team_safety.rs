@@ -141,7 +141,12 @@ fn a_killed_apply_never_leaves_the_lock_held() {
     first.kill().unwrap();
     first.wait().unwrap();
     let started = Instant::now();
-    let o = run(apply_cmd(&ws, &sandbox, &manifest, &["--lock-timeout", "0s"]));
+    let o = run(apply_cmd(
+        &ws,
+        &sandbox,
+        &manifest,
+        &["--lock-timeout", "0s"],
+    ));
     let (out, err) = text(&o);
     assert!(
         !err.contains("is locked by"),
@@ -161,7 +166,10 @@ fn a_saved_plan_never_buys_what_another_apply_bought() {
     let sandbox = SandboxProc::start(&state, &[]);
     let plan_file = ws.path("fleet.plan");
     let mut p = ws.bssctl_at(&sandbox);
-    p.args(["plan", "--out"]).arg(&plan_file).arg("-f").arg(&manifest);
+    p.args(["plan", "--out"])
+        .arg(&plan_file)
+        .arg("-f")
+        .arg(&manifest);
     let o = run(p);
     assert!(o.status.success(), "{:?}", text(&o));
 
@@ -178,11 +186,14 @@ fn a_saved_plan_never_buys_what_another_apply_bought() {
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     let renewals = orders_per_resource(&state, 2);
     for id in RENEWED {
-        let bought = renewals.get(id).copied().unwrap_or(0)
-            - seed_renewals.get(id).copied().unwrap_or(0);
+        let bought =
+            renewals.get(id).copied().unwrap_or(0) - seed_renewals.get(id).copied().unwrap_or(0);
         assert_eq!(bought, 1, "{id} renewed {bought} times\n{out}\n{err}");
     }
-    assert_eq!(orders_per_resource(&state, 4).get(RELEASED).copied(), Some(1));
+    assert_eq!(
+        orders_per_resource(&state, 4).get(RELEASED).copied(),
+        Some(1)
+    );
     sandbox.stop();
 }
 
@@ -348,4 +359,86 @@ fn after_a_429_the_next_call_to_that_api_comes_a_second_later() {
             "{api}: next call {gap} after a 429"
         );
     }
+}
+
+/// The executor re-reads each renew batch right before buying: a resource
+/// renewed elsewhere between the plan and the purchase is skipped with
+/// CHANGED_SINCE_PLAN, and only the unchanged one is bought.
+#[tokio::test]
+async fn a_resource_renewed_elsewhere_after_the_plan_is_not_bought_again() {
+    use bssctl::apply::journal::Journal;
+    use bssctl::apply::progress::Progress;
+    use bssctl::apply::{Executor, Status};
+    use bssctl::bss::model::{RenewalResourcesReq, PERIOD_TYPE_MONTH};
+    use bssctl::planner::{make_plan, Scope, StatePaths};
+    use std::sync::{Arc, Mutex};
+
+    let sb = Sandbox::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("fleet.yaml");
+    std::fs::write(
+        &manifest,
+        FLEET.replace("state: unsubscribed", "protect: true"),
+    )
+    .unwrap();
+    let loaded = bssctl::manifest::load(&[manifest]);
+    let set = loaded.set.expect("manifests load");
+    let paths = StatePaths {
+        journal: dir.path().join("journal.jsonl"),
+        last_applied: dir.path().join("last-applied.json"),
+    };
+    let client = sb.client();
+    let planned = make_plan(&client, DOMAIN, &set, &Scope::default(), &paths, seed_now())
+        .await
+        .unwrap()
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    let plan = planned.plan;
+    assert_eq!(plan.summary.to_renew, 2, "{:?}", plan.changes);
+
+    // Someone else renews one of them after the plan was made.
+    let [bought_elsewhere, still_due] = RENEWED;
+    client
+        .renew(&RenewalResourcesReq {
+            resource_ids: vec![bought_elsewhere.to_string()],
+            period_type: PERIOD_TYPE_MONTH,
+            period_num: 1,
+            is_auto_pay: Some(1),
+        })
+        .await
+        .unwrap();
+    let before = orders_per_resource(&sb.path, 2);
+
+    let progress = Progress::new(false, true);
+    let exec = Executor {
+        client: &client,
+        journal: Arc::new(Mutex::new(Journal::open(&paths.journal).unwrap())),
+        run_id: "test".into(),
+        parallelism: 2,
+        progress: &progress,
+        now: seed_now(),
+    };
+    let report = exec.run(&plan).await;
+    let renew_of = |id: &str| {
+        report
+            .results
+            .iter()
+            .find(|r| r.resource_id == id && r.operation.kind_name() == "renew")
+            .unwrap_or_else(|| panic!("{id}: {:?}", report.results))
+            .clone()
+    };
+    let skipped = renew_of(bought_elsewhere);
+    assert_eq!(skipped.status, Status::Skipped);
+    assert_eq!(skipped.error_code.as_deref(), Some("CHANGED_SINCE_PLAN"));
+    assert!(
+        skipped.note.as_deref().unwrap().contains("expiry"),
+        "{skipped:?}"
+    );
+    assert_eq!(renew_of(still_due).status, Status::Done);
+    let after = orders_per_resource(&sb.path, 2);
+    assert_eq!(after.get(bought_elsewhere), before.get(bought_elsewhere));
+    assert_eq!(
+        after.get(still_due).copied().unwrap_or(0),
+        before.get(still_due).copied().unwrap_or(0) + 1
+    );
+    sb.stop().await;
 }

@@ -4,6 +4,7 @@
 
 use super::journal::{FailedId, Journal, Record};
 use super::progress::Progress;
+use super::recheck;
 use super::verify::{self, Outcome};
 use crate::bss::model::*;
 use crate::bss::{ApiError, BssClient};
@@ -84,6 +85,11 @@ pub struct Executor<'a> {
 struct BatchCtx<'a> {
     exec: &'a Executor<'a>,
     expire_before: &'a BTreeMap<String, String>,
+    /// What the plan saw, to re-check before buying (DESIGN §9).
+    seen: &'a BTreeMap<String, recheck::Seen>,
+    /// Resources held by unpaid renewal orders created since the plan, or
+    /// why that could not be learned.
+    held: &'a Result<BTreeMap<String, String>, ApiError>,
 }
 
 impl Executor<'_> {
@@ -98,9 +104,20 @@ impl Executor<'_> {
                     .map(|e| (c.resource_id.clone(), e))
             })
             .collect();
+        let seen = recheck::seen_by(plan);
+        let renews = plan
+            .batches
+            .iter()
+            .any(|b| matches!(b.operation, Operation::Renew { .. }));
+        let held = match renews {
+            true => recheck::held_by_new_orders(self.client, plan).await,
+            false => Ok(BTreeMap::new()),
+        };
         let ctx = BatchCtx {
             exec: self,
             expire_before: &expire_before,
+            seen: &seen,
+            held: &held,
         };
         let total: usize = plan
             .batches
@@ -274,7 +291,11 @@ impl BatchCtx<'_> {
         let op = &batch.operation;
         match op {
             Operation::Renew { .. } | Operation::Unsubscribe { .. } => {
-                self.purchase(batch, ids).await
+                let (ids, mut out) = self.recheck(batch, ids).await;
+                if !ids.is_empty() {
+                    out.extend(self.purchase(batch, ids).await);
+                }
+                out
             }
             Operation::SetOnDemand {} | Operation::CancelOnDemand {} => {
                 self.to_on_demand(batch, ids).await
@@ -291,6 +312,64 @@ impl BatchCtx<'_> {
                 config_value,
             } => vec![self.renew_config(batch, config_name, config_value).await],
         }
+    }
+
+    /// Right before buying: the ids still as the plan saw them, and a
+    /// `skipped` result for each one that changed since (or a failure for
+    /// all when they could not be re-read: nothing is bought blind).
+    async fn recheck(&self, batch: &Batch, ids: Vec<String>) -> (Vec<String>, Vec<OpResult>) {
+        let op = &batch.operation;
+        let held = match (op, self.held) {
+            (Operation::Renew { .. }, Ok(held)) => held.clone(),
+            (Operation::Renew { .. }, Err(e)) => {
+                let out = ids
+                    .iter()
+                    .map(|id| {
+                        let mut r = failed_from(id, op, e);
+                        r.note = Some("could not check for unpaid renewal orders before buying; nothing was bought".into());
+                        r
+                    })
+                    .collect();
+                return (Vec::new(), out);
+            }
+            _ => BTreeMap::new(),
+        };
+        let mut changed = match recheck::changed_since_plan(self.exec.client, &ids, self.seen).await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                let out = ids
+                    .iter()
+                    .map(|id| {
+                        let mut r = failed_from(id, op, &e);
+                        r.note = Some(
+                            "could not re-read it right before buying; nothing was bought".into(),
+                        );
+                        r
+                    })
+                    .collect();
+                return (Vec::new(), out);
+            }
+        };
+        for (id, why) in held {
+            if ids.contains(&id) {
+                changed.entry(id).or_insert(why);
+            }
+        }
+        let mut out = Vec::new();
+        let mut still = Vec::new();
+        for id in ids {
+            match changed.remove(&id) {
+                Some(why) => {
+                    let mut r = result(&id, op, Status::Skipped);
+                    r.error_code = Some(recheck::CHANGED_SINCE_PLAN.into());
+                    r.note = Some(why);
+                    out.push(r);
+                }
+                None => still.push(id),
+            }
+        }
+        (still, out)
     }
 
     /// An account-wide setting: idempotent, so the client retries it.

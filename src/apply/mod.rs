@@ -3,6 +3,7 @@
 pub mod executor;
 pub mod journal;
 pub mod progress;
+pub mod recheck;
 pub mod verify;
 
 pub use executor::{ApplyReport, Executor, OpResult, Status};

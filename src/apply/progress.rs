@@ -4,6 +4,7 @@
 use super::executor::{OpResult, Status};
 use crate::plan::Batch;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 pub struct Progress {
@@ -11,6 +12,8 @@ pub struct Progress {
     done: Mutex<usize>,
     total: Mutex<usize>,
     quiet: bool,
+    /// Resource names by id, so lines name what they changed.
+    names: BTreeMap<String, String>,
 }
 
 impl Progress {
@@ -25,6 +28,21 @@ impl Progress {
             done: Mutex::new(0),
             total: Mutex::new(0),
             quiet,
+            names: BTreeMap::new(),
+        }
+    }
+
+    /// Names to show for resource ids (ids without one are shown alone).
+    pub fn with_names(mut self, names: BTreeMap<String, String>) -> Progress {
+        self.names = names;
+        self
+    }
+
+    /// `name (id)`, or the id alone when the name is unknown or empty.
+    fn label(&self, id: &str) -> String {
+        match self.names.get(id).filter(|n| !n.is_empty()) {
+            Some(n) => format!("{n} ({id})"),
+            None => id.to_string(),
         }
     }
 
@@ -68,7 +86,28 @@ impl Progress {
             crate::plan::Operation::SetRenewConfig { config_name, .. } => config_name.clone(),
             _ => format!("× {}", batch.resource_ids.len()),
         };
-        let line = format!("[{done}/{total}] {} {what}: {verdict}", batch.kind.name());
+        // Each resource by name with what happened to it, as Terraform
+        // names each resource it modifies.
+        let each: Vec<String> = results
+            .iter()
+            .filter(|r| r.resource_id != super::executor::ACCOUNT)
+            .map(|r| {
+                let status = match r.status {
+                    Status::Done => "done",
+                    Status::Failed => "failed",
+                    Status::Skipped => "skipped",
+                };
+                format!("{} {status}", self.label(&r.resource_id))
+            })
+            .collect();
+        let named = match each.is_empty() {
+            true => String::new(),
+            false => format!(" — {}", each.join(", ")),
+        };
+        let line = format!(
+            "[{done}/{total}] {} {what}: {verdict}{named}",
+            batch.kind.name()
+        );
         match &self.bar {
             Some(bar) => {
                 bar.set_position(done as u64);

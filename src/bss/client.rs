@@ -112,6 +112,9 @@ const MAX_LISTING_RESTARTS: u32 = 1;
 type PageFetch<'a, T> =
     Arc<dyn Fn(i64) -> BoxFuture<'a, Result<(Vec<T>, i64), ApiError>> + Send + Sync + 'a>;
 
+/// The pages after the first: (offset, rows, total_count) in offset order.
+type PagesAfterFirst<'a, T> = BoxStream<'a, Result<(i64, Vec<T>, i64), ApiError>>;
+
 /// Where a paged listing stands.
 enum Listing<'a, T> {
     Start {
@@ -120,7 +123,7 @@ enum Listing<'a, T> {
     Running {
         total: i64,
         step: i64,
-        rest: BoxStream<'a, Result<(i64, Vec<T>, i64), ApiError>>,
+        rest: PagesAfterFirst<'a, T>,
         restarts_left: u32,
     },
     Done,

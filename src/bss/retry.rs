@@ -175,7 +175,10 @@ mod tests {
         let p = RetryPolicy::default();
         for _ in 0..50 {
             let d = p.throttle_pause(None);
-            assert!(d >= Duration::from_secs(1) && d <= Duration::from_millis(1250), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(1) && d <= Duration::from_millis(1250),
+                "{d:?}"
+            );
         }
         assert_eq!(
             p.throttle_pause(Some(Duration::from_secs(3))),

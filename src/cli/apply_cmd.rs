@@ -133,7 +133,18 @@ async fn apply(
         endpoint: conn.client.endpoint().to_string(),
         domain_id: conn.domain_id.clone(),
     });
-    let progress = Progress::new(std::io::stderr().is_terminal(), false);
+    let names = plan
+        .changes
+        .iter()
+        .flat_map(|c| {
+            std::iter::once((c.resource_id.clone(), c.resource_name.clone())).chain(
+                c.attached
+                    .iter()
+                    .map(|a| (a.resource_id.clone(), a.resource_name.clone())),
+            )
+        })
+        .collect();
+    let progress = Progress::new(std::io::stderr().is_terminal(), false).with_names(names);
     let exec = Executor {
         client: &conn.client,
         journal: journal.clone(),

@@ -24,7 +24,7 @@ pub enum CliError {
     Config(String),
     /// Another run holds the state dir's lock.
     #[error("{0}")]
-    Locked(#[from] crate::state::LockError),
+    Locked(Box<crate::state::LockError>),
     /// Refused on purpose (safety rules); the message says what to do.
     #[error("{0}")]
     Refused(String),
@@ -43,6 +43,12 @@ pub enum CliError {
     /// `orders pay|cancel` ran but some orders did not go through; already reported.
     #[error("{failed} order(s) not paid or cancelled")]
     OrdersFailed { failed: usize },
+}
+
+impl From<crate::state::LockError> for CliError {
+    fn from(e: crate::state::LockError) -> CliError {
+        CliError::Locked(Box::new(e))
+    }
 }
 
 impl CliError {

@@ -52,7 +52,12 @@ async fn export(
         })
         .await?;
     let inventory = Inventory::from_rows(rows);
-    for w in inventory.warnings().iter().cloned().chain(conn.client.take_warnings()) {
+    for w in inventory
+        .warnings()
+        .iter()
+        .cloned()
+        .chain(conn.client.take_warnings())
+    {
         eprintln!("Warning: {w}");
     }
     let grouping = match args.group_by {

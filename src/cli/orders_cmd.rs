@@ -3,7 +3,6 @@
 //! calls, asks, journals and reports. A pay is never resent: when its answer
 //! is lost the order is re-read to learn whether it went through.
 
-use crate::state::{Holder, StateLock};
 use super::args::{GlobalArgs, OrdersArgs, OrdersCommand};
 use super::common::{confirm_to, now, state_paths};
 use super::connect::connect;
@@ -20,6 +19,7 @@ use crate::orders::offer::{self, PayRequest};
 use crate::orders::outcome::{after_lost_answer, Action, OrderOutcome, Status};
 use crate::orders::render::{self, PayProposal};
 use crate::render::Format;
+use crate::state::{Holder, StateLock};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};

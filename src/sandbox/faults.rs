@@ -83,7 +83,7 @@ pub struct Faults {
 fn nth(counter: &AtomicU64, every: Option<u32>) -> bool {
     match every.filter(|n| *n > 0) {
         None => false,
-        Some(n) => (counter.fetch_add(1, Ordering::Relaxed) + 1) % u64::from(n) == 0,
+        Some(n) => (counter.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(u64::from(n)),
     }
 }
 

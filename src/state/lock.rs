@@ -56,7 +56,7 @@ pub enum LockError {
     #[error("{path} is locked by {}; waited {}; wait for it to finish, or pass --lock-timeout DURATION to wait longer (e.g. --lock-timeout 5m)", holder_text(.holder), waited_text(*.waited))]
     Held {
         path: PathBuf,
-        holder: Option<Holder>,
+        holder: Option<Box<Holder>>,
         waited: Duration,
     },
     #[error("cannot lock {path}: {source}")]
@@ -66,9 +66,9 @@ pub enum LockError {
     },
 }
 
-fn holder_text(h: &Option<Holder>) -> String {
+fn holder_text(h: &Option<Box<Holder>>) -> String {
     h.as_ref()
-        .map(Holder::to_string)
+        .map(|h| h.to_string())
         .unwrap_or_else(|| "another bssctl run (it has not said who yet)".into())
 }
 
@@ -115,7 +115,7 @@ impl StateLock {
                     let waited = started.elapsed();
                     if waited >= timeout {
                         return Err(LockError::Held {
-                            holder: read_holder(&mut file),
+                            holder: wait_for_holder(&mut file).map(Box::new),
                             path,
                             waited: timeout,
                         });
@@ -146,6 +146,18 @@ impl Drop for StateLock {
         let _ = self.file.set_len(0);
         let _ = self.file.unlock();
     }
+}
+
+/// The holder writes who it is right after taking the lock: give it a
+/// moment (bounded) rather than report an anonymous holder.
+fn wait_for_holder(file: &mut File) -> Option<Holder> {
+    for _ in 0..25 {
+        if let Some(h) = read_holder(file) {
+            return Some(h);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }
 
 /// What the holder wrote, if it has written it yet.
@@ -182,10 +194,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let me = Holder::this_process("apply");
         let held = StateLock::acquire(dir.path(), &me, Duration::ZERO).unwrap();
-        let err = StateLock::acquire(dir.path(), &Holder::this_process("orders pay"), Duration::ZERO)
-            .unwrap_err();
+        let err = StateLock::acquire(
+            dir.path(),
+            &Holder::this_process("orders pay"),
+            Duration::ZERO,
+        )
+        .unwrap_err();
         match &err {
-            LockError::Held { holder, .. } => assert_eq!(holder.as_ref(), Some(&me)),
+            LockError::Held { holder, .. } => assert_eq!(holder.as_deref(), Some(&me)),
             other => panic!("{other}"),
         }
         let msg = err.to_string();
@@ -198,12 +214,16 @@ mod tests {
     #[test]
     fn a_waiting_taker_gets_the_lock_when_it_is_released_in_time() {
         let dir = tempfile::tempdir().unwrap();
-        let held = StateLock::acquire(dir.path(), &Holder::this_process("apply"), Duration::ZERO)
-            .unwrap();
+        let held =
+            StateLock::acquire(dir.path(), &Holder::this_process("apply"), Duration::ZERO).unwrap();
         let path = dir.path().to_path_buf();
         let waiter = std::thread::spawn(move || {
-            StateLock::acquire(&path, &Holder::this_process("apply"), Duration::from_secs(10))
-                .map(drop)
+            StateLock::acquire(
+                &path,
+                &Holder::this_process("apply"),
+                Duration::from_secs(10),
+            )
+            .map(drop)
         });
         std::thread::sleep(Duration::from_millis(300));
         drop(held);
