@@ -13,7 +13,8 @@ use crate::clock::format_api_time;
 use crate::last_applied::LastApplied;
 use crate::plan::{Plan, SavedPlan};
 use crate::planner::StatePaths;
-use crate::render::Format;
+use crate::render::untrusted::text;
+use crate::render::{name_and_id, Format};
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
@@ -96,7 +97,7 @@ async fn apply(
         if args.ignore_balance {
             eprintln!(
                 "Warning: {} (--ignore-balance given)",
-                crate::planner::balance_warning(&b)
+                text(&crate::planner::balance_warning(&b))
             );
         } else {
             return Err(CliError::Refused(format!(
@@ -212,8 +213,26 @@ fn refuse_unsafe(plan: &Plan, args: &ApplyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The question before anything is bought or released. Counts come from
+/// the changes' actions and money from the plan's totals, never from a
+/// string the account chose; the names listed are made safe for the
+/// terminal, each on a line of its own.
 fn confirmation_question(plan: &Plan) -> String {
     let mut q = String::from("Do you want to perform these actions?");
+    let count = |f: fn(&crate::plan::Change) -> bool| plan.changes.iter().filter(|c| f(c)).count();
+    q.push_str(&format!(
+        "\n  Plan: {} to renew, {} to change, {} to unsubscribe",
+        count(crate::plan::Change::renews),
+        count(crate::plan::Change::updates),
+        count(crate::plan::Change::unsubscribes),
+    ));
+    if !plan.account_changes.is_empty() {
+        q.push_str(&format!(
+            "; {} account setting(s) to change",
+            plan.account_changes.len()
+        ));
+    }
+    q.push('.');
     let releasing: Vec<&crate::plan::Change> =
         plan.changes.iter().filter(|c| c.unsubscribes()).collect();
     if !releasing.is_empty() {
@@ -221,20 +240,28 @@ fn confirmation_question(plan: &Plan) -> String {
             "\n  These resources will be RELEASED (irreversible), with every attached resource:",
         );
         for c in releasing {
-            q.push_str(&format!("\n    - {} ({})", c.resource_name, c.resource_id));
+            q.push_str(&format!(
+                "\n    - {}",
+                name_and_id(&c.resource_name, &c.resource_id)
+            ));
             for a in &c.attached {
                 q.push_str(&format!(
-                    "\n        + attached {} ({})",
-                    a.resource_name, a.resource_id
+                    "\n        + attached {}",
+                    name_and_id(&a.resource_name, &a.resource_id)
                 ));
             }
         }
     }
     let s = &plan.summary;
-    if !s.renewal_cost_now.amount.is_zero() {
+    if !s.renewal_cost_now.amount.is_zero() || s.unknown_prices > 0 {
         q.push_str(&format!(
-            "\n  Renewals bought now: {}.",
-            crate::render::money::money(&s.renewal_cost_now.currency, s.renewal_cost_now.amount)
+            "\n  Renewals bought now: {}{}.",
+            crate::render::money::money(&s.renewal_cost_now.currency, s.renewal_cost_now.amount),
+            if s.unknown_prices > 0 {
+                format!(" and {} renewal(s) of unknown price", s.unknown_prices)
+            } else {
+                String::new()
+            }
         ));
     }
     q
@@ -330,12 +357,14 @@ fn save_last_applied(
 
 fn summary(plan: &Plan, report: &ApplyReport) -> String {
     let mut out = String::new();
+    // Names, error messages, request ids and order ids come from the
+    // account and the API.
     let name = |id: &str| {
         plan.changes
             .iter()
             .find(|c| c.resource_id == id)
-            .map(|c| format!("{} ({id})", c.resource_name))
-            .unwrap_or_else(|| id.to_string())
+            .map(|c| name_and_id(&c.resource_name, id))
+            .unwrap_or_else(|| text(id).into_owned())
     };
     for r in &report.results {
         match r.status {
@@ -344,32 +373,33 @@ fn summary(plan: &Plan, report: &ApplyReport) -> String {
                     "Failed: {} {}: {} {}{}\n",
                     r.operation.kind_name(),
                     name(&r.resource_id),
-                    r.error_code.as_deref().unwrap_or(""),
-                    r.error_msg.as_deref().unwrap_or(""),
+                    text(r.error_code.as_deref().unwrap_or("")),
+                    text(r.error_msg.as_deref().unwrap_or("")),
                     r.request_id
                         .as_deref()
-                        .map(|id| format!(" (request id {id})"))
+                        .map(|id| format!(" (request id {})", text(id)))
                         .unwrap_or_default()
                 ));
                 if let Some(h) = &r.hint {
-                    out.push_str(&format!("  hint: {h}\n"));
+                    out.push_str(&format!("  hint: {}\n", text(h)));
                 }
                 if let Some(n) = &r.note {
-                    out.push_str(&format!("  {n}\n"));
+                    out.push_str(&format!("  {}\n", text(n)));
                 }
             }
             Status::Skipped => out.push_str(&format!(
                 "Skipped: {} {}: {}\n",
                 r.operation.kind_name(),
                 name(&r.resource_id),
-                r.note.as_deref().unwrap_or("")
+                text(r.note.as_deref().unwrap_or(""))
             )),
             Status::Done => {
                 if let Some(n) = &r.note {
                     out.push_str(&format!(
-                        "Note: {} {}: {n}\n",
+                        "Note: {} {}: {}\n",
                         r.operation.kind_name(),
-                        name(&r.resource_id)
+                        name(&r.resource_id),
+                        text(n)
                     ));
                 }
             }
@@ -378,7 +408,7 @@ fn summary(plan: &Plan, report: &ApplyReport) -> String {
     if !report.unpaid_orders.is_empty() {
         out.push_str(&format!(
             "Unpaid renewal orders (auto_pay false): {}; pay them with bssctl orders pay ID… or in the console.\n",
-            report.unpaid_orders.join(", ")
+            text(&report.unpaid_orders.join(", "))
         ));
     }
     let verdict = if report.count(Status::Failed) + report.count(Status::Skipped) == 0 {

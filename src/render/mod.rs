@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod money;
 pub mod state_lines;
 pub mod text;
+pub mod untrusted;
 
 use crate::plan::{Change, Operation};
 use crate::pricing::period_label;
@@ -72,10 +73,16 @@ pub fn symbol(change: &Change) -> char {
     }
 }
 
+/// `name (id)`, or the id alone; for the terminal ([`untrusted::text`]).
 pub fn title(change: &Change) -> String {
-    if change.resource_name.is_empty() {
-        change.resource_id.clone()
+    name_and_id(&change.resource_name, &change.resource_id)
+}
+
+/// `name (id)`, or the id alone, both made safe for the terminal.
+pub fn name_and_id(name: &str, id: &str) -> String {
+    if name.is_empty() {
+        untrusted::text(id).into_owned()
     } else {
-        format!("{} ({})", change.resource_name, change.resource_id)
+        format!("{} ({})", untrusted::text(name), untrusted::text(id))
     }
 }
