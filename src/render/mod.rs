@@ -9,6 +9,9 @@ pub mod state_lines;
 pub mod text;
 pub mod untrusted;
 
+#[cfg(test)]
+mod safety_props;
+
 use crate::plan::{Change, Operation};
 use crate::pricing::period_label;
 
