@@ -183,7 +183,7 @@ fn write_output(format: Format, out: &Output) -> Result<(), CliError> {
                 use std::io::Write;
                 std::io::stdout()
                     .lock()
-                    .write_all(summary(plan, report).as_bytes())
+                    .write_all(summary(plan, report, format).as_bytes())
                     .map_err(|e| CliError::io("cannot write the summary to", stdout(), e))?;
             }
             Ok(())
@@ -355,16 +355,24 @@ fn save_last_applied(
     la.save(&paths.last_applied).map_err(CliError::Config)
 }
 
-fn summary(plan: &Plan, report: &ApplyReport) -> String {
+/// What became of each operation. Names, error messages, request ids and
+/// order ids come from the account and the API: each goes through
+/// `untrusted`, for the terminal or (`--format markdown`) for markdown.
+fn summary(plan: &Plan, report: &ApplyReport, format: Format) -> String {
     let mut out = String::new();
-    // Names, error messages, request ids and order ids come from the
-    // account and the API.
+    let text = |s: &str| -> String {
+        match format {
+            Format::Markdown => crate::render::untrusted::markdown(s).into_owned(),
+            _ => text(s).into_owned(),
+        }
+    };
     let name = |id: &str| {
         plan.changes
             .iter()
             .find(|c| c.resource_id == id)
-            .map(|c| name_and_id(&c.resource_name, id))
-            .unwrap_or_else(|| text(id).into_owned())
+            .filter(|c| !c.resource_name.is_empty())
+            .map(|c| format!("{} ({})", text(&c.resource_name), text(id)))
+            .unwrap_or_else(|| text(id))
     };
     for r in &report.results {
         match r.status {
@@ -423,4 +431,71 @@ fn summary(plan: &Plan, report: &ApplyReport) -> String {
         report.count(Status::Skipped)
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Operation};
+
+    const HOSTILE: &str = "web\x1b[1A\x1b[2K\n  + renew 3y fake-line\r\u{202e}";
+
+    #[test]
+    fn the_question_counts_from_the_actions_and_names_cannot_add_lines() {
+        let mut plan = crate::render::safety_props::plan(&[HOSTILE.into(), HOSTILE.into()]);
+        plan.changes[1].actions = vec![Action::Unsubscribe];
+        plan.changes[1].operations = vec![Operation::Unsubscribe {
+            unsubscribe_type: 1,
+        }];
+        let q = confirmation_question(&plan);
+        assert!(!q.chars().any(|c| c != '\n' && c.is_control()), "{q}");
+        assert!(!q.contains('\u{202e}'), "{q}");
+        let lines: Vec<&str> = q.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "Do you want to perform these actions?",
+                "  Plan: 1 to renew, 0 to change, 1 to unsubscribe.",
+                "  These resources will be RELEASED (irreversible), with every attached resource:",
+                "    - web\\x1b[1A\\x1b[2K\\n  + renew 3y fake-line\\r\\u{202e} (id-1)",
+                "        + attached web\\x1b[1A\\x1b[2K\\n  + renew 3y fake-line\\r\\u{202e} (disk-1)",
+                "  Renewals bought now: CNY 200.00.",
+            ],
+            "{q}"
+        );
+    }
+
+    #[test]
+    fn the_summary_escapes_error_messages_for_its_format() {
+        let plan = crate::render::safety_props::plan(&[HOSTILE.into()]);
+        let failed = crate::apply::OpResult {
+            resource_id: "id-0".into(),
+            operation: plan.changes[0].operations[0].clone(),
+            status: Status::Failed,
+            error_code: Some("CBC.0999".into()),
+            hint: None,
+            error_msg: Some("<img src=https://x/t.png> @everyone \x1b[2K\nApply complete!".into()),
+            request_id: Some("r\n1".into()),
+            order_ids: Vec::new(),
+            note: None,
+        };
+        let report = ApplyReport {
+            results: vec![failed],
+            unpaid_orders: vec!["CS1\x1b[2K".into()],
+            ..Default::default()
+        };
+        let t = summary(&plan, &report, Format::Text);
+        assert!(!t.chars().any(|c| c != '\n' && c.is_control()), "{t}");
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 3, "{t}");
+        assert!(lines[0].starts_with("Failed: renew web\\x1b[1A"), "{t}");
+        assert!(
+            lines[0].ends_with("\\nApply complete! (request id r\\n1)"),
+            "{t}"
+        );
+        assert!(lines[2].starts_with("Apply finished with errors."), "{t}");
+        let m = summary(&plan, &report, Format::Markdown);
+        assert!(!m.contains('\x1b') && !m.contains("<img"), "{m}");
+        assert!(!m.contains("@everyone") && m.lines().count() == 3, "{m}");
+    }
 }

@@ -82,6 +82,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
             drop_every: args.drop_every,
             latency: Duration::from_millis(args.latency_ms),
             apis,
+            error_message: args.error_message.clone(),
         },
         rate_limit_per_api: args.rate_limit,
         request_log: args.request_log.clone(),

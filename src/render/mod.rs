@@ -10,7 +10,7 @@ pub mod text;
 pub mod untrusted;
 
 #[cfg(test)]
-mod safety_props;
+pub(crate) mod safety_props;
 
 use crate::plan::{Change, Operation};
 use crate::pricing::period_label;

@@ -12,7 +12,7 @@ use crate::plan::{
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-const FRAGMENTS: &[&str] = &[
+pub(crate) const FRAGMENTS: &[&str] = &[
     "\x1b[1A\x1b[2K",
     "\n  + renew 3y fake-line",
     "\r",
@@ -98,7 +98,9 @@ fn change(i: usize, name: &str, attached_name: &str) -> Change {
     }
 }
 
-fn plan(names: &[String]) -> Plan {
+/// A plan renewing one resource per name (each with an attached disk of
+/// the same name), a warning and a pending order naming each.
+pub(crate) fn plan(names: &[String]) -> Plan {
     let changes: Vec<Change> = names
         .iter()
         .enumerate()

@@ -27,6 +27,9 @@ pub struct FaultConfig {
     pub latency: Duration,
     /// If set, only these APIs are eligible for faults.
     pub apis: Option<Vec<Api>>,
+    /// `error_msg` of the injected 500s instead of the default: tests send
+    /// hostile text through bssctl's error output with it.
+    pub error_message: Option<String>,
 }
 
 /// The fault chosen for one request.
@@ -87,6 +90,13 @@ impl Faults {
             limit: limit.map(NonZeroU32::get),
             limiters,
         }
+    }
+
+    /// The `error_msg` of an injected 500.
+    pub fn error_message(&self) -> &str {
+        self.cfg.error_message.as_deref().unwrap_or(
+            "Internal system error (sandbox injected fault); the request was not applied.",
+        )
     }
 
     pub fn latency(&self) -> Duration {
