@@ -291,7 +291,7 @@ fn order_listings_escape_hostile_order_ids_and_resource_names() {
     );
     assert!(
         md.stdout
-            .contains(&format!("| <code>{SEED_ORDER}\\\\x1b\\[1A")),
+            .contains(&format!("| <code>{SEED_ORDER}\\\\x1b[1A")),
         "{}",
         md.stdout
     );

@@ -155,6 +155,21 @@ fn delimiters(row: &str) -> usize {
     n
 }
 
+/// An unescaped `](`: the middle of a link or an image.
+fn has_link(md: &str) -> bool {
+    let mut chars = md.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            ']' if chars.peek() == Some(&'(') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// A character that must never reach the output raw: a control character
 /// other than bssctl's own newlines, or one `untrusted::text` escapes.
 fn must_not_appear(c: char) -> bool {
@@ -208,6 +223,8 @@ proptest! {
         let tags = |s: &str| s.replace("<code>", "").replace("</code>", "").matches('<').count();
         prop_assert_eq!(tags(&out), tags(&reference), "{}", out);
         prop_assert!(!out.contains("<img"), "{}", out);
+        // No link or image: bssctl writes none itself.
+        prop_assert!(!has_link(&out), "{}", out);
         // Every `@` is followed by a zero-width space: no live mention.
         prop_assert_eq!(out.matches('@').count(), out.matches("@&#8203;").count(), "{}", out);
         prop_assert!(!out.chars().any(must_not_appear), "{}", out);

@@ -15,9 +15,9 @@
 //!   that spells it.
 //! - [`markdown`] (prose and table cells of a PR comment): the same escapes,
 //!   plus HTML (`<` `>` `&` as entities, so no tag and no `<!--` can form),
-//!   the table delimiter `|`, code and emphasis delimiters (`` ` `` `*` `~`
-//!   `[` `]`, so no link or image either), and a zero-width space after `@`
-//!   and `#`, so neither a mention nor a reference is live.
+//!   the table delimiter `|`, code and emphasis delimiters (`` ` `` `*` `~`),
+//!   the `](` of a link or an image, and a zero-width space after `@` and
+//!   `#`, so neither a mention nor a reference is live.
 //! - [`markdown_code`]: an id in code font. A one-backtick code span when the
 //!   id needs no escaping at all (so it holds no backtick and the fence
 //!   cannot be closed from inside); otherwise `<code>` around the escaped
@@ -83,23 +83,27 @@ pub fn text(s: &str) -> Cow<'_, str> {
 
 /// Characters markdown gives a meaning to, in the places bssctl writes
 /// untrusted text (inline, never at the start of a line). `_` is left alone:
-/// inside words it means nothing, and bssctl's own words use it.
+/// inside words it means nothing, and bssctl's own words use it. Brackets
+/// are handled apart: only `](` makes a link or an image.
 fn is_markdown_special(c: char) -> bool {
     matches!(
         c,
-        '\\' | '`' | '|' | '*' | '~' | '[' | ']' | '<' | '>' | '&' | '@' | '#'
+        '\\' | '`' | '|' | '*' | '~' | '<' | '>' | '&' | '@' | '#'
     )
 }
 
 /// For a PR comment's prose or table cell: shows what [`text`] shows, and no
 /// markup from the string takes effect.
 pub fn markdown(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_markdown_special(c) || is_unsafe(c)) {
+    if !s.contains("](") && !s.chars().any(|c| is_markdown_special(c) || is_unsafe(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            // `[x](url)` is a link, `![x](url)` an image: break `](`.
+            ']' if chars.peek() == Some(&'(') => out.push_str("\\]"),
             // Shown as `\\`, as in text.
             '\\' => out.push_str("\\\\\\\\"),
             // `\\x1b` shows as `\x1b`.
@@ -189,8 +193,9 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("\\|") && m.contains("\\`"), "{m}");
-        assert!(m.starts_with("\\\\x1b\\[1A"), "{m}");
-        assert_eq!(markdown("[x](https://t/p.png)"), "\\[x\\](https://t/p.png)");
+        assert!(m.starts_with("\\\\x1b[1A"), "{m}");
+        assert_eq!(markdown("![x](https://t/p.png)"), "![x\\](https://t/p.png)");
+        assert!(matches!(markdown("resources[0].name"), Cow::Borrowed(_)));
         assert_eq!(markdown("a\\b"), "a\\\\\\\\b");
     }
 
