@@ -79,9 +79,12 @@ impl Progress {
         }
     }
 
+    /// A line on stderr; it may carry an API error message, hence one line
+    /// made safe for the terminal.
     pub fn note(&self, msg: &str) {
+        let msg = crate::render::untrusted::text(msg);
         match &self.bar {
-            Some(bar) => bar.println(msg),
+            Some(bar) => bar.println(&*msg),
             None if !self.quiet => eprintln!("{msg}"),
             None => {}
         }

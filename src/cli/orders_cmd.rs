@@ -398,6 +398,7 @@ impl Ctx<'_> {
                     .map(|a| a.max(Decimal::ZERO))
                     .sum();
                 let available = crate::orders::cents(available);
+                let currency = text(currency);
                 println!("Account balance available (cash and credit): {available} {currency}");
                 if available < total {
                     println!(
