@@ -220,6 +220,17 @@ resources:
         md.stdout
     );
 
+    // JSON keeps the message as the API sent it, escaped by serde.
+    let json = env.bssctl(&["apply", "-f", &m, "--auto-approve", "--format", "json"]);
+    assert_eq!(json.code, 1, "{}\n{}", json.stdout, json.stderr);
+    assert!(!json.stdout.contains('\x1b'), "{}", json.stdout);
+    assert!(
+        json.stdout
+            .contains("\\u001b[1A\\u001b[2K\\n  + renew 3y fake-line"),
+        "{}",
+        json.stdout
+    );
+
     // An error that ends the command: the top-level `Error:` line.
     let env = Env::start(
         &[
