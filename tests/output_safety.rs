@@ -375,3 +375,48 @@ fn coupon_listings_and_order_errors_are_escaped() {
         cancel.stdout
     );
 }
+
+#[test]
+fn a_pricing_failure_cannot_forge_a_warning_or_hint_line() {
+    let message = format!("{HOSTILE}\n  hint: forged, renewing is free");
+    let env = Env::start(
+        &[
+            "--error-every",
+            "1",
+            "--fault-api",
+            "ListRenewRateOnPeriod",
+            "--error-message",
+            &message,
+        ],
+        |s| rename(s, PROD_DB_01, &format!("{HOSTILE}\n  hint: forged too")),
+    );
+    let m = env.manifest(&format!(
+        "version: 1
+resources:
+  - id: {PROD_DB_01}
+    renew_ahead: {{ min_remaining: 30d, period: 1y }}
+"
+    ));
+    let text = env.bssctl(&["plan", "-f", &m]);
+    assert_eq!(text.code, 0, "{}\n{}", text.stdout, text.stderr);
+    assert_safe_text("plan text", &text.stdout);
+    let warning = text
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Warning: price of renewing "))
+        .unwrap_or_else(|| panic!("a pricing warning:\n{}", text.stdout));
+    assert!(warning.contains("forged too"), "{warning}");
+    assert!(warning.contains("forged, renewing is free"), "{warning}");
+    assert!(
+        !text
+            .stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("hint: forged")),
+        "no forged hint line:\n{}",
+        text.stdout
+    );
+
+    let md = env.bssctl(&["plan", "-f", &m, "--format", "markdown"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert_safe_markdown("plan markdown", &md.stdout, 1, 7);
+}

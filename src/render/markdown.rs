@@ -151,7 +151,12 @@ pub fn render(plan: &Plan) -> String {
     if !plan.warnings.is_empty() {
         out.push('\n');
         for w in &plan.warnings {
-            let _ = writeln!(out, "> **Warning:** {}", cell(w));
+            // The hint stays in the quote's line, as before.
+            let (w, hint) = super::split_hint(w);
+            let hint = hint
+                .map(|h| format!("   hint: {}", cell(h)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "> **Warning:** {}{hint}", cell(w));
         }
     }
     out

@@ -81,6 +81,19 @@ pub fn title(change: &Change) -> String {
     name_and_id(&change.resource_name, &change.resource_id)
 }
 
+/// A warning and the hint it may end with (`\n  hint: …`, see
+/// `pricing::with_hint`, which escapes the parts before it so no name or API
+/// message can forge that line). Each part is escaped again when rendered.
+pub fn split_hint(warning: &str) -> (&str, Option<&str>) {
+    match warning.rsplit_once(HINT_LINE) {
+        Some((w, h)) => (w, Some(h)),
+        None => (warning, None),
+    }
+}
+
+/// How a hint continues a warning.
+pub const HINT_LINE: &str = "\n  hint: ";
+
 /// `name (id)`, or the id alone, both made safe for the terminal.
 pub fn name_and_id(name: &str, id: &str) -> String {
     if name.is_empty() {

@@ -93,7 +93,11 @@ pub fn render(plan: &Plan, color: bool) -> String {
         }
     }
     for w in &plan.warnings {
+        let (w, hint) = super::split_hint(w);
         let _ = writeln!(out, "{}Warning:{} {}", p.warn, reset(p.warn), text(w));
+        if let Some(h) = hint {
+            let _ = writeln!(out, "  hint: {}", text(h));
+        }
     }
     if !plan.warnings.is_empty() {
         out.push('\n');
