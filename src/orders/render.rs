@@ -334,4 +334,50 @@ mod tests {
         let c = count_line(Action::Pay, &[o]);
         assert!(c.contains("Orders: 0 paid, 1 failed"), "{c}");
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Whatever the order id and resource name: one header line per
+        /// order in text, no control character, and a markdown row of six
+        /// cells with no HTML and no live mention.
+        #[test]
+        fn hostile_listings_keep_their_shape(
+            id in proptest::sample::select(crate::render::safety_props::FRAGMENTS)
+                .prop_map(|f| format!("CS1{f}")),
+            name in "\\PC*|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}<>|`@#\\\\!\\[\\]()a-z]{0,16}",
+        ) {
+            let mut r = row();
+            r.order_id = id.clone();
+            r.resources[0].resource_name = Some(name.clone());
+            let now = crate::clock::parse_api_time("2026-11-24T00:00:00Z").unwrap();
+            let t = list_text(std::slice::from_ref(&r), true, now);
+            prop_assert!(!t.chars().any(|c| c != '\n' && c.is_control()), "{}", t);
+            prop_assert_eq!(t.lines().filter(|l| l.starts_with("CS1")).count(), 1, "{}", t);
+            let plain = list_text(&[row()], true, now);
+            prop_assert_eq!(t.lines().count(), plain.lines().count(), "{}", t);
+            let md = list_markdown(std::slice::from_ref(&r), true);
+            prop_assert!(!md.chars().any(|c| c != '\n' && c.is_control()), "{}", md);
+            prop_assert!(!md.replace("<code>", "").replace("</code>", "").contains('<'), "{}", md);
+            prop_assert!(!md.contains("@everyone"), "{}", md);
+            let rows: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
+            prop_assert_eq!(rows.len(), 3, "{}", md);
+            for row in rows {
+                let mut n = 0;
+                let mut chars = row.chars();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '|' => n += 1,
+                        _ => {}
+                    }
+                }
+                prop_assert_eq!(n, 7, "{}", row);
+            }
+        }
+    }
 }
