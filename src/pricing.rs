@@ -191,8 +191,10 @@ impl Prefetch {
                 Ok((req, Ok(resp))) => book.add_response(&req, &resp.body),
                 Ok((req, Err(e))) => {
                     for id in &req.resource_ids {
-                        book.failures
-                            .insert((id.clone(), req.period_type, req.period_num), e.to_string());
+                        book.failures.insert(
+                            (id.clone(), req.period_type, req.period_num),
+                            with_hint(e.to_string(), None),
+                        );
                     }
                 }
                 Err(join) => tracing::error!("a pricing task failed: {join}"),
@@ -348,11 +350,18 @@ pub fn allocate(
 }
 
 /// A failure's text, with what to do about it on an indented line (the
-/// plan's warnings carry it to every output format).
+/// plan's warnings carry it to every output format). The API's message and
+/// the hint are escaped here (`render::untrusted::text`): then the only line
+/// break is the hint's, which renderers split at (`render::split_hint`).
 fn with_hint(why: String, hint: Option<String>) -> String {
+    let why = crate::render::untrusted::text(&why);
     match hint {
-        Some(h) => format!("{why}\n  hint: {h}"),
-        None => why,
+        Some(h) => format!(
+            "{why}{}{}",
+            crate::render::HINT_LINE,
+            crate::render::untrusted::text(&h)
+        ),
+        None => why.into_owned(),
     }
 }
 
@@ -417,6 +426,8 @@ pub fn apply_prices(plan: &mut Plan, book: &PriceBook) -> Vec<String> {
                             .get(&key)
                             .cloned()
                             .unwrap_or_else(|| "not priced".into());
+                        // The name cannot forge a hint line (see with_hint).
+                        let label = crate::render::untrusted::text(&label);
                         warnings.push(format!("price of renewing {label} is unknown: {why}"));
                     }
                 }
@@ -443,6 +454,7 @@ pub fn apply_prices(plan: &mut Plan, book: &PriceBook) -> Vec<String> {
                         .get(&key)
                         .cloned()
                         .unwrap_or_else(|| "not priced".into());
+                    let label = crate::render::untrusted::text(&label);
                     warnings.push(format!(
                         "auto-renew price of {label} per {per} is unknown: {why}"
                     ));

@@ -41,7 +41,7 @@ impl Progress {
     /// `name (id)`, or the id alone when the name is unknown or empty.
     fn label(&self, id: &str) -> String {
         match self.names.get(id).filter(|n| !n.is_empty()) {
-            Some(n) => format!("{n} ({id})"),
+            Some(n) => format!("{} ({id})", crate::render::untrusted::text(n)),
             None => id.to_string(),
         }
     }
@@ -118,9 +118,12 @@ impl Progress {
         }
     }
 
+    /// A line on stderr; it may carry an API error message, hence one line
+    /// made safe for the terminal.
     pub fn note(&self, msg: &str) {
+        let msg = crate::render::untrusted::text(msg);
         match &self.bar {
-            Some(bar) => bar.println(msg),
+            Some(bar) => bar.println(&*msg),
             None if !self.quiet => eprintln!("{msg}"),
             None => {}
         }

@@ -254,6 +254,9 @@ pub struct SandboxArgs {
     /// Added latency per response, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
+    /// The error_msg of the injected HTTP 500s (--error-every).
+    #[arg(long, value_name = "TEXT")]
+    pub error_message: Option<String>,
     /// Restrict faults to these APIs (SDK names, e.g. RenewalResources); repeatable.
     #[arg(long = "fault-api", value_name = "NAME")]
     pub fault_apis: Vec<String>,

@@ -43,9 +43,10 @@ pub fn main_exit_code() -> i32 {
         Ok(code) => code,
         Err(e) => {
             if !e.already_reported() || matches!(e, CliError::Manifests { .. }) {
-                eprintln!("Error: {e}");
+                // Messages carry names and API error text: one line each.
+                eprintln!("Error: {}", crate::render::untrusted::text(&e.to_string()));
                 if let Some(h) = e.hint() {
-                    eprintln!("  hint: {h}");
+                    eprintln!("  hint: {}", crate::render::untrusted::text(&h));
                 }
             }
             e.exit_code()

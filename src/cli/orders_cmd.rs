@@ -18,6 +18,7 @@ use crate::orders::list::{self, OrderResource, PendingOrderRow};
 use crate::orders::offer::{self, PayRequest};
 use crate::orders::outcome::{after_lost_answer, Action, OrderOutcome, Status};
 use crate::orders::render::{self, PayProposal};
+use crate::render::untrusted::text;
 use crate::render::Format;
 use crate::state::{Holder, StateLock};
 use chrono::{DateTime, Utc};
@@ -369,8 +370,9 @@ impl Ctx<'_> {
         self.show_balance(total, &currency).await;
         confirm_to(
             &format!(
-                "Pay {} order(s) for up to {total} {currency} from the account balance?",
-                proposals.len()
+                "Pay {} order(s) for up to {total} {} from the account balance?",
+                proposals.len(),
+                text(&currency)
             ),
             auto_approve,
             "pay",
@@ -409,6 +411,7 @@ impl Ctx<'_> {
                     .map(|a| a.max(Decimal::ZERO))
                     .sum();
                 let available = crate::orders::cents(available);
+                let currency = text(currency);
                 println!("Account balance available (cash and credit): {available} {currency}");
                 if available < total {
                     println!(
@@ -417,7 +420,10 @@ impl Ctx<'_> {
                     );
                 }
             }
-            Err(e) => eprintln!("Warning: cannot read the account balance: {e}"),
+            Err(e) => eprintln!(
+                "Warning: cannot read the account balance: {}",
+                text(&e.to_string())
+            ),
         }
         println!();
     }
@@ -517,12 +523,12 @@ impl Ctx<'_> {
         for r in &to_cancel {
             println!(
                 "Order {}: {}, {} {}{}",
-                r.order_id,
-                r.order_type_name,
+                text(&r.order_id),
+                text(&r.order_type_name),
                 r.amount
                     .or(r.official_amount)
                     .map_or("amount unknown".into(), |a| a.to_string()),
-                r.currency,
+                text(&r.currency),
                 if r.resources.is_empty() {
                     String::new()
                 } else {
@@ -530,10 +536,10 @@ impl Ctx<'_> {
                         "; resources {}",
                         r.resources
                             .iter()
-                            .map(|x| match &x.resource_name {
-                                Some(n) => format!("{n} ({})", x.resource_id),
-                                None => x.resource_id.clone(),
-                            })
+                            .map(|x| crate::render::name_and_id(
+                                x.resource_name.as_deref().unwrap_or(""),
+                                &x.resource_id
+                            ))
                             .collect::<Vec<_>>()
                             .join(", ")
                     )

@@ -87,6 +87,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
                 close_one_mid_listing: args.close_one_mid_listing,
                 unreadable_rows: args.unreadable_rows,
             },
+            error_message: args.error_message.clone(),
         },
         rate_limit_per_api: args.rate_limit,
         request_log: args.request_log.clone(),

@@ -4,11 +4,18 @@
 use super::list::PendingOrderRow;
 use super::offer::{Choice, DISCOUNT_PRICE_ADJUSTMENT};
 use super::outcome::{Action, OrderOutcome, Status};
+use crate::render::untrusted::{markdown, markdown_code, text};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
+// Order ids, times, currencies, resource names, coupon ids and error
+// messages come from the API: every one goes through `untrusted`.
+
 fn money(amount: Option<rust_decimal::Decimal>, currency: &str) -> String {
-    amount.map_or_else(|| "amount unknown".into(), |a| format!("{a} {currency}"))
+    amount.map_or_else(
+        || "amount unknown".into(),
+        |a| format!("{a} {}", text(currency)),
+    )
 }
 
 /// "2026-11-29T09:30:00Z (in 5 days)".
@@ -23,9 +30,9 @@ fn deadline(t: &str, now: DateTime<Utc>) -> String {
             } else {
                 format!("in {} days", hours / 24)
             };
-            format!("{t} ({when})")
+            format!("{} ({when})", text(t))
         }
-        None => t.to_string(),
+        None => text(t).into_owned(),
     }
 }
 
@@ -66,8 +73,8 @@ pub fn list_text(rows: &[PendingOrderRow], all: bool, now: DateTime<Utc>) -> Str
         let _ = writeln!(
             out,
             "{}  {}  {}{}",
-            r.order_id,
-            r.order_type_name,
+            text(&r.order_id),
+            text(&r.order_type_name),
             money(r.amount, &r.currency),
             if all && r.created_by_bssctl {
                 "  (created by bssctl)"
@@ -76,22 +83,18 @@ pub fn list_text(rows: &[PendingOrderRow], all: bool, now: DateTime<Utc>) -> Str
             }
         );
         if let Some(t) = &r.create_time {
-            let _ = writeln!(out, "  created    {t}");
+            let _ = writeln!(out, "  created    {}", text(t));
         }
         if let Some(t) = &r.pending_payment_end_time {
             let _ = writeln!(out, "  pay by     {}", deadline(t, now));
         }
-        let _ = writeln!(out, "  resources  {}", resources_text(r));
+        let _ = writeln!(out, "  resources  {}", text(&resources_text(r)));
     }
     let _ = writeln!(
         out,
         "\nPay with `bssctl orders pay ORDER_ID…` (the best coupons and discount by default), or cancel with `bssctl orders cancel ORDER_ID…`."
     );
     out
-}
-
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The list as a markdown table.
@@ -115,13 +118,13 @@ pub fn list_markdown(rows: &[PendingOrderRow], all: bool) -> String {
     for r in rows {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} |",
-            cell(&r.order_id),
-            cell(&r.order_type_name),
-            cell(&money(r.amount, &r.currency)),
-            cell(r.create_time.as_deref().unwrap_or("")),
-            cell(r.pending_payment_end_time.as_deref().unwrap_or("")),
-            cell(&resources_text(r))
+            "| {} | {} | {} | {} | {} | {} |",
+            markdown_code(&r.order_id),
+            markdown(&r.order_type_name),
+            markdown(&money(r.amount, &r.currency)),
+            markdown(r.create_time.as_deref().unwrap_or("")),
+            markdown(r.pending_payment_end_time.as_deref().unwrap_or("")),
+            markdown(&resources_text(r))
         );
     }
     out
@@ -151,8 +154,8 @@ pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
         let _ = writeln!(
             out,
             "Order {}: {}, list price {}{}",
-            r.order_id,
-            r.order_type_name,
+            text(&r.order_id),
+            text(&r.order_type_name),
             money(r.official_amount, &r.currency),
             r.pending_payment_end_time
                 .as_deref()
@@ -160,7 +163,7 @@ pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
                 .unwrap_or_default()
         );
         if !r.resources.is_empty() {
-            let _ = writeln!(out, "  resources  {}", resources_text(r));
+            let _ = writeln!(out, "  resources  {}", text(&resources_text(r)));
         }
         if let Some(d) = &p.choice.discount {
             let saving = match d.saving {
@@ -175,7 +178,7 @@ pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
             let _ = writeln!(
                 out,
                 "  discount   {} ({}, type {}{forced})  {saving}",
-                d.id,
+                text(&d.id),
                 d.kind_name(),
                 d.pay_type
             );
@@ -189,7 +192,7 @@ pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
             let _ = writeln!(
                 out,
                 "  coupon     {} ({}, type {})  {amount}",
-                c.id,
+                text(&c.id),
                 c.kind_name(),
                 c.pay_type
             );
@@ -198,16 +201,18 @@ pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
             let _ = writeln!(out, "  offers     none (list price)");
         }
         if e.exact() {
-            let _ = writeln!(out, "  to pay     {} {}", e.to_pay, r.currency);
+            let _ = writeln!(out, "  to pay     {} {}", e.to_pay, text(&r.currency));
         } else {
             let _ = writeln!(
                 out,
                 "  to pay     {} to {} {} (the API does not state the discount coupon's rate)",
-                e.to_pay_at_least, e.to_pay, r.currency
+                e.to_pay_at_least,
+                e.to_pay,
+                text(&r.currency)
             );
         }
         for n in &p.notes {
-            let _ = writeln!(out, "  note: {n}");
+            let _ = writeln!(out, "  note: {}", text(n));
         }
         out.push('\n');
     }
@@ -228,11 +233,11 @@ pub fn outcome_lines(list: &[OrderOutcome]) -> String {
         let rid = o
             .request_id
             .as_deref()
-            .map(|id| format!(" (request id {id})"))
+            .map(|id| format!(" (request id {})", text(id)))
             .unwrap_or_default();
         match o.status {
             Status::Done => {
-                let _ = writeln!(out, "{} {}{rid}", past(o.action), o.order_id);
+                let _ = writeln!(out, "{} {}{rid}", past(o.action), text(&o.order_id));
             }
             Status::Failed | Status::Unknown | Status::Refused => {
                 let label = match o.status {
@@ -241,23 +246,23 @@ pub fn outcome_lines(list: &[OrderOutcome]) -> String {
                     _ => "Refused",
                 };
                 let what = match (&o.error_code, &o.error_msg) {
-                    (Some(c), Some(m)) => format!(": {c} {m}"),
-                    (Some(c), None) => format!(": {c}"),
+                    (Some(c), Some(m)) => format!(": {} {}", text(c), text(m)),
+                    (Some(c), None) => format!(": {}", text(c)),
                     _ => String::new(),
                 };
                 let _ = writeln!(
                     out,
                     "{label}: {} {}{what}{rid}",
                     o.action.verb(),
-                    o.order_id
+                    text(&o.order_id)
                 );
                 if let Some(h) = &o.hint {
-                    let _ = writeln!(out, "  hint: {h}");
+                    let _ = writeln!(out, "  hint: {}", text(h));
                 }
             }
         }
         if let Some(n) = &o.note {
-            let _ = writeln!(out, "  {n}");
+            let _ = writeln!(out, "  {}", text(n));
         }
     }
     out
@@ -328,5 +333,51 @@ mod tests {
         );
         let c = count_line(Action::Pay, &[o]);
         assert!(c.contains("Orders: 0 paid, 1 failed"), "{c}");
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Whatever the order id and resource name: one header line per
+        /// order in text, no control character, and a markdown row of six
+        /// cells with no HTML and no live mention.
+        #[test]
+        fn hostile_listings_keep_their_shape(
+            id in proptest::sample::select(crate::render::safety_props::FRAGMENTS)
+                .prop_map(|f| format!("CS1{f}")),
+            name in "\\PC*|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}<>|`@#\\\\!\\[\\]()a-z]{0,16}",
+        ) {
+            let mut r = row();
+            r.order_id = id.clone();
+            r.resources[0].resource_name = Some(name.clone());
+            let now = crate::clock::parse_api_time("2026-11-24T00:00:00Z").unwrap();
+            let t = list_text(std::slice::from_ref(&r), true, now);
+            prop_assert!(!t.chars().any(|c| c != '\n' && c.is_control()), "{}", t);
+            prop_assert_eq!(t.lines().filter(|l| l.starts_with("CS1")).count(), 1, "{}", t);
+            let plain = list_text(&[row()], true, now);
+            prop_assert_eq!(t.lines().count(), plain.lines().count(), "{}", t);
+            let md = list_markdown(std::slice::from_ref(&r), true);
+            prop_assert!(!md.chars().any(|c| c != '\n' && c.is_control()), "{}", md);
+            prop_assert!(!md.replace("<code>", "").replace("</code>", "").contains('<'), "{}", md);
+            prop_assert!(!md.contains("@everyone"), "{}", md);
+            let rows: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
+            prop_assert_eq!(rows.len(), 3, "{}", md);
+            for row in rows {
+                let mut n = 0;
+                let mut chars = row.chars();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '|' => n += 1,
+                        _ => {}
+                    }
+                }
+                prop_assert_eq!(n, 7, "{}", row);
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::money::{money, signed};
 use super::state_lines::state_diff;
+use super::untrusted::{markdown as cell, markdown_code as code, markdown_fenced};
 use super::{describe_operation, symbol};
 use crate::plan::{Change, Plan, Summary};
 use std::fmt::Write;
@@ -22,14 +23,14 @@ pub fn render(plan: &Plan) -> String {
             out,
             "### bssctl plan: no changes\n\nThe account matches the manifests ({} managed resources). Renewal cost now: {}.",
             s.unchanged,
-            money(cur, s.renewal_cost_now.amount)
+            cell(&money(cur, s.renewal_cost_now.amount))
         );
     } else {
         let _ = writeln!(
             out,
             "### bssctl plan: renewal cost now {} · {}",
-            signed(cur, s.renewal_cost_now.amount),
-            commitment_headline(s)
+            cell(&signed(cur, s.renewal_cost_now.amount)),
+            cell(&commitment_headline(s))
         );
         out.push('\n');
         let _ = writeln!(
@@ -64,14 +65,14 @@ pub fn render(plan: &Plan) -> String {
                 });
             let _ = writeln!(
                 out,
-                "| `{}` | {} `{}` | {} | {} | {} | {} | {} |",
+                "| `{}` | {} {} | {} | {} | {} | {} | {} |",
                 symbol(c),
                 cell(&c.resource_name),
-                c.resource_id,
+                code(&c.resource_id),
                 cell(&c.service_type),
                 cell(&c.region),
                 cell(&ops.join(", ")),
-                cost,
+                cell(&cost),
                 change_commitments(c)
             );
         }
@@ -84,25 +85,21 @@ pub fn render(plan: &Plan) -> String {
         for c in &plan.changes {
             let _ = writeln!(
                 out,
-                "#### `{}` {} `{}`\n",
+                "#### `{}` {} {}\n",
                 symbol(c),
                 cell(&c.resource_name),
-                c.resource_id
+                code(&c.resource_id)
             );
             out.push_str("```diff\n");
             for (tag, line) in state_diff(c) {
-                let _ = writeln!(out, "{tag} {line}");
+                let _ = writeln!(out, "{tag} {}", markdown_fenced(&line));
             }
             out.push_str("```\n");
             for r in &c.reasons {
                 let _ = writeln!(out, "- {}", cell(r));
             }
             if !c.attached.is_empty() {
-                let ids: Vec<String> = c
-                    .attached
-                    .iter()
-                    .map(|a| format!("`{}`", a.resource_id))
-                    .collect();
+                let ids: Vec<String> = c.attached.iter().map(|a| code(&a.resource_id)).collect();
                 let verb = if c.unsubscribes() {
                     "Also released"
                 } else {
@@ -118,30 +115,34 @@ pub fn render(plan: &Plan) -> String {
             for a in &plan.account_changes {
                 let _ = writeln!(
                     out,
-                    "- `{}`: {}",
-                    describe_operation(&a.operation),
+                    "- {}: {}",
+                    code(&describe_operation(&a.operation)),
                     cell(&a.reason)
                 );
             }
         }
     }
     if let Some(b) = &plan.summary.balance {
-        let _ = writeln!(out, "\n{}", super::text::balance_line(b));
+        let _ = writeln!(out, "\n{}", cell(&super::text::balance_line(b)));
     }
     if !plan.pending_orders.is_empty() {
         out.push_str("\n**Unpaid renewal orders**\n\n");
         for o in &plan.pending_orders {
             let _ = writeln!(
                 out,
-                "- `{}`{} holds {}",
-                o.order_id,
+                "- {}{} holds {}",
+                code(&o.order_id),
                 o.amount
                     .as_ref()
-                    .map(|a| format!(" ({} {a})", o.currency.as_deref().unwrap_or("CNY")))
+                    .map(|a| cell(&format!(
+                        " ({} {a})",
+                        o.currency.as_deref().unwrap_or("CNY")
+                    ))
+                    .into_owned())
                     .unwrap_or_default(),
                 o.resource_ids
                     .iter()
-                    .map(|r| format!("`{r}`"))
+                    .map(|r| code(r))
                     .collect::<Vec<_>>()
                     .join(", ")
             );
@@ -150,7 +151,12 @@ pub fn render(plan: &Plan) -> String {
     if !plan.warnings.is_empty() {
         out.push('\n');
         for w in &plan.warnings {
-            let _ = writeln!(out, "> **Warning:** {}", cell(w));
+            // The hint stays in the quote's line, as before.
+            let (w, hint) = super::split_hint(w);
+            let hint = hint
+                .map(|h| format!("   hint: {}", cell(h)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "> **Warning:** {}{hint}", cell(w));
         }
     }
     out
@@ -204,12 +210,7 @@ fn change_commitments(c: &Change) -> String {
             }
         })
         .collect();
-    cell(&parts.join(", "))
-}
-
-/// Keeps table cells and list items on one line and free of pipes.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    cell(&parts.join(", ")).into_owned()
 }
 
 #[cfg(test)]

@@ -7,6 +7,10 @@ pub mod markdown;
 pub mod money;
 pub mod state_lines;
 pub mod text;
+pub mod untrusted;
+
+#[cfg(test)]
+pub(crate) mod safety_props;
 
 use crate::plan::{Change, Operation};
 use crate::pricing::period_label;
@@ -72,10 +76,29 @@ pub fn symbol(change: &Change) -> char {
     }
 }
 
+/// `name (id)`, or the id alone; for the terminal ([`untrusted::text`]).
 pub fn title(change: &Change) -> String {
-    if change.resource_name.is_empty() {
-        change.resource_id.clone()
+    name_and_id(&change.resource_name, &change.resource_id)
+}
+
+/// A warning and the hint it may end with (`\n  hint: …`, see
+/// `pricing::with_hint`, which escapes the parts before it so no name or API
+/// message can forge that line). Each part is escaped again when rendered.
+pub fn split_hint(warning: &str) -> (&str, Option<&str>) {
+    match warning.rsplit_once(HINT_LINE) {
+        Some((w, h)) => (w, Some(h)),
+        None => (warning, None),
+    }
+}
+
+/// How a hint continues a warning.
+pub const HINT_LINE: &str = "\n  hint: ";
+
+/// `name (id)`, or the id alone, both made safe for the terminal.
+pub fn name_and_id(name: &str, id: &str) -> String {
+    if name.is_empty() {
+        untrusted::text(id).into_owned()
     } else {
-        format!("{} ({})", change.resource_name, change.resource_id)
+        format!("{} ({})", untrusted::text(name), untrusted::text(id))
     }
 }

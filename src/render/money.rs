@@ -10,13 +10,19 @@ pub fn money(currency: &str, amount: Decimal) -> String {
     } else {
         ""
     };
+    // The currency comes from the API.
+    let currency = super::untrusted::text(currency);
     format!("{currency} {sign}{}", group(amount.abs()))
 }
 
 /// `+CNY 1,234.50` / `-CNY 10.00` / `CNY 0.00`
 pub fn signed(currency: &str, amount: Decimal) -> String {
     let amount = amount.round_dp(2);
-    let body = format!("{currency} {}", group(amount.abs()));
+    let body = format!(
+        "{} {}",
+        super::untrusted::text(currency),
+        group(amount.abs())
+    );
     if amount.is_zero() {
         body
     } else if amount.is_sign_negative() {

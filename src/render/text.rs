@@ -2,7 +2,8 @@
 
 use super::money::{money, signed};
 use super::state_lines::state_diff;
-use super::{describe_operation, symbol, title};
+use super::untrusted::text;
+use super::{describe_operation, name_and_id, symbol, title};
 use crate::plan::{Change, Plan, Summary};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
@@ -83,16 +84,20 @@ pub fn render(plan: &Plan, color: bool) -> String {
                     out,
                     "      {}{}{}",
                     p.change,
-                    describe_operation(&a.operation),
+                    text(&describe_operation(&a.operation)),
                     reset(p.change)
                 );
-                let _ = writeln!(out, "      {}# {}{}", p.dim, a.reason, reset(p.dim));
+                let _ = writeln!(out, "      {}# {}{}", p.dim, text(&a.reason), reset(p.dim));
             }
             out.push('\n');
         }
     }
     for w in &plan.warnings {
-        let _ = writeln!(out, "{}Warning:{} {w}", p.warn, reset(p.warn));
+        let (w, hint) = super::split_hint(w);
+        let _ = writeln!(out, "{}Warning:{} {}", p.warn, reset(p.warn), text(w));
+        if let Some(h) = hint {
+            let _ = writeln!(out, "  hint: {}", text(h));
+        }
     }
     if !plan.warnings.is_empty() {
         out.push('\n');
@@ -118,18 +123,28 @@ pub fn render(plan: &Plan, color: bool) -> String {
         let _ = writeln!(out, "{}", balance_line(b));
     }
     for v in &plan.guardrail_violations {
-        let _ = writeln!(out, "{}Error:{} {}", p.remove, reset(p.remove), v.message);
+        let _ = writeln!(
+            out,
+            "{}Error:{} {}",
+            p.remove,
+            reset(p.remove),
+            text(&v.message)
+        );
     }
     for o in &plan.pending_orders {
         let _ = writeln!(
             out,
             "Pending order {} (unpaid{}) holds {}",
-            o.order_id,
+            text(&o.order_id),
             o.amount
                 .as_ref()
-                .map(|a| format!(", {} {a}", o.currency.as_deref().unwrap_or("CNY")))
+                .map(|a| format!(
+                    ", {} {}",
+                    text(o.currency.as_deref().unwrap_or("CNY")),
+                    text(a)
+                ))
                 .unwrap_or_default(),
-            o.resource_ids.join(", ")
+            text(&o.resource_ids.join(", "))
         );
     }
     out
@@ -150,16 +165,16 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
         title(change),
         reset(p.bold),
         p.dim,
-        change.service_type,
-        change.resource_type,
-        change.region,
+        text(&change.service_type),
+        text(&change.resource_type),
+        text(&change.region),
         reset(p.dim)
     );
     for op in &change.operations {
         let _ = writeln!(
             out,
             "      {style}{}{}",
-            describe_operation(op),
+            text(&describe_operation(op)),
             reset(style)
         );
     }
@@ -169,7 +184,7 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
             '-' => p.remove,
             _ => p.dim,
         };
-        let _ = writeln!(out, "      {s}{tag} {line}{}", reset(s));
+        let _ = writeln!(out, "      {s}{tag} {}{}", text(&line), reset(s));
     }
     if let Some(price) = &change.price {
         let discount = if price.discount_amount.is_zero() {
@@ -195,28 +210,22 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
                 } else {
                     -pr.amount
                 };
-                format!("{}/{}", signed(&pr.currency, a), c.per)
+                format!("{}/{}", signed(&pr.currency, a), text(&c.per))
             }
-            None => format!("unknown/{}", c.per),
+            None => format!("unknown/{}", text(&c.per)),
         };
         let est = if c.estimated { " (period assumed)" } else { "" };
         let _ = writeln!(
             out,
             "      auto-renew commitment {}: {amount}{est}",
-            c.direction
+            text(&c.direction)
         );
     }
     if !change.attached.is_empty() {
         let names: Vec<String> = change
             .attached
             .iter()
-            .map(|a| {
-                if a.resource_name.is_empty() {
-                    a.resource_id.clone()
-                } else {
-                    format!("{} ({})", a.resource_name, a.resource_id)
-                }
-            })
+            .map(|a| name_and_id(&a.resource_name, &a.resource_id))
             .collect();
         let verb = if change.unsubscribes() {
             "also released"
@@ -226,7 +235,7 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
         let _ = writeln!(out, "      {verb}: {}", names.join(", "));
     }
     for r in &change.reasons {
-        let _ = writeln!(out, "      {}# {r}{}", p.dim, reset(p.dim));
+        let _ = writeln!(out, "      {}# {}{}", p.dim, text(r), reset(p.dim));
     }
     out.push('\n');
 }

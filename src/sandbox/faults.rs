@@ -29,6 +29,9 @@ pub struct FaultConfig {
     pub apis: Option<Vec<Api>>,
     /// How full resource listings lie (an API that is not consistent).
     pub listing: ListingLies,
+    /// `error_msg` of the injected 500s instead of the default: tests send
+    /// hostile text through bssctl's error output with it.
+    pub error_message: Option<String>,
 }
 
 /// Ways a full resource listing (no `resource_ids`) can disagree with
@@ -108,6 +111,13 @@ impl Faults {
             limit: limit.map(NonZeroU32::get),
             limiters,
         }
+    }
+
+    /// The `error_msg` of an injected 500.
+    pub fn error_message(&self) -> &str {
+        self.cfg.error_message.as_deref().unwrap_or(
+            "Internal system error (sandbox injected fault); the request was not applied.",
+        )
     }
 
     pub fn latency(&self) -> Duration {

@@ -161,9 +161,7 @@ impl App {
         out.result = match out.fault {
             Some(Fault::RateLimited) => Err(ApiError::throttled(self.faults.limit())),
             Some(Fault::Throttle) => Err(ApiError::throttled(self.faults.limit().max(10))),
-            Some(Fault::Error) => Err(ApiError::internal(
-                "Internal system error (sandbox injected fault); the request was not applied.",
-            )),
+            Some(Fault::Error) => Err(ApiError::internal(self.faults.error_message())),
             None | Some(Fault::Drop) => {
                 let ctx = Ctx {
                     api,
