@@ -288,6 +288,17 @@ pub struct SandboxArgs {
     /// Apply every Nth write, then drop the connection without answering.
     #[arg(long, value_name = "N")]
     pub drop_every: Option<u32>,
+    /// Answer every Nth write 504 at once and apply it --late-apply-ms later
+    /// (a backend slower than its gateway).
+    #[arg(long, value_name = "N")]
+    pub late_apply_every: Option<u32>,
+    /// Delay before a late-applied write is carried out, in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub late_apply_ms: u64,
+    /// Every Nth renew/unsubscribe/to-on-demand leaves its last resource
+    /// unapplied and answers 200 with a failure entry naming no resource id.
+    #[arg(long, value_name = "N")]
+    pub unmatched_failure_every: Option<u32>,
     /// Added latency per response, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
