@@ -313,7 +313,10 @@ impl Ctx<'_> {
             match self.earlier_unknown_pay(&mut journal, id).await? {
                 None => to_read.push(id.clone()),
                 Some(o) if o.status == Status::Done => settled_before.push(o),
-                Some(o) if o.status == Status::Failed => to_read.push(id.clone()),
+                Some(o) if o.status == Status::Failed => {
+                    println!("Note: pay {id}: {}", o.note.as_deref().unwrap_or_default());
+                    to_read.push(id.clone())
+                }
                 Some(o) => not_sent.push(o),
             }
         }
@@ -591,13 +594,13 @@ impl Ctx<'_> {
                         o.error_msg = None;
                         o.hint = None;
                     }
-                    Status::Failed => {
+                    // One sentence says it all: no "may have taken effect" hint.
+                    _ => {
                         if let ApiError::Ambiguous { cause, .. } = &e {
                             o.error_msg = Some(cause.clone());
                         }
                         o.hint = None;
                     }
-                    _ => {}
                 }
                 o.note = Some(note);
                 o
