@@ -533,3 +533,37 @@ fn a_pay_whose_answer_is_lost_stays_unknown_until_re_read_after_the_settle_time(
     );
     assert_eq!(pays(), 2);
 }
+
+#[test]
+fn unmatched_failure_entries_are_unknown_for_to_on_demand_and_unsubscribe_too() {
+    for (api, kind, manifests, extra) in [
+        ("UpdatePeriodToOnDemand", "set_on_demand", examples(), None),
+        (
+            "CancelResourcesSubscription",
+            "unsubscribe",
+            repo("examples/cleanup").display().to_string(),
+            Some("--allow-unsubscribe"),
+        ),
+    ] {
+        let env = Env::start(&["--unmatched-failure-every", "1", "--fault-api", api]);
+        let mut args = vec!["apply", "--auto-approve", "-f", &manifests];
+        args.extend(extra);
+        let o = env.run(&args);
+        assert_eq!(o.code, 1, "{api}: {}\n{}", o.stdout, o.stderr);
+        let prefix = format!("Unknown: {kind}");
+        assert!(
+            o.stdout.lines().any(|l| l.starts_with(&prefix)),
+            "{api}: {}",
+            o.stdout
+        );
+        assert!(
+            !o.stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("Note: {kind}"))),
+            "{api}: {}",
+            o.stdout
+        );
+        let journal = std::fs::read_to_string(env.journal()).unwrap();
+        assert!(journal.contains("\"outcome\":\"unknown\""), "{api}");
+    }
+}
