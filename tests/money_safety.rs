@@ -565,5 +565,15 @@ fn unmatched_failure_entries_are_unknown_for_to_on_demand_and_unsubscribe_too() 
         );
         let journal = std::fs::read_to_string(env.journal()).unwrap();
         assert!(journal.contains("\"outcome\":\"unknown\""), "{api}");
+        if kind == "unsubscribe" {
+            // A release with an unknown outcome is held like a purchase.
+            let plan = env.run(&["plan", "--detailed-exitcode", "-f", &manifests]);
+            assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+            assert!(
+                plan.stdout.contains("unsubscribe not planned"),
+                "{}",
+                plan.stdout
+            );
+        }
     }
 }
