@@ -81,6 +81,14 @@ fn renew_requested(log: &Path) -> BTreeSet<String> {
         .collect()
 }
 
+/// Renewal requests in the log.
+fn renew_calls(log: &Path) -> usize {
+    requests(log)
+        .iter()
+        .filter(|r| r["api"] == "RenewalResources")
+        .count()
+}
+
 fn journal_records(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap()
@@ -176,13 +184,7 @@ fn late_purchases_are_bought_once_and_a_torn_journal_line_loses_nothing() {
     );
     let sent = renew_requested(&env.log);
     assert!(!sent.is_empty());
-    let renew_calls = || {
-        requests(&env.log)
-            .iter()
-            .filter(|r| r["api"] == "RenewalResources")
-            .count()
-    };
-    let calls = renew_calls();
+    let calls = renew_calls(&env.log);
     // The late purchases land.
     assert!(
         wait_until(Duration::from_secs(20), || env.renewals_of(&sent).len()
@@ -200,7 +202,7 @@ fn late_purchases_are_bought_once_and_a_torn_journal_line_loses_nothing() {
         held.stdout,
         held.stderr
     );
-    assert_eq!(renew_calls(), calls, "no renewal sent while held");
+    assert_eq!(renew_calls(&env.log), calls, "no renewal sent while held");
 
     // Tear the last journal line, as a crash mid-write would.
     let journal = env.journal();
@@ -226,7 +228,7 @@ fn late_purchases_are_bought_once_and_a_torn_journal_line_loses_nothing() {
         after.stdout,
         after.stderr
     );
-    assert_eq!(renew_calls(), calls, "nothing renewed twice");
+    assert_eq!(renew_calls(&env.log), calls, "nothing renewed twice");
     for (id, n) in env.renewals_of(&sent) {
         assert_eq!(n, 1, "{id} bought {n} times");
     }
@@ -482,7 +484,7 @@ fn a_saved_plan_holds_a_resource_whose_purchase_is_unknown() {
     // ...then an apply whose renewal answer is lost.
     let first = env.run(&["apply", "--auto-approve", "-f", m]);
     assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
-    let calls = renew_requested(&env.log).len();
+    let calls = renew_calls(&env.log);
     let o = env.run(&["apply", "--auto-approve", plan_file.to_str().unwrap()]);
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     assert!(
@@ -491,7 +493,7 @@ fn a_saved_plan_holds_a_resource_whose_purchase_is_unknown() {
         "{}",
         o.stderr
     );
-    assert_eq!(renew_requested(&env.log).len(), calls);
+    assert_eq!(renew_calls(&env.log), calls);
     assert!(!writes(&env.log).is_empty());
 }
 
@@ -576,4 +578,45 @@ fn unmatched_failure_entries_are_unknown_for_to_on_demand_and_unsubscribe_too() 
             );
         }
     }
+}
+
+#[test]
+fn a_saved_plan_never_rebuys_what_an_unknown_purchase_bought() {
+    // An unpaid renewal (the expiry does not move until it is paid) whose
+    // answer is lost; the late purchase lands.
+    let env = Env::start(&[
+        "--late-apply-every",
+        "1",
+        "--late-apply-ms",
+        "100",
+        "--fault-api",
+        "RenewalResources",
+    ]);
+    let m = env.ws.write("unpaid.yaml", UNPAID_RENEWAL);
+    let m = m.to_str().unwrap();
+    let plan_file = env.ws.path("plan.json");
+    let saved = env.run(&["plan", "-f", m, "--out", plan_file.to_str().unwrap()]);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let first = env.run(&["apply", "--auto-approve", "-f", m]);
+    assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
+    assert!(
+        wait_until(Duration::from_secs(20), || env.renewals().len() == 1),
+        "the late renewal lands"
+    );
+    let calls = renew_calls(&env.log);
+    let o = env.run(&[
+        "apply",
+        "--auto-approve",
+        "--settle-time",
+        "0",
+        plan_file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("took effect after this plan was made"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(renew_calls(&env.log), calls);
+    assert_eq!(env.renewals().get(DB), Some(&1));
 }

@@ -78,7 +78,24 @@ async fn apply(
             for w in &check.warnings {
                 eprintln!("Warning: {w}");
             }
-            (plan, check.verified, check.holds)
+            let mut holds = check.holds;
+            // Found bought since the plan was made (an unpaid order leaves
+            // the fingerprint as it was): the plan must not buy it again.
+            for r in &check.verified {
+                if let Record::Verified {
+                    run_id,
+                    took_effect,
+                    ..
+                } = r
+                {
+                    for id in took_effect {
+                        holds.entry(id.clone()).or_insert_with(|| {
+                            format!("an earlier purchase of it (run {run_id}) took effect after this plan was made")
+                        });
+                    }
+                }
+            }
+            (plan, check.verified, holds)
         }
         (None, Some(set)) => {
             let planned = build(conn, set, &args.options, paths, settle, now).await?;
