@@ -357,13 +357,18 @@ pub async fn check_in_flight(
             let when = settled_at
                 .map(crate::clock::format_api_time)
                 .unwrap_or_else(|| "the settle time".into());
+            let why = format!(
+                "its {what} sent at {} (run {}) has an unknown outcome; bssctl checks it after {when} (--settle-time)",
+                f.ts, f.run_id
+            );
+            warnings.push(format!(
+                "journal: {what} of {} sent at {} (run {}) has an unknown outcome; held until bssctl checks it after {when} (--settle-time)",
+                ids.join(", "),
+                f.ts,
+                f.run_id
+            ));
             for id in &ids {
-                let why = format!(
-                    "its {what} sent at {} (run {}) has an unknown outcome; bssctl checks it after {when} (--settle-time)",
-                    f.ts, f.run_id
-                );
-                warnings.push(format!("journal: {id}: {why}"));
-                holds.insert(id.clone(), why);
+                holds.insert(id.clone(), why.clone());
             }
             continue;
         }

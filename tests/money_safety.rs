@@ -197,7 +197,7 @@ fn late_purchases_are_bought_once_and_a_torn_journal_line_loses_nothing() {
     let held = env.run(&["apply", "--auto-approve", "-f", &examples()]);
     assert!(
         held.stdout
-            .contains("has an unknown outcome; bssctl checks it after"),
+            .contains("has an unknown outcome; held until bssctl checks it after"),
         "{}\n{}",
         held.stdout,
         held.stderr

@@ -419,9 +419,9 @@ impl Ctx<'_> {
     }
 
     /// An earlier pay of `id` whose answer was lost: `None` when there is
-    /// none; `Unknown` while the settle time runs or the order cannot be
-    /// read; `Done` when the order reads paid; `Failed` (closed, the order
-    /// may be paid now) when it does not.
+    /// none; `Refused` (not sent) while the settle time runs; `Unknown` when
+    /// the order cannot be re-read; `Done` when it reads paid; `Failed`
+    /// (journaled as settled, so the order may be paid now) when it does not.
     async fn earlier_unknown_pay(
         &self,
         journal: &mut Journal,
