@@ -467,14 +467,9 @@ fn an_intent_belongs_to_its_account_and_endpoint() {
 
 #[test]
 fn a_saved_plan_holds_a_resource_whose_purchase_is_unknown() {
-    let env = Env::start(&[
-        "--late-apply-every",
-        "1",
-        "--late-apply-ms",
-        "200",
-        "--fault-api",
-        "RenewalResources",
-    ]);
+    // Every renewal answers 500 (not applied, but nobody can know that):
+    // the account does not change, so only the in-flight check can refuse.
+    let env = Env::start(&["--error-every", "1", "--fault-api", "RenewalResources"]);
     let m = env.ws.write("two.yaml", TWO_RENEWALS);
     let m = m.to_str().unwrap();
     // A plan saved before the purchase...
