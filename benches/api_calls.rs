@@ -120,6 +120,13 @@ async fn run(name: &str, manifest: &str, listing_floor: usize) {
         &set,
         &Scope::default(),
         &paths,
+        &bssctl::planner::InFlightPolicy {
+            account: bssctl::apply::journal::AccountKey {
+                domain_id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
+                endpoint: "bench".into(),
+            },
+            settle: chrono::Duration::minutes(10),
+        },
         now,
     )
     .await

@@ -26,6 +26,14 @@ pub struct StatePaths {
     pub last_applied: PathBuf,
 }
 
+/// Which journal intents a plan may verify or close (those of its account
+/// and endpoint), and how long after sending (`--settle-time`).
+#[derive(Debug, Clone)]
+pub struct InFlightPolicy {
+    pub account: journal::AccountKey,
+    pub settle: chrono::Duration,
+}
+
 /// What narrows a plan (`--target`, `--exclude`).
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
@@ -55,6 +63,7 @@ pub async fn make_plan(
     set: &ManifestSet,
     scope: &Scope,
     paths: &StatePaths,
+    policy: &InFlightPolicy,
     now: DateTime<Utc>,
 ) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
     let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
@@ -85,7 +94,7 @@ pub async fn make_plan(
     let (inventory, pending, in_flight, balances) = tokio::join!(
         crate::live_fetch::fetch_with(client, &ids, !set.selectors.is_empty(), &mut on_rows),
         pending_renewals(client, &journal_records),
-        check_in_flight(client, &journal_records),
+        check_in_flight(client, &journal_records, policy, Utc::now()),
         async {
             match wants_balance {
                 true => Some(client.balances().await),
@@ -310,21 +319,31 @@ pub fn row_fingerprint(row: crate::bss::model::OrderInstanceV2) -> Option<(Strin
 
 /// What checking the journal's unfinished purchases found.
 #[derive(Default)]
-struct InFlightCheck {
-    /// Renewals whose outcome stays unknown must not be planned again.
-    holds: BTreeMap<String, String>,
-    warnings: Vec<String>,
+pub struct InFlightCheck {
+    /// Resources whose earlier purchase or release is still unknown: no new
+    /// renewal or unsubscribe is planned for them (id → why).
+    pub holds: BTreeMap<String, String>,
+    pub warnings: Vec<String>,
     /// What was learned, as journal records.
-    verified: Vec<journal::Record>,
+    pub verified: Vec<journal::Record>,
 }
 
-/// Journal intents without an outcome: check the account, warn, and hold
-/// renewals whose outcome stays unknown.
-async fn check_in_flight(client: &BssClient, records: &[journal::Record]) -> InFlightCheck {
+/// Journal intents of this account and endpoint without an outcome. Before
+/// the settle time has passed since sending, they are held unchecked (a
+/// late purchase may still be on its way); after it, the account is
+/// checked: expiry or status moved, or a renewal order created since the
+/// intent that is not cancelled, means it took effect; not seen means it
+/// did not. A check that fails holds them.
+pub async fn check_in_flight(
+    client: &BssClient,
+    records: &[journal::Record],
+    policy: &InFlightPolicy,
+    real_now: DateTime<Utc>,
+) -> InFlightCheck {
     let mut learned = Vec::new();
     let mut holds = BTreeMap::new();
     let mut warnings = Vec::new();
-    for f in journal::in_flight(records) {
+    for f in journal::in_flight(records, &policy.account) {
         let ids: Vec<String> = f
             .resource_ids
             .iter()
@@ -334,8 +353,34 @@ async fn check_in_flight(client: &BssClient, records: &[journal::Record]) -> InF
         if ids.is_empty() {
             continue;
         }
-        let since = parse_api_time(&f.ts).unwrap_or_else(Utc::now);
         let what = f.operation.kind_name();
+        let sent_at = parse_api_time(&f.ts);
+        let settled_at = sent_at.map(|t| t + policy.settle);
+        if settled_at.is_none_or(|t| real_now < t) {
+            let when = settled_at
+                .map(crate::clock::format_api_time)
+                .unwrap_or_else(|| "the settle time".into());
+            let why = format!(
+                "its {what} sent at {} (run {}) has an unknown outcome; bssctl checks it after {when} (--settle-time)",
+                f.ts, f.run_id
+            );
+            warnings.push(format!(
+                "journal: {what} of {} sent at {} (run {}) has an unknown outcome; held until bssctl checks it after {when} (--settle-time)",
+                ids.join(", "),
+                f.ts,
+                f.run_id
+            ));
+            for id in &ids {
+                holds.insert(id.clone(), why.clone());
+            }
+            continue;
+        }
+        let since = f
+            .orders_since
+            .as_deref()
+            .and_then(parse_api_time)
+            .or(sent_at)
+            .unwrap_or(real_now);
         let checked = match &f.operation {
             Operation::Renew { .. } => verify::renewal(client, &ids, &f.expire_before, since).await,
             _ => verify::unsubscribe(client, &ids).await,
@@ -358,10 +403,12 @@ async fn check_in_flight(client: &BssClient, records: &[journal::Record]) -> InF
                         }
                     };
                     warnings.push(format!(
-                        "journal: {what} of {id} sent at {} (run {}) had no recorded outcome; checked the account: {verdict}",
+                        "journal: {what} of {id} sent at {} (run {}) had an unknown outcome; checked the account after the settle time: {verdict}",
                         f.ts, f.run_id
                     ));
                 }
+                order_ids.sort();
+                order_ids.dedup();
                 learned.push(journal::Record::Verified {
                     ts: crate::clock::format_api_time(Utc::now()),
                     run_id: f.run_id.clone(),

@@ -292,11 +292,15 @@ fn pipeline_against_the_sandbox(plan_job: &Value, apply_job: &Value, drift_job: 
         .contains("### bssctl plan: renewal cost now +CNY"));
 
     run_job(&co, apply_job, "apply", &[0]);
+    // With --sandbox the record and journal are the sandbox's own, beside
+    // its state; against an account they are .bssctl/last-applied.json and
+    // .bssctl/journal.jsonl.
     assert!(
-        co.path(".bssctl/last-applied.json").exists(),
+        co.path(".bssctl/sandbox-last-applied.json").exists(),
         "the record the pipeline commits back"
     );
-    assert!(co.path(".bssctl/journal.jsonl").exists());
+    assert!(co.path(".bssctl/sandbox-journal.jsonl").exists());
+    assert!(!co.path(".bssctl/journal.jsonl").exists());
 
     let drift = run_job(&co, drift_job, "drift", &[0]);
     assert!(

@@ -197,7 +197,8 @@ fn still_round_trips_after_an_apply_with_last_applied_records() {
     let run = env.bssctl(&["apply", "-f", &repo("examples/manifests"), "--auto-approve"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let record: Value = serde_json::from_str(
-        &std::fs::read_to_string(env.path("state/last-applied.json")).unwrap(),
+        // The embedded sandbox keeps its own record beside its state.
+        &std::fs::read_to_string(env.path("state/sandbox-last-applied.json")).unwrap(),
     )
     .unwrap();
     assert!(record["accounts"]

@@ -280,11 +280,13 @@ fn apply_refuses_with_3_before_doing_anything() {
     assert_eq!(violations(&run).len(), 1);
 
     assert_eq!(env.sandbox_state(), before, "the account is unchanged");
+    // The embedded sandbox's journal and record sit beside its state.
     assert!(
-        !env.path("state/journal.jsonl").exists(),
+        !env.path("state/sandbox-journal.jsonl").exists(),
         "no operation journaled"
     );
-    assert!(!env.path("state/last-applied.json").exists());
+    assert!(!env.path("state/sandbox-last-applied.json").exists());
+    assert!(!env.path("state/journal.jsonl").exists());
 
     // Under the limit the same apply goes through (and changes the account).
     let run = env.bssctl(&["apply", "-f", &m, "--max-cost", "30000", "--auto-approve"]);

@@ -542,13 +542,19 @@ fn an_unpaid_order_blocking_a_saved_plan_shows_how_to_pay_it() {
         ],
     );
     assert_eq!(code, 1, "{out}\n{err}");
-    assert!(out.contains(": CBC.30050010 "), "{out}");
+    // Re-checked right before buying (DESIGN §9): the order that now holds
+    // it is named with how to pay it, and nothing is sent to be refused.
+    assert!(out.contains("Skipped: renew prod-api-01"), "{out}");
     assert!(
-        out.contains(
-            "\n  hint: the resource is in an unpaid order: pay it (bssctl orders pay ORDER_ID)"
-        ),
+        out.contains("an unpaid renewal order CS")
+            && out.contains("now holds it")
+            && out.contains("pay it (bssctl orders pay CS"),
         "{out}"
     );
+    // The API's own refusal still carries its hint where it is met.
+    assert!(hint("CBC.30050010")
+        .unwrap()
+        .contains("pay it (bssctl orders pay ORDER_ID)"));
 }
 
 #[test]

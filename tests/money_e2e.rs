@@ -62,7 +62,7 @@ fn apply_refuses_before_any_purchase_when_the_balance_is_short() {
     assert!(err.contains("--ignore-balance"), "{err}");
     // Nothing at all was done: not a renewal, not a setting.
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
-    assert!(!ws.state_dir().join("journal.jsonl").exists());
+    assert!(!ws.state_dir().join("sandbox-journal.jsonl").exists());
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn renewal_settings_are_planned_applied_and_then_converged() {
         state["renew_config"]
     );
     assert_eq!(state["renew_config"]["EXPIRE_DATE"], "-1");
-    let la = std::fs::read_to_string(ws.state_dir().join("last-applied.json")).unwrap();
+    let la = std::fs::read_to_string(ws.state_dir().join("sandbox-last-applied.json")).unwrap();
     assert!(
         la.contains("\"deduction_date\": \"5\"") && la.contains("\"expire_date\": \"-1\""),
         "{la}"

@@ -369,7 +369,7 @@ fn coupon_listings_and_order_errors_are_escaped() {
         cancel
             .stdout
             .lines()
-            .any(|l| l.starts_with(&format!("Failed: cancel {SEED_ORDER}"))
+            .any(|l| l.starts_with(&format!("Unknown: cancel {SEED_ORDER}"))
                 && l.contains(HOSTILE_SHOWN)),
         "{}",
         cancel.stdout

@@ -285,17 +285,28 @@ fn a_selector_matching_nothing_is_a_warning() {
 fn plan_reports_purchases_left_in_flight_by_an_earlier_run() {
     let ws = Workspace::new();
     std::fs::create_dir_all(ws.state_dir()).unwrap();
+    // The embedded sandbox's own journal, keyed by its account and state.
+    seed_into(&ws.sandbox_state());
+    let endpoint = format!(
+        "sandbox:{}",
+        std::fs::canonicalize(ws.sandbox_state()).unwrap().display()
+    );
     let intent = serde_json::json!({
         "event": "intent", "ts": "2026-11-23T10:00:00Z", "run_id": "r1", "intent_id": "r1-b0-a1",
         "operation": {"kind": "renew", "period_type": 3, "period_num": 1, "is_auto_pay": 1},
         "resource_ids": ["4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01"],
-        "expire_before": {"4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01": "2026-12-10T00:00:00Z"}
+        "expire_before": {"4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01": "2026-12-10T00:00:00Z"},
+        "domain_id": DOMAIN, "endpoint": endpoint
     });
-    std::fs::write(ws.state_dir().join("journal.jsonl"), format!("{intent}\n")).unwrap();
+    std::fs::write(
+        ws.state_dir().join("sandbox-journal.jsonl"),
+        format!("{intent}\n"),
+    )
+    .unwrap();
     let (code, out, _) = plan_output(&ws, "text");
     assert_eq!(code, 2);
     assert!(
-        out.contains("journal: renew of 4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01 sent at 2026-11-23T10:00:00Z (run r1) had no recorded outcome; checked the account: it did not take effect"),
+        out.contains("journal: renew of 4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01 sent at 2026-11-23T10:00:00Z (run r1) had an unknown outcome; checked the account after the settle time: it did not take effect"),
         "{out}"
     );
 }

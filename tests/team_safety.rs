@@ -366,11 +366,11 @@ fn after_a_429_the_next_call_to_that_api_comes_a_second_later() {
 /// CHANGED_SINCE_PLAN, and only the unchanged one is bought.
 #[tokio::test]
 async fn a_resource_renewed_elsewhere_after_the_plan_is_not_bought_again() {
-    use bssctl::apply::journal::Journal;
+    use bssctl::apply::journal::{AccountKey, Journal};
     use bssctl::apply::progress::Progress;
     use bssctl::apply::{Executor, Status};
     use bssctl::bss::model::{RenewalResourcesReq, PERIOD_TYPE_MONTH};
-    use bssctl::planner::{make_plan, Scope, StatePaths};
+    use bssctl::planner::{make_plan, InFlightPolicy, Scope, StatePaths};
     use std::sync::{Arc, Mutex};
 
     let sb = Sandbox::start().await;
@@ -388,10 +388,26 @@ async fn a_resource_renewed_elsewhere_after_the_plan_is_not_bought_again() {
         last_applied: dir.path().join("last-applied.json"),
     };
     let client = sb.client();
-    let planned = make_plan(&client, DOMAIN, &set, &Scope::default(), &paths, seed_now())
-        .await
-        .unwrap()
-        .unwrap_or_else(|d| panic!("{d:?}"));
+    let account = AccountKey {
+        domain_id: DOMAIN.into(),
+        endpoint: client.endpoint().to_string(),
+    };
+    let policy = InFlightPolicy {
+        account: account.clone(),
+        settle: chrono::Duration::zero(),
+    };
+    let planned = make_plan(
+        &client,
+        DOMAIN,
+        &set,
+        &Scope::default(),
+        &paths,
+        &policy,
+        seed_now(),
+    )
+    .await
+    .unwrap()
+    .unwrap_or_else(|d| panic!("{d:?}"));
     let plan = planned.plan;
     assert_eq!(plan.summary.to_renew, 2, "{:?}", plan.changes);
 
@@ -416,6 +432,9 @@ async fn a_resource_renewed_elsewhere_after_the_plan_is_not_bought_again() {
         parallelism: 2,
         progress: &progress,
         now: seed_now(),
+        account,
+        settle: chrono::Duration::zero(),
+        journal_error: Mutex::new(None),
     };
     let report = exec.run(&plan).await;
     let renew_of = |id: &str| {

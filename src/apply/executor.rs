@@ -1,11 +1,12 @@
 //! Walks the plan's batches in phase order with bounded concurrency, records
-//! every operation in the journal before sending it, verifies ambiguous
-//! purchases instead of resending them, and skips what depends on a failure.
+//! every operation in the journal before sending it (no journal, no
+//! request), never sends a purchase again whose answer was lost (its
+//! outcome is unknown until a later run checks it after the settle time),
+//! and skips what depends on a failure.
 
-use super::journal::{FailedId, Journal, Record};
+use super::journal::{self, AccountKey, FailedId, Journal, Record};
 use super::progress::Progress;
 use super::recheck;
-use super::verify::{self, Outcome};
 use crate::bss::model::*;
 use crate::bss::{ApiError, BssClient};
 use crate::clock::format_api_time;
@@ -17,15 +18,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
-/// Attempts of a purchase whose earlier attempt was verified not applied.
-const MAX_PURCHASE_ATTEMPTS: u32 = 3;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Done,
     Failed,
     Skipped,
+    /// Sent, but whether it took effect is unknown (the answer was lost or
+    /// did not match the request); held until a later run checks it.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,6 +62,10 @@ pub struct ApplyReport {
     /// Account renewal settings set (config name → value).
     #[serde(skip)]
     pub renew_config_set: BTreeMap<String, String>,
+    /// Set when a journal record could not be written (nothing more was
+    /// sent after a failed intent).
+    #[serde(skip)]
+    pub journal_error: Option<String>,
 }
 
 /// The `resource_id` of results for account-wide settings.
@@ -78,8 +83,15 @@ pub struct Executor<'a> {
     pub run_id: String,
     pub parallelism: usize,
     pub progress: &'a Progress,
-    /// The planning clock, for "since" windows when verifying.
+    /// The planning clock (the service's clock in tests): orders created
+    /// from then on may be this run's.
     pub now: DateTime<Utc>,
+    /// The account and endpoint every intent is recorded for.
+    pub account: AccountKey,
+    /// How long after sending a later run may check an unknown outcome.
+    pub settle: chrono::Duration,
+    /// The first journal write that failed; once set nothing more is sent.
+    pub journal_error: Mutex<Option<String>>,
 }
 
 struct BatchCtx<'a> {
@@ -149,7 +161,20 @@ impl Executor<'_> {
                     let account_setting = batch.kind == OperationKind::SetRenewConfig;
                     if !ready.is_empty() || account_setting {
                         let _permit = permits.acquire().await.expect("semaphore never closed");
-                        results.extend(ctx.run_batch(batch, ready).await);
+                        if let Some(e) = ctx.exec.journal_failed() {
+                            let ids = if account_setting {
+                                vec![ACCOUNT.to_string()]
+                            } else {
+                                ready
+                            };
+                            results.extend(ids.into_iter().map(|id| {
+                                let mut r = skipped_result(id, &batch.operation);
+                                r.note = Some(format!("not sent: {e}"));
+                                r
+                            }));
+                        } else {
+                            results.extend(ctx.run_batch(batch, ready).await);
+                        }
                     }
                     ctx.exec.progress.batch_done(batch, &results);
                     results
@@ -166,7 +191,12 @@ impl Executor<'_> {
             }
         }
         self.progress.finish();
+        report.journal_error = self.journal_failed();
         report
+    }
+
+    fn journal_failed(&self) -> Option<String> {
+        self.journal_error.lock().expect("lock").clone()
     }
 }
 
@@ -213,21 +243,38 @@ fn record_side_effects(report: &mut ApplyReport, r: &OpResult) {
 }
 
 /// Per-id failures of a 200 answer (`fail_resource_infos` or
-/// `error_details`): id → (error_code, error_msg).
-fn failures_by_id<'a>(
+/// `error_details`): id → (error_code, error_msg). `Err` names an entry
+/// without an id or with an id that was not sent: then nobody can tell
+/// which resources the answer is about.
+fn match_failures<'a>(
+    sent: &[String],
     items: impl Iterator<Item = (&'a Option<String>, &'a Option<String>, &'a Option<String>)>,
-) -> BTreeMap<String, (String, String)> {
-    items
-        .filter_map(|(id, code, msg)| {
-            Some((
-                id.clone()?,
-                (
-                    code.clone().unwrap_or_default(),
-                    msg.clone().unwrap_or_default(),
-                ),
-            ))
-        })
-        .collect()
+) -> Result<BTreeMap<String, (String, String)>, String> {
+    let mut out = BTreeMap::new();
+    for (id, code, msg) in items {
+        let entry = (
+            code.clone().unwrap_or_default(),
+            msg.clone().unwrap_or_default(),
+        );
+        match id {
+            Some(id) if sent.contains(id) => {
+                out.insert(id.clone(), entry);
+            }
+            Some(id) => {
+                return Err(format!(
+                    "the answer reports a failure for {id}, which was not sent ({} {})",
+                    entry.0, entry.1
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "the answer reports a failure without a resource id ({} {})",
+                    entry.0, entry.1
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn skipped_result(id: String, op: &Operation) -> OpResult {
@@ -375,7 +422,10 @@ impl BatchCtx<'_> {
     /// An account-wide setting: idempotent, so the client retries it.
     async fn renew_config(&self, batch: &Batch, name: &str, value: &str) -> OpResult {
         let op = &batch.operation;
-        let intent_id = self.intent(batch, &[], 1);
+        let intent_id = match self.intent(batch, &[]) {
+            Ok(id) => id,
+            Err(e) => return not_sent(ACCOUNT, op, &e),
+        };
         let resp = self
             .exec
             .client
@@ -387,15 +437,28 @@ impl BatchCtx<'_> {
         self.single_result(&intent_id, ACCOUNT, op, resp.map(|r| r.request_id), vec![])
     }
 
-    fn journal(&self, record: &Record) {
+    /// Appends a record; a failure is remembered (the run sends nothing
+    /// more and exits 1 naming the journal) and returned.
+    fn journal(&self, record: &Record) -> Result<(), String> {
         let mut j = self.exec.journal.lock().expect("journal lock");
-        if let Err(e) = j.append(record) {
-            tracing::error!("cannot write the journal {}: {e}", j.path().display());
-        }
+        j.append(record).map_err(|e| {
+            let msg = format!("cannot write the journal {}: {e}", j.path().display());
+            tracing::error!("{msg}");
+            self.exec
+                .journal_error
+                .lock()
+                .expect("lock")
+                .get_or_insert_with(|| msg.clone());
+            msg
+        })
     }
 
-    fn intent(&self, batch: &Batch, ids: &[String], attempt: u32) -> String {
-        let intent_id = format!("{}-b{}-a{}", self.exec.run_id, batch.index, attempt);
+    /// Writes and fsyncs the intent; `Err` means it must not be sent.
+    fn intent(&self, batch: &Batch, ids: &[String]) -> Result<String, String> {
+        if let Some(e) = self.exec.journal_failed() {
+            return Err(e);
+        }
+        let intent_id = format!("{}-b{}", self.exec.run_id, batch.index);
         let expire_before = ids
             .iter()
             .filter_map(|id| self.expire_before.get(id).map(|e| (id.clone(), e.clone())))
@@ -407,8 +470,11 @@ impl BatchCtx<'_> {
             operation: batch.operation.clone(),
             resource_ids: ids.to_vec(),
             expire_before,
-        });
-        intent_id
+            domain_id: Some(self.exec.account.domain_id.clone()),
+            endpoint: Some(self.exec.account.endpoint.clone()),
+            orders_since: Some(format_api_time(self.exec.now.min(Utc::now()))),
+        })?;
+        Ok(intent_id)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -422,7 +488,9 @@ impl BatchCtx<'_> {
         failed: Vec<FailedId>,
         message: Option<String>,
     ) {
-        self.journal(&Record::Result {
+        // A failure here is remembered by `journal` and ends the run with
+        // exit 1; what was sent is still reported.
+        let _ = self.journal(&Record::Result {
             ts: format_api_time(Utc::now()),
             run_id: self.exec.run_id.clone(),
             intent_id: intent_id.to_string(),
@@ -435,85 +503,111 @@ impl BatchCtx<'_> {
         });
     }
 
-    /// Renew or unsubscribe: sent once; an ambiguous failure is verified
-    /// against the account, and only ids proven not applied are sent again.
-    async fn purchase(&self, batch: &Batch, mut ids: Vec<String>) -> Vec<OpResult> {
+    /// The note of a purchase whose outcome is unknown: one sentence on
+    /// what happened and when a later run can tell.
+    fn unknown_note(&self, op: &Operation, why: &str) -> String {
+        let when = format_api_time(Utc::now() + self.exec.settle);
+        format!(
+            "{why}, so whether the {} took effect is unknown; it was NOT sent again, and bssctl holds this resource until a plan or apply after {when} (the settle time) checks the account",
+            op.kind_name()
+        )
+    }
+
+    /// Renew or unsubscribe: sent exactly once. Only an answer that proves
+    /// the request was not accepted (a 4xx; throttling and refused
+    /// connections are retried by the client) is a failure; a lost or
+    /// unmatched answer leaves the outcome unknown for a later run.
+    async fn purchase(&self, batch: &Batch, ids: Vec<String>) -> Vec<OpResult> {
         let op = &batch.operation;
-        let mut out = Vec::new();
-        for attempt in 1..=MAX_PURCHASE_ATTEMPTS {
-            let started = self.exec.now.min(Utc::now());
-            let intent_id = self.intent(batch, &ids, attempt);
-            let sent = match op {
-                Operation::Renew {
-                    period_type,
-                    period_num,
-                    is_auto_pay,
-                } => {
-                    self.exec
-                        .client
-                        .renew(&RenewalResourcesReq {
-                            resource_ids: ids.clone(),
-                            period_type: *period_type,
-                            period_num: *period_num,
-                            is_auto_pay: Some(*is_auto_pay),
-                        })
-                        .await
-                }
-                Operation::Unsubscribe { unsubscribe_type } => {
-                    self.exec
-                        .client
-                        .unsubscribe(&UnsubscribeResourcesReq {
-                            resource_ids: ids.clone(),
-                            unsubscribe_type: *unsubscribe_type,
-                            unsubscribe_reason_type: Some(5),
-                            unsubscribe_reason: Some(
-                                "bssctl: state unsubscribed in the manifests".into(),
-                            ),
-                        })
-                        .await
-                }
-                _ => unreachable!("purchase() is only called for renew and unsubscribe"),
-            };
-            match sent {
-                Ok(resp) => {
-                    let fails = failures_by_id(
-                        resp.body
-                            .fail_resource_infos
-                            .iter()
-                            .flatten()
-                            .map(|f| (&f.resource_id, &f.error_code, &f.error_msg)),
-                    );
-                    let order_ids = resp.body.order_ids.clone().unwrap_or_default();
-                    let succeeded: Vec<String> = ids
+        let intent_id = match self.intent(batch, &ids) {
+            Ok(id) => id,
+            Err(e) => return ids.iter().map(|id| not_sent(id, op, &e)).collect(),
+        };
+        let sent = match op {
+            Operation::Renew {
+                period_type,
+                period_num,
+                is_auto_pay,
+            } => {
+                self.exec
+                    .client
+                    .renew(&RenewalResourcesReq {
+                        resource_ids: ids.clone(),
+                        period_type: *period_type,
+                        period_num: *period_num,
+                        is_auto_pay: Some(*is_auto_pay),
+                    })
+                    .await
+            }
+            Operation::Unsubscribe { unsubscribe_type } => {
+                self.exec
+                    .client
+                    .unsubscribe(&UnsubscribeResourcesReq {
+                        resource_ids: ids.clone(),
+                        unsubscribe_type: *unsubscribe_type,
+                        unsubscribe_reason_type: Some(5),
+                        unsubscribe_reason: Some(
+                            "bssctl: state unsubscribed in the manifests".into(),
+                        ),
+                    })
+                    .await
+            }
+            _ => unreachable!("purchase() is only called for renew and unsubscribe"),
+        };
+        match sent {
+            Ok(resp) => {
+                let order_ids = resp.body.order_ids.clone().unwrap_or_default();
+                let fails = match match_failures(
+                    &ids,
+                    resp.body
+                        .fail_resource_infos
                         .iter()
-                        .filter(|id| !fails.contains_key(*id))
-                        .cloned()
-                        .collect();
-                    let failed: Vec<FailedId> = fails
-                        .iter()
-                        .map(|(id, (c, m))| FailedId {
-                            resource_id: id.clone(),
-                            error_code: c.clone(),
-                            error_msg: m.clone(),
-                        })
-                        .collect();
-                    let outcome = if failed.is_empty() {
-                        "done"
-                    } else if succeeded.is_empty() {
-                        "failed"
-                    } else {
-                        "partial"
-                    };
-                    self.outcome(
-                        &intent_id,
-                        outcome,
-                        resp.request_id.clone(),
-                        order_ids.clone(),
-                        succeeded.clone(),
-                        failed,
-                        None,
-                    );
-                    for id in &ids {
+                        .flatten()
+                        .map(|f| (&f.resource_id, &f.error_code, &f.error_msg)),
+                ) {
+                    Ok(f) => f,
+                    Err(why) => {
+                        return self.unknown_batch(
+                            &intent_id,
+                            op,
+                            &ids,
+                            resp.request_id.clone(),
+                            order_ids,
+                            &why,
+                        )
+                    }
+                };
+                let succeeded: Vec<String> = ids
+                    .iter()
+                    .filter(|id| !fails.contains_key(*id))
+                    .cloned()
+                    .collect();
+                let failed: Vec<FailedId> = fails
+                    .iter()
+                    .map(|(id, (c, m))| FailedId {
+                        resource_id: id.clone(),
+                        error_code: c.clone(),
+                        error_msg: m.clone(),
+                    })
+                    .collect();
+                let outcome = if failed.is_empty() {
+                    "done"
+                } else if succeeded.is_empty() {
+                    "failed"
+                } else {
+                    "partial"
+                };
+                self.outcome(
+                    &intent_id,
+                    outcome,
+                    resp.request_id.clone(),
+                    order_ids.clone(),
+                    succeeded.clone(),
+                    failed,
+                    None,
+                );
+                ids.iter()
+                    .map(|id| {
                         let mut r = result(id, op, Status::Done);
                         r.request_id = resp.request_id.clone();
                         if let Some((code, msg)) = fails.get(id) {
@@ -524,102 +618,73 @@ impl BatchCtx<'_> {
                         } else {
                             r.order_ids = order_ids.clone();
                         }
-                        out.push(r);
-                    }
-                    return out;
-                }
-                Err(e) if e.is_ambiguous() => {
-                    self.outcome(
-                        &intent_id,
-                        "ambiguous",
-                        e.request_id().map(str::to_string),
-                        vec![],
-                        vec![],
-                        vec![],
-                        Some(e.to_string()),
-                    );
-                    self.exec.progress.note(&format!(
-                        "{}: outcome unknown ({e}); checking the account",
-                        op.kind_name()
-                    ));
-                    let checked = match op {
-                        Operation::Renew { .. } => {
-                            verify::renewal(self.exec.client, &ids, self.expire_before, started)
-                                .await
-                        }
-                        _ => verify::unsubscribe(self.exec.client, &ids).await,
-                    };
-                    let checked = match checked {
-                        Ok(c) => c,
-                        Err(ve) => {
-                            self.journal(&Record::Verified {
-                                ts: format_api_time(Utc::now()),
-                                run_id: self.exec.run_id.clone(),
-                                intent_id: intent_id.clone(),
-                                took_effect: vec![],
-                                not_applied: vec![],
-                                unknown: ids.clone(),
-                                order_ids: vec![],
-                            });
-                            for id in &ids {
-                                let mut r = failed_from(id, op, &e);
-                                r.note = Some(format!(
-                                    "could not verify whether it took effect ({ve}); NOT resent. Run `bssctl plan` to check before applying again"
-                                ));
-                                out.push(r);
-                            }
-                            return out;
-                        }
-                    };
-                    let mut took = Vec::new();
-                    let mut not_applied = Vec::new();
-                    let mut orders = Vec::new();
-                    for (id, o) in &checked {
-                        match o {
-                            Outcome::TookEffect { order_ids } => {
-                                took.push(id.clone());
-                                orders.extend(order_ids.iter().cloned());
-                                let mut r = result(id, op, Status::Done);
-                                r.order_ids = order_ids.clone();
-                                r.note = Some("the first attempt's answer was lost; verified it took effect (not resent)".into());
-                                out.push(r);
-                            }
-                            Outcome::NotApplied => not_applied.push(id.clone()),
-                        }
-                    }
-                    orders.sort();
-                    orders.dedup();
-                    self.journal(&Record::Verified {
-                        ts: format_api_time(Utc::now()),
-                        run_id: self.exec.run_id.clone(),
-                        intent_id: intent_id.clone(),
-                        took_effect: took,
-                        not_applied: not_applied.clone(),
-                        unknown: vec![],
-                        order_ids: orders,
-                    });
-                    if not_applied.is_empty() {
-                        return out;
-                    }
-                    if attempt == MAX_PURCHASE_ATTEMPTS {
-                        for id in &not_applied {
-                            let mut r = failed_from(id, op, &e);
-                            r.note = Some(format!("verified not applied after {attempt} attempts"));
-                            out.push(r);
-                        }
-                        return out;
-                    }
-                    // Proven not applied: safe to send again.
-                    ids = not_applied;
-                }
-                Err(e) => {
-                    self.failed_outcome(&intent_id, &e);
-                    out.extend(ids.iter().map(|id| failed_from(id, op, &e)));
-                    return out;
-                }
+                        r
+                    })
+                    .collect()
+            }
+            Err(e) if e.is_ambiguous() => {
+                let cause = match &e {
+                    ApiError::Ambiguous { cause, .. } => cause.clone(),
+                    other => other.to_string(),
+                };
+                self.outcome(
+                    &intent_id,
+                    journal::OUTCOME_UNKNOWN,
+                    e.request_id().map(str::to_string),
+                    vec![],
+                    vec![],
+                    vec![],
+                    Some(e.to_string()),
+                );
+                let note = self.unknown_note(op, &format!("the answer was lost ({cause})"));
+                ids.iter()
+                    .map(|id| {
+                        let mut r = result(id, op, Status::Unknown);
+                        r.error_code = Some(error_kind(&e).to_string());
+                        r.request_id = e.request_id().map(str::to_string);
+                        r.note = Some(note.clone());
+                        r
+                    })
+                    .collect()
+            }
+            Err(e) => {
+                self.failed_outcome(&intent_id, &e);
+                ids.iter().map(|id| failed_from(id, op, &e)).collect()
             }
         }
-        out
+    }
+
+    /// A 200 whose failure entries do not match what was sent: every id of
+    /// the batch is unknown.
+    fn unknown_batch(
+        &self,
+        intent_id: &str,
+        op: &Operation,
+        ids: &[String],
+        request_id: Option<String>,
+        order_ids: Vec<String>,
+        why: &str,
+    ) -> Vec<OpResult> {
+        self.outcome(
+            intent_id,
+            journal::OUTCOME_UNKNOWN,
+            request_id.clone(),
+            order_ids.clone(),
+            vec![],
+            vec![],
+            Some(why.to_string()),
+        );
+        let note = self.unknown_note(op, why);
+        ids.iter()
+            .map(|id| {
+                let mut r = result(id, op, Status::Unknown);
+                r.error_code = Some("UNMATCHED_ANSWER".into());
+                r.request_id = request_id.clone();
+                r.order_ids = order_ids.clone();
+                r.note = Some(note.clone());
+                r
+            })
+            .collect()
     }
 
     async fn to_on_demand(&self, batch: &Batch, ids: Vec<String>) -> Vec<OpResult> {
@@ -628,7 +693,10 @@ impl BatchCtx<'_> {
             Operation::SetOnDemand {} => TO_ON_DEMAND_SET_UP,
             _ => TO_ON_DEMAND_CANCEL,
         };
-        let intent_id = self.intent(batch, &ids, 1);
+        let intent_id = match self.intent(batch, &ids) {
+            Ok(id) => id,
+            Err(e) => return ids.iter().map(|id| not_sent(id, op, &e)).collect(),
+        };
         let resp = self
             .exec
             .client
@@ -639,13 +707,26 @@ impl BatchCtx<'_> {
             .await;
         match resp {
             Ok(resp) => {
-                let errors = failures_by_id(
+                let errors = match match_failures(
+                    &ids,
                     resp.body
                         .error_details
                         .iter()
                         .flatten()
                         .map(|d| (&d.id, &d.error_code, &d.error_msg)),
-                );
+                ) {
+                    Ok(e) => e,
+                    Err(why) => {
+                        return self.unknown_batch(
+                            &intent_id,
+                            op,
+                            &ids,
+                            resp.request_id.clone(),
+                            vec![],
+                            &why,
+                        )
+                    }
+                };
                 let failed = errors
                     .iter()
                     .map(|(id, (c, m))| FailedId {
@@ -692,7 +773,10 @@ impl BatchCtx<'_> {
     async fn auto_renew(&self, batch: &Batch, id: &str) -> OpResult {
         let op = &batch.operation;
         let ids = [id.to_string()];
-        let intent_id = self.intent(batch, &ids, 1);
+        let intent_id = match self.intent(batch, &ids) {
+            Ok(i) => i,
+            Err(e) => return not_sent(id, op, &e),
+        };
         let resp = match op {
             Operation::EnableAutoRenew {
                 period_type,
@@ -756,5 +840,46 @@ impl BatchCtx<'_> {
             vec![],
             Some(e.to_string()),
         );
+    }
+}
+
+/// Not sent because its intent could not be journaled.
+fn not_sent(id: &str, op: &Operation, why: &str) -> OpResult {
+    let mut r = result(id, op, Status::Failed);
+    r.error_code = Some("JOURNAL".into());
+    r.error_msg = Some(why.to_string());
+    r.note = Some("nothing was sent: no journal, no purchase".into());
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: Option<&str>) -> (Option<String>, Option<String>, Option<String>) {
+        (
+            id.map(str::to_string),
+            Some("CBC.30000052".into()),
+            Some("failed".into()),
+        )
+    }
+
+    fn check(
+        sent: &[&str],
+        entries: &[(Option<String>, Option<String>, Option<String>)],
+    ) -> Result<BTreeMap<String, (String, String)>, String> {
+        let sent: Vec<String> = sent.iter().map(|s| s.to_string()).collect();
+        match_failures(&sent, entries.iter().map(|(a, b, c)| (a, b, c)))
+    }
+
+    #[test]
+    fn failures_must_name_an_id_that_was_sent() {
+        let ok = check(&["r1", "r2"], &[entry(Some("r2"))]).unwrap();
+        assert_eq!(ok.keys().collect::<Vec<_>>(), vec!["r2"]);
+        assert!(check(&["r1"], &[]).unwrap().is_empty());
+        let no_id = check(&["r1", "r2"], &[entry(Some("r2")), entry(None)]).unwrap_err();
+        assert!(no_id.contains("without a resource id"), "{no_id}");
+        let other = check(&["r1"], &[entry(Some("ORDER-9"))]).unwrap_err();
+        assert!(other.contains("ORDER-9"), "{other}");
     }
 }

@@ -2,6 +2,10 @@
 //! (fsynced, so a kill -9 right after sending still leaves it) and one for
 //! each outcome, with request ids and order ids. A later `plan`/`apply`
 //! reads it to learn which purchases are still in flight.
+//!
+//! Every intent names the account (domain id) and endpoint it was sent to;
+//! only a run against the same account and endpoint verifies or closes it.
+//! An intent that cannot be written and fsynced is never sent.
 
 use crate::plan::Operation;
 use serde::{Deserialize, Serialize};
@@ -11,6 +15,26 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "journal.jsonl";
+
+/// Test hook: `BSSCTL_TEST_JOURNAL_FAIL_AFTER=N` makes every journal append
+/// after the first N of the process fail, as a full disk would.
+pub const ENV_FAIL_AFTER: &str = "BSSCTL_TEST_JOURNAL_FAIL_AFTER";
+
+/// `Result.outcome` of a purchase whose answer was lost or did not match
+/// what was sent: it may or may not have taken effect.
+pub const OUTCOME_UNKNOWN: &str = "unknown";
+/// The same, as journals before the `unknown` outcome wrote it.
+const OUTCOME_AMBIGUOUS_OLD: &str = "ambiguous";
+
+/// Appends made by this process (for `ENV_FAIL_AFTER`).
+static APPENDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Which account and endpoint a record is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountKey {
+    pub domain_id: String,
+    pub endpoint: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -31,8 +55,18 @@ pub enum Record {
         /// Expiry of each resource before the operation (to verify renewals).
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         expire_before: BTreeMap<String, String>,
+        /// The account the request goes to (older journals: see `RunStarted`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        domain_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
+        /// On the service's clock (the planning clock): orders created from
+        /// then on may be this intent's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        orders_since: Option<String>,
     },
-    /// What came back. `outcome`: `done`, `failed`, `ambiguous`.
+    /// What came back. `outcome`: `done`, `failed`, `partial`, `unknown`
+    /// (older journals: `ambiguous`).
     Result {
         ts: String,
         run_id: String,
@@ -82,6 +116,10 @@ pub enum Record {
         /// The most the payment is expected to take from the balance.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expected_amount: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        domain_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
     },
     /// What came back for an `OrderIntent`. `outcome`: `done`, `failed`,
     /// `unknown`; `verified` when a lost answer was settled by re-reading
@@ -122,6 +160,8 @@ pub struct InFlight {
     pub expire_before: BTreeMap<String, String>,
     /// Ids already known to have taken effect (from a partial answer).
     pub known_done: Vec<String>,
+    /// Orders created from then on (service clock) may be this intent's.
+    pub orders_since: Option<String>,
 }
 
 pub struct Journal {
@@ -130,11 +170,28 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// Opens (or creates) the journal. A new file's directory entry is
+    /// fsynced; a torn last line (killed mid-write) is completed with a
+    /// newline so the next record starts on a line of its own.
     pub fn open(path: &Path) -> std::io::Result<Journal> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let existed = path.exists();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(path)?;
+        if !existed {
+            file.sync_all()?;
+            sync_dir(dir)?;
+        } else if ends_torn(&mut file)? {
+            file.write_all(b"\n")?;
+            file.sync_data()?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
         Ok(Journal {
             path: path.to_path_buf(),
             file,
@@ -145,12 +202,56 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one record and syncs it to disk.
+    /// Appends one record and syncs it to disk; only `Ok` means it is there.
     pub fn append(&mut self, record: &Record) -> std::io::Result<()> {
         let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
         line.push('\n');
+        injected_failure()?;
         self.file.write_all(line.as_bytes())?;
         self.file.sync_data()
+    }
+}
+
+/// The `ENV_FAIL_AFTER` test hook (see there).
+fn injected_failure() -> std::io::Result<()> {
+    let Some(limit) = std::env::var(ENV_FAIL_AFTER)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    else {
+        return Ok(());
+    };
+    if APPENDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= limit {
+        return Err(std::io::Error::other(format!(
+            "write refused ({ENV_FAIL_AFTER}={limit}, a test hook)"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the file is non-empty and its last byte is not a newline.
+fn ends_torn(file: &mut File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
+/// Makes a new directory entry durable (a no-op where directories cannot
+/// be opened).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
     }
 }
 
@@ -174,8 +275,10 @@ pub fn read(path: &Path) -> std::io::Result<Vec<Record>> {
     Ok(out)
 }
 
-/// Purchases and releases whose outcome is still unknown.
-pub fn in_flight(records: &[Record]) -> Vec<InFlight> {
+/// Purchases and releases whose outcome is still unknown, sent to the
+/// account and endpoint `key` (intents of other accounts are left alone).
+pub fn in_flight(records: &[Record], key: &AccountKey) -> Vec<InFlight> {
+    let runs = run_accounts(records);
     let mut open: BTreeMap<String, InFlight> = BTreeMap::new();
     for r in records {
         match r {
@@ -186,7 +289,17 @@ pub fn in_flight(records: &[Record]) -> Vec<InFlight> {
                 operation,
                 resource_ids,
                 expire_before,
+                domain_id,
+                endpoint,
+                orders_since,
             } if operation.is_purchase_or_release() => {
+                let account = match (domain_id, endpoint) {
+                    (Some(d), Some(e)) => Some((d.as_str(), e.as_str())),
+                    _ => runs.get(run_id.as_str()).copied(),
+                };
+                if account != Some((key.domain_id.as_str(), key.endpoint.as_str())) {
+                    continue;
+                }
                 open.insert(
                     intent_id.clone(),
                     InFlight {
@@ -197,6 +310,7 @@ pub fn in_flight(records: &[Record]) -> Vec<InFlight> {
                         resource_ids: resource_ids.clone(),
                         expire_before: expire_before.clone(),
                         known_done: Vec::new(),
+                        orders_since: orders_since.clone(),
                     },
                 );
             }
@@ -206,7 +320,7 @@ pub fn in_flight(records: &[Record]) -> Vec<InFlight> {
                 succeeded,
                 ..
             } => {
-                if outcome == "ambiguous" {
+                if outcome == OUTCOME_UNKNOWN || outcome == OUTCOME_AMBIGUOUS_OLD {
                     if let Some(f) = open.get_mut(intent_id) {
                         f.known_done.extend(succeeded.iter().cloned());
                     }
@@ -223,6 +337,79 @@ pub fn in_flight(records: &[Record]) -> Vec<InFlight> {
         }
     }
     open.into_values().collect()
+}
+
+/// Run id → (domain id, endpoint), from `RunStarted` (for intents written
+/// before intents named their account).
+fn run_accounts(records: &[Record]) -> BTreeMap<&str, (&str, &str)> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::RunStarted {
+                run_id,
+                endpoint,
+                domain_id,
+                ..
+            } => Some((run_id.as_str(), (domain_id.as_str(), endpoint.as_str()))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A pay whose answer was lost and whose outcome no later record settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPay {
+    pub ts: String,
+    pub run_id: String,
+    pub order_id: String,
+}
+
+/// Pays of `key`'s account whose outcome is still unknown, by order id.
+pub fn unknown_pays(records: &[Record], key: &AccountKey) -> BTreeMap<String, UnknownPay> {
+    let mut sent: BTreeMap<(String, String), UnknownPay> = BTreeMap::new();
+    let mut open: BTreeMap<String, UnknownPay> = BTreeMap::new();
+    for r in records {
+        match r {
+            Record::OrderIntent {
+                ts,
+                run_id,
+                order_id,
+                action,
+                domain_id,
+                endpoint,
+                ..
+            } if action == "pay"
+                && domain_id.as_deref() == Some(key.domain_id.as_str())
+                && endpoint.as_deref() == Some(key.endpoint.as_str()) =>
+            {
+                sent.insert(
+                    (run_id.clone(), order_id.clone()),
+                    UnknownPay {
+                        ts: ts.clone(),
+                        run_id: run_id.clone(),
+                        order_id: order_id.clone(),
+                    },
+                );
+            }
+            Record::OrderResult {
+                run_id,
+                order_id,
+                action,
+                outcome,
+                ..
+            } if action == "pay" => {
+                if let Some(p) = sent.get(&(run_id.clone(), order_id.clone())) {
+                    if outcome == OUTCOME_UNKNOWN {
+                        open.insert(order_id.clone(), p.clone());
+                    } else {
+                        open.remove(order_id);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    open
 }
 
 /// Order ids the journal recorded for renewals, newest last, by resource.
@@ -298,7 +485,14 @@ mod tests {
         }
     }
 
-    fn intent(id: &str, ids: &[&str]) -> Record {
+    fn key(domain: &str) -> AccountKey {
+        AccountKey {
+            domain_id: domain.into(),
+            endpoint: "https://bss.example".into(),
+        }
+    }
+
+    fn intent_for(id: &str, ids: &[&str], domain: Option<&str>) -> Record {
         Record::Intent {
             ts: "t".into(),
             run_id: "run".into(),
@@ -306,7 +500,14 @@ mod tests {
             operation: renew(),
             resource_ids: ids.iter().map(|s| s.to_string()).collect(),
             expire_before: BTreeMap::new(),
+            domain_id: domain.map(str::to_string),
+            endpoint: domain.map(|_| "https://bss.example".to_string()),
+            orders_since: None,
         }
+    }
+
+    fn intent(id: &str, ids: &[&str]) -> Record {
+        intent_for(id, ids, Some("A"))
     }
 
     fn result(id: &str, outcome: &str) -> Record {
@@ -331,18 +532,60 @@ mod tests {
             intent("b", &["r2"]),
             intent("c", &["r3"]),
             result("c", "ambiguous"),
+            intent("d", &["r4"]),
+            result("d", OUTCOME_UNKNOWN),
         ];
-        let open: Vec<String> = in_flight(&records)
+        let open: Vec<String> = in_flight(&records, &key("A"))
             .into_iter()
             .map(|f| f.intent_id)
             .collect();
-        assert_eq!(open, vec!["b", "c"]);
+        assert_eq!(open, vec!["b", "c", "d"]);
         let orders = renewal_orders(&records);
         assert_eq!(orders["r1"], vec!["O1"]);
     }
 
     #[test]
-    fn append_and_read_survive_a_torn_last_line() {
+    fn only_the_intents_account_and_endpoint_see_it() {
+        let records = vec![
+            intent("a", &["r1"]),
+            // An older intent without its account: the run says whose it is.
+            Record::RunStarted {
+                ts: "t".into(),
+                run_id: "old".into(),
+                endpoint: "https://bss.example".into(),
+                domain_id: "B".into(),
+            },
+            Record::Intent {
+                ts: "t".into(),
+                run_id: "old".into(),
+                intent_id: "b".into(),
+                operation: renew(),
+                resource_ids: vec!["r2".into()],
+                expire_before: BTreeMap::new(),
+                domain_id: None,
+                endpoint: None,
+                orders_since: None,
+            },
+            // No account at all: nobody may close it.
+            intent_for("c", &["r3"], None),
+        ];
+        let ids = |k: &AccountKey| -> Vec<String> {
+            in_flight(&records, k)
+                .into_iter()
+                .map(|f| f.intent_id)
+                .collect()
+        };
+        assert_eq!(ids(&key("A")), vec!["a"]);
+        assert_eq!(ids(&key("B")), vec!["b"]);
+        let other_endpoint = AccountKey {
+            domain_id: "A".into(),
+            endpoint: "sandbox:x".into(),
+        };
+        assert!(ids(&other_endpoint).is_empty());
+    }
+
+    #[test]
+    fn a_torn_last_line_is_completed_and_loses_no_later_record() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j").join(FILE_NAME);
         let mut j = Journal::open(&path).unwrap();
@@ -350,8 +593,45 @@ mod tests {
         drop(j);
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(b"{\"event\":\"res").unwrap();
+        drop(f);
         let records = read(&path).unwrap();
         assert_eq!(records.len(), 1);
-        assert_eq!(in_flight(&records).len(), 1);
+        assert_eq!(in_flight(&records, &key("A")).len(), 1);
+        let mut j = Journal::open(&path).unwrap();
+        j.append(&result("a", "done")).unwrap();
+        let records = read(&path).unwrap();
+        assert_eq!(records.len(), 2, "the record after the torn line is kept");
+        assert!(in_flight(&records, &key("A")).is_empty());
+    }
+
+    #[test]
+    fn an_unknown_pay_stays_open_until_settled() {
+        let pay = |run: &str| Record::OrderIntent {
+            ts: "t".into(),
+            run_id: run.into(),
+            order_id: "O1".into(),
+            action: "pay".into(),
+            coupon_ids: vec![],
+            discount_id: None,
+            expected_amount: None,
+            domain_id: Some("A".into()),
+            endpoint: Some("https://bss.example".into()),
+        };
+        let res = |run: &str, outcome: &str| Record::OrderResult {
+            ts: "t".into(),
+            run_id: run.into(),
+            order_id: "O1".into(),
+            action: "pay".into(),
+            outcome: outcome.into(),
+            verified: false,
+            request_id: None,
+            error_code: None,
+            message: None,
+        };
+        let mut records = vec![pay("r1"), res("r1", OUTCOME_UNKNOWN)];
+        assert!(unknown_pays(&records, &key("A")).contains_key("O1"));
+        assert!(unknown_pays(&records, &key("B")).is_empty());
+        records.push(res("r1", "failed"));
+        assert!(unknown_pays(&records, &key("A")).is_empty());
     }
 }

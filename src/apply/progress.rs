@@ -69,17 +69,25 @@ impl Progress {
             .iter()
             .filter(|r| r.status == Status::Skipped)
             .count();
+        let unknown = results
+            .iter()
+            .filter(|r| r.status == Status::Unknown)
+            .count();
         let done = {
             let mut d = self.done.lock().expect("lock");
             *d += n;
             *d
         };
         let total = *self.total.lock().expect("lock");
-        let verdict = match (failed, skipped) {
-            (0, 0) => "ok".to_string(),
-            _ => format!(
+        let verdict = match (failed, skipped, unknown) {
+            (0, 0, 0) => "ok".to_string(),
+            (_, _, 0) => format!(
                 "{} ok, {failed} failed, {skipped} skipped",
                 n - failed - skipped
+            ),
+            _ => format!(
+                "{} ok, {failed} failed, {skipped} skipped, {unknown} unknown",
+                n - failed - skipped - unknown
             ),
         };
         let what = match &batch.operation {
@@ -96,6 +104,7 @@ impl Progress {
                     Status::Done => "done",
                     Status::Failed => "failed",
                     Status::Skipped => "skipped",
+                    Status::Unknown => "outcome unknown",
                 };
                 format!("{} {status}", self.label(&r.resource_id))
             })

@@ -3,7 +3,8 @@
 //! renewal orders created since. Read-only calls only.
 
 use crate::bss::model::{
-    ListCustomerOrdersQuery, QueryResourcesReq, ORDER_TYPE_RENEWAL, STATUS_CLOSED,
+    ListCustomerOrdersQuery, QueryResourcesReq, ORDER_STATUS_CANCELLED, ORDER_TYPE_RENEWAL,
+    STATUS_CLOSED,
 };
 use crate::bss::{ApiError, BssClient};
 use crate::clock::{format_api_time, parse_api_time};
@@ -16,9 +17,14 @@ pub enum Outcome {
     NotApplied,
 }
 
+/// Allowed difference between our clock and the service's when matching
+/// order creation times against an intent.
+pub const CLOCK_MARGIN_MINUTES: i64 = 5;
+
 /// A renewal took effect when the expiry moved past what it was before, or
-/// when a renewal order created since `since` holds the resource (an unpaid
-/// order leaves the expiry unchanged until it is paid).
+/// when a renewal order created since `since` (less `CLOCK_MARGIN_MINUTES`)
+/// and not cancelled holds the resource (an unpaid order leaves the expiry
+/// unchanged until it is paid). A cancelled order never proves a renewal.
 pub async fn renewal(
     client: &BssClient,
     ids: &[String],
@@ -91,15 +97,14 @@ pub async fn unsubscribe(
         .collect())
 }
 
-/// Which of `ids` appear in renewal orders created since `since`
-/// (any status): resource id → order id.
+/// Which of `ids` appear in renewal orders created since `since` that are
+/// not cancelled: resource id → order id.
 async fn renewal_orders_since(
     client: &BssClient,
     ids: &BTreeSet<String>,
     since: DateTime<Utc>,
 ) -> Result<BTreeMap<String, String>, ApiError> {
-    // Margin for clock differences between us and the service.
-    let begin = since.min(Utc::now()) - Duration::days(1);
+    let begin = since - Duration::minutes(CLOCK_MARGIN_MINUTES);
     let q = ListCustomerOrdersQuery {
         order_type: Some(ORDER_TYPE_RENEWAL.to_string()),
         create_time_begin: Some(format_api_time(begin)),
@@ -109,6 +114,9 @@ async fn renewal_orders_since(
     let orders = client.list_orders_all(&q).await?;
     let mut found = BTreeMap::new();
     for order in orders {
+        if !counts_as_renewal(order.status, order.create_time.as_deref(), begin) {
+            continue;
+        }
         let Some(order_id) = order.order_id else {
             continue;
         };
@@ -119,6 +127,18 @@ async fn renewal_orders_since(
         }
     }
     Ok(found)
+}
+
+/// Whether an order may prove a renewal: not cancelled, and (when the
+/// list shows its creation time) created at `begin` or later.
+fn counts_as_renewal(status: Option<i32>, create_time: Option<&str>, begin: DateTime<Utc>) -> bool {
+    if status == Some(ORDER_STATUS_CANCELLED) {
+        return false;
+    }
+    match create_time.map(parse_api_time) {
+        Some(Some(t)) => t >= begin,
+        Some(None) | None => true,
+    }
 }
 
 /// The resources an order covers (the resource query's `order_id` filter).
@@ -134,4 +154,23 @@ pub async fn resources_of_order(
         })
         .await?;
     Ok(rows.into_iter().filter_map(|r| r.resource_id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_and_older_orders_never_prove_a_renewal() {
+        let begin = parse_api_time("2026-11-24T00:00:00Z").unwrap();
+        let at = Some("2026-11-24T00:00:00Z");
+        assert!(counts_as_renewal(Some(5), at, begin));
+        assert!(counts_as_renewal(Some(6), at, begin));
+        assert!(!counts_as_renewal(Some(ORDER_STATUS_CANCELLED), at, begin));
+        assert!(!counts_as_renewal(
+            Some(5),
+            Some("2026-11-23T23:59:59Z"),
+            begin
+        ));
+    }
 }

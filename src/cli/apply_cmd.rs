@@ -2,7 +2,7 @@
 //! confirm, execute, report.
 
 use super::args::{ApplyArgs, GlobalArgs};
-use super::common::{confirm, load_manifests, now, state_paths, use_color};
+use super::common::{confirm, load_manifests, now, settle_time, state_paths, use_color};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_OK};
 use super::plan_cmd::{build, print_plan};
@@ -65,23 +65,62 @@ async fn apply(
     now: chrono::DateTime<chrono::Utc>,
     out: &mut Output,
 ) -> Result<i32, CliError> {
-    let (plan, verified) = match (&args.plan_file, set) {
-        (Some(file), _) => (load_saved_plan(conn, file).await?, Vec::new()),
+    let settle = settle_time(g);
+    let (plan, verified, holds) = match (&args.plan_file, set) {
+        (Some(file), _) => {
+            let plan = load_saved_plan(conn, file).await?;
+            // The same in-flight check a fresh plan makes.
+            let records = journal::read(&paths.journal)
+                .map_err(|e| CliError::io("cannot read the journal", &paths.journal, e))?;
+            let policy = crate::planner::InFlightPolicy {
+                account: conn.account_key(),
+                settle,
+            };
+            let check = crate::planner::check_in_flight(
+                &conn.client,
+                &records,
+                &policy,
+                chrono::Utc::now(),
+            )
+            .await;
+            for w in &check.warnings {
+                eprintln!("Warning: {w}");
+            }
+            let mut holds = check.holds;
+            // Found bought since the plan was made (an unpaid order leaves
+            // the fingerprint as it was): the plan must not buy it again.
+            for r in &check.verified {
+                if let Record::Verified {
+                    run_id,
+                    took_effect,
+                    ..
+                } = r
+                {
+                    for id in took_effect {
+                        holds.entry(id.clone()).or_insert_with(|| {
+                            format!("an earlier purchase of it (run {run_id}) took effect after this plan was made")
+                        });
+                    }
+                }
+            }
+            (plan, check.verified, holds)
+        }
         (None, Some(set)) => {
-            let planned = build(conn, set, &args.options, paths, now).await?;
-            (planned.plan, planned.verified)
+            let planned = build(conn, set, &args.options, paths, settle, now).await?;
+            (planned.plan, planned.verified, Default::default())
         }
         (None, None) => unreachable!("checked by the caller"),
     };
     if !verified.is_empty() {
         // What the plan learned about earlier in-flight purchases.
-        let mut j = Journal::open(&paths.journal)
-            .map_err(|e| CliError::io("cannot open the journal", &paths.journal, e))?;
+        let mut j =
+            Journal::open(&paths.journal).map_err(|e| CliError::journal(&paths.journal, e))?;
         for r in &verified {
             j.append(r)
-                .map_err(|e| CliError::io("cannot write the journal", &paths.journal, e))?;
+                .map_err(|e| CliError::journal(&paths.journal, e))?;
         }
     }
+    refuse_held(&plan, &holds)?;
     let plan: &Plan = out.plan.insert(plan);
     show_plan(g, args, plan)?;
     if let Some(v) = plan.guardrail_violations.first() {
@@ -116,24 +155,20 @@ async fn apply(
     let question = confirmation_question(plan);
     confirm(&question, args.auto_approve)?;
 
+    // No journal, no purchase: the journal must be writable before
+    // anything is sent.
     let run_id = journal::new_run_id();
-    let journal = Journal::open(&paths.journal)
-        .map_err(|e| CliError::io("cannot open the journal", &paths.journal, e))?;
+    let mut journal =
+        Journal::open(&paths.journal).map_err(|e| CliError::journal(&paths.journal, e))?;
+    journal
+        .append(&Record::RunStarted {
+            ts: format_api_time(chrono::Utc::now()),
+            run_id: run_id.clone(),
+            endpoint: conn.journal_endpoint.clone(),
+            domain_id: conn.domain_id.clone(),
+        })
+        .map_err(|e| CliError::journal(&paths.journal, e))?;
     let journal = Arc::new(Mutex::new(journal));
-    let append = |r: &Record| {
-        if let Err(e) = journal.lock().expect("journal lock").append(r) {
-            eprintln!(
-                "Warning: cannot write the journal {}: {e}",
-                paths.journal.display()
-            );
-        }
-    };
-    append(&Record::RunStarted {
-        ts: format_api_time(chrono::Utc::now()),
-        run_id: run_id.clone(),
-        endpoint: conn.client.endpoint().to_string(),
-        domain_id: conn.domain_id.clone(),
-    });
     let names = plan
         .changes
         .iter()
@@ -153,22 +188,62 @@ async fn apply(
         parallelism: args.parallelism.max(1),
         progress: &progress,
         now,
+        account: conn.account_key(),
+        settle,
+        journal_error: Mutex::new(None),
     };
-    let report = exec.run(plan).await;
-    append(&Record::RunFinished {
-        ts: format_api_time(chrono::Utc::now()),
-        run_id,
-        done: report.count(Status::Done),
-        failed: report.count(Status::Failed),
-        skipped: report.count(Status::Skipped),
-    });
+    let mut report = exec.run(plan).await;
+    let finished = journal
+        .lock()
+        .expect("journal lock")
+        .append(&Record::RunFinished {
+            ts: format_api_time(chrono::Utc::now()),
+            run_id,
+            done: report.count(Status::Done),
+            failed: report.count(Status::Failed) + report.count(Status::Unknown),
+            skipped: report.count(Status::Skipped),
+        });
+    if let (Err(e), None) = (finished, &report.journal_error) {
+        report.journal_error = Some(format!(
+            "cannot write the journal {}: {e}",
+            paths.journal.display()
+        ));
+    }
     save_last_applied(paths, &conn.domain_id, &report)?;
-    let failed = report.count(Status::Failed) + report.count(Status::Skipped);
+    let failed = report.count(Status::Failed)
+        + report.count(Status::Skipped)
+        + report.count(Status::Unknown);
+    let journal_error = report.journal_error.clone();
     out.report = Some(report);
+    if let Some(e) = journal_error {
+        return Err(CliError::JournalFailed(e));
+    }
     if failed > 0 {
         return Err(CliError::ApplyFailed { failed });
     }
     Ok(EXIT_OK)
+}
+
+/// A saved plan may not renew or release what an earlier run's unknown
+/// purchase still holds.
+fn refuse_held(
+    plan: &Plan,
+    holds: &std::collections::BTreeMap<String, String>,
+) -> Result<(), CliError> {
+    let held: Vec<String> = plan
+        .batches
+        .iter()
+        .filter(|b| b.operation.is_purchase_or_release())
+        .flat_map(|b| b.resource_ids.iter())
+        .filter_map(|id| holds.get(id).map(|why| format!("{id}: {why}")))
+        .collect();
+    if held.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Refused(format!(
+        "refusing to apply the saved plan; nothing was applied: {}",
+        held.join("; ")
+    )))
 }
 
 /// The plan before confirmation. With `--format json` stdout carries one
@@ -483,6 +558,12 @@ fn summary(plan: &Plan, report: &ApplyReport, format: Format) -> String {
                 name(&r.resource_id),
                 text(r.note.as_deref().unwrap_or(""))
             )),
+            Status::Unknown => out.push_str(&format!(
+                "Unknown: {} {}: {}\n",
+                r.operation.kind_name(),
+                name(&r.resource_id),
+                r.note.as_deref().unwrap_or("")
+            )),
             Status::Done => {
                 let orders = match r.order_ids.is_empty() {
                     true => String::new(),
@@ -506,16 +587,24 @@ fn summary(plan: &Plan, report: &ApplyReport, format: Format) -> String {
             text(&report.unpaid_orders.join(", "))
         ));
     }
-    let verdict = if report.count(Status::Failed) + report.count(Status::Skipped) == 0 {
+    let unknown = report.count(Status::Unknown);
+    let verdict = if report.count(Status::Failed) + report.count(Status::Skipped) + unknown == 0
+        && report.journal_error.is_none()
+    {
         "Apply complete!"
     } else {
         "Apply finished with errors."
     };
     out.push_str(&format!(
-        "{verdict} {} done, {} failed, {} skipped.\n",
+        "{verdict} {} done, {} failed, {} skipped{}.\n",
         report.count(Status::Done),
         report.count(Status::Failed),
-        report.count(Status::Skipped)
+        report.count(Status::Skipped),
+        if unknown > 0 {
+            format!(", {unknown} unknown")
+        } else {
+            String::new()
+        }
     ));
     out
 }

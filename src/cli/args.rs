@@ -79,6 +79,18 @@ pub struct GlobalArgs {
     /// Seconds before a request times out.
     #[arg(long, default_value_t = 60, global = true, value_name = "SECS")]
     pub timeout: u64,
+    /// How long after a purchase whose answer was lost (timeout, 5xx,
+    /// dropped connection) a later plan/apply/orders may check the account
+    /// for it; until then the resource or order is held. E.g. 30s, 10m, 2h.
+    #[arg(
+        long,
+        env = "BSSCTL_SETTLE_TIME",
+        default_value = "10m",
+        global = true,
+        value_name = "DURATION",
+        value_parser = parse_settle_time
+    )]
+    pub settle_time: std::time::Duration,
     /// Attempts per read call on throttling, 5xx and transport errors.
     #[arg(
         long,
@@ -103,6 +115,34 @@ pub struct GlobalArgs {
     /// Never use colour (NO_COLOR is honoured too).
     #[arg(long, global = true)]
     pub no_color: bool,
+}
+
+/// `--settle-time`: a whole number with s, m, h or d (a bare 0 is 0s).
+pub fn parse_settle_time(v: &str) -> Result<std::time::Duration, String> {
+    let v = v.trim();
+    if v == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{v:?} is not a duration; examples: 30s, 10m, 2h, 1d"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{v:?}: unknown unit {unit:?}; use s, m, h or d (e.g. 10m)"
+            ))
+        }
+    };
+    n.checked_mul(secs)
+        .filter(|s| *s <= 30 * 86_400)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("{v:?} is longer than 30 days"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +291,17 @@ pub struct SandboxArgs {
     /// Apply every Nth write, then drop the connection without answering.
     #[arg(long, value_name = "N")]
     pub drop_every: Option<u32>,
+    /// Answer every Nth write 504 at once and apply it --late-apply-ms later
+    /// (a backend slower than its gateway).
+    #[arg(long, value_name = "N")]
+    pub late_apply_every: Option<u32>,
+    /// Delay before a late-applied write is carried out, in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub late_apply_ms: u64,
+    /// Every Nth renew/unsubscribe/to-on-demand leaves its last resource
+    /// unapplied and answers 200 with a failure entry naming no resource id.
+    #[arg(long, value_name = "N")]
+    pub unmatched_failure_every: Option<u32>,
     /// Added latency per response, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
@@ -370,4 +421,20 @@ pub enum OrdersCommand {
         #[arg(long)]
         auto_approve: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settle_times() {
+        assert_eq!(parse_settle_time("0").unwrap().as_secs(), 0);
+        assert_eq!(parse_settle_time("45s").unwrap().as_secs(), 45);
+        assert_eq!(parse_settle_time("10m").unwrap().as_secs(), 600);
+        assert_eq!(parse_settle_time("2h").unwrap().as_secs(), 7200);
+        assert!(parse_settle_time("10").unwrap_err().contains("unit"));
+        assert!(parse_settle_time("ten").is_err());
+        assert!(parse_settle_time("90d").is_err());
+    }
 }

@@ -34,13 +34,35 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
     }
 }
 
+/// The journal and last-applied record. The embedded sandbox (`--sandbox`)
+/// keeps its own beside its state file (`sandbox-journal.jsonl`,
+/// `sandbox-last-applied.json`), never the real account's.
 pub fn state_paths(g: &GlobalArgs, journal: Option<&Path>) -> StatePaths {
-    StatePaths {
-        journal: journal
+    let (default_journal, last_applied) = if g.sandbox {
+        let state = super::connect::sandbox_state_path(g);
+        let dir = state
+            .parent()
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| g.state_dir.join(crate::apply::journal::FILE_NAME)),
-        last_applied: g.state_dir.join(crate::last_applied::FILE_NAME),
+            .unwrap_or_else(|| PathBuf::from("."));
+        (
+            dir.join(format!("sandbox-{}", crate::apply::journal::FILE_NAME)),
+            dir.join(format!("sandbox-{}", crate::last_applied::FILE_NAME)),
+        )
+    } else {
+        (
+            g.state_dir.join(crate::apply::journal::FILE_NAME),
+            g.state_dir.join(crate::last_applied::FILE_NAME),
+        )
+    };
+    StatePaths {
+        journal: journal.map(Path::to_path_buf).unwrap_or(default_journal),
+        last_applied,
     }
+}
+
+/// `--settle-time` as a chrono duration.
+pub fn settle_time(g: &GlobalArgs) -> chrono::Duration {
+    chrono::Duration::from_std(g.settle_time).unwrap_or(chrono::Duration::MAX)
 }
 
 /// Colour only on a terminal, and never with NO_COLOR or --no-color.

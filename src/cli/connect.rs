@@ -14,10 +14,21 @@ use std::time::Duration;
 pub struct Connection {
     pub client: BssClient,
     pub domain_id: String,
+    /// The endpoint journal records are keyed by: the BSS URL, or
+    /// `sandbox:<state file>` for the embedded sandbox (whose port changes).
+    pub journal_endpoint: String,
     sandbox: Option<SandboxHandle>,
 }
 
 impl Connection {
+    /// The account and endpoint journal records of this connection name.
+    pub fn account_key(&self) -> crate::apply::journal::AccountKey {
+        crate::apply::journal::AccountKey {
+            domain_id: self.domain_id.clone(),
+            endpoint: self.journal_endpoint.clone(),
+        }
+    }
+
     pub fn is_sandbox(&self) -> bool {
         self.sandbox.is_some()
     }
@@ -83,6 +94,7 @@ pub async fn connect(g: &GlobalArgs) -> Result<Connection, CliError> {
     let client = BssClient::new(client_config(g, endpoint, iam), creds)?;
     let domain_id = client.domain_id().await?;
     Ok(Connection {
+        journal_endpoint: client.endpoint().to_string(),
         client,
         domain_id,
         sandbox: None,
@@ -103,6 +115,12 @@ async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
         fastrand::u64(..)
     ));
     let ak = "BSSCTLSANDBOXAK0000".to_string();
+    let journal_endpoint = format!(
+        "sandbox:{}",
+        std::fs::canonicalize(&path)
+            .unwrap_or(path.clone())
+            .display()
+    );
     let handle = sandbox::start(SandboxConfig {
         state_path: path,
         port: 0,
@@ -135,6 +153,7 @@ async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
     Ok(Connection {
         client,
         domain_id,
+        journal_endpoint,
         sandbox: Some(handle),
     })
 }

@@ -37,6 +37,9 @@ pub enum CliError {
     /// The plan exceeds a cost guardrail; already rendered.
     #[error("{0}")]
     Guardrail(String),
+    /// A journal record could not be written: nothing (more) was sent.
+    #[error("no journal, no purchase: {0}; nothing more was sent")]
+    JournalFailed(String),
     /// Apply ran but some operations failed; already reported.
     #[error("{failed} operation(s) failed")]
     ApplyFailed { failed: usize },
@@ -75,6 +78,14 @@ impl CliError {
             CliError::Api(e) => crate::hints::hint_for_error(e),
             _ => None,
         }
+    }
+
+    /// The journal cannot be opened or written before anything is sent.
+    pub fn journal(path: &std::path::Path, source: std::io::Error) -> CliError {
+        CliError::JournalFailed(format!(
+            "cannot write the journal {}: {source}",
+            path.display()
+        ))
     }
 
     pub fn io(what: &'static str, path: &std::path::Path, source: std::io::Error) -> CliError {

@@ -1,10 +1,12 @@
 //! `bssctl orders`: list pending orders, pay them (best offer by default) or
 //! cancel them. The choices are pure (`crate::orders`); this module makes the
 //! calls, asks, journals and reports. A pay is never resent: when its answer
-//! is lost the order is re-read to learn whether it went through.
+//! is lost its outcome is unknown (unless the order at once reads paid), and
+//! a later `orders pay` of that order waits for the settle time, re-reads
+//! the order, and pays only when it is still pending. No journal, no pay.
 
 use super::args::{GlobalArgs, OrdersArgs, OrdersCommand};
-use super::common::{confirm_to, now, state_paths};
+use super::common::{confirm_to, now, settle_time, state_paths};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
 use crate::apply::journal::{self, Journal, Record};
@@ -43,16 +45,19 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
     };
     let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
-    let known = {
-        let records = journal::read(&paths.journal)
-            .map_err(|e| CliError::io("cannot read the journal", &paths.journal, e))?;
-        list::orders_from_journal(&records)
-    };
+    let records = journal::read(&paths.journal)
+        .map_err(|e| CliError::io("cannot read the journal", &paths.journal, e))?;
+    let known = list::orders_from_journal(&records);
+    let account = conn.account_key();
+    let unknown_pays = journal::unknown_pays(&records, &account);
     let ctx = Ctx {
         client: &conn.client,
         known: &known,
         journal: &paths.journal,
         now,
+        account,
+        settle: settle_time(g),
+        unknown_pays: &unknown_pays,
     };
     let result = match &args.command {
         None => ctx.list(args.all, args.format).await,
@@ -132,6 +137,11 @@ struct Ctx<'a> {
     known: &'a BTreeMap<String, Vec<String>>,
     journal: &'a Path,
     now: DateTime<Utc>,
+    /// The account and endpoint order intents are recorded for.
+    account: journal::AccountKey,
+    settle: chrono::Duration,
+    /// Earlier pays of this account whose outcome is unknown, by order id.
+    unknown_pays: &'a BTreeMap<String, journal::UnknownPay>,
 }
 
 /// An order read for paying or cancelling.
@@ -306,6 +316,25 @@ impl Ctx<'_> {
         req: &PayRequest<'_>,
         auto_approve: bool,
     ) -> Result<i32, CliError> {
+        let mut journal =
+            Journal::open(self.journal).map_err(|e| CliError::journal(self.journal, e))?;
+        // Earlier pays whose answer was lost come first: held before the
+        // settle time, settled by a re-read after it.
+        let mut not_sent: Vec<OrderOutcome> = Vec::new();
+        let mut settled_before: Vec<OrderOutcome> = Vec::new();
+        let mut to_read: Vec<String> = Vec::new();
+        for id in ids {
+            match self.earlier_unknown_pay(&mut journal, id).await? {
+                None => to_read.push(id.clone()),
+                Some(o) if o.status == Status::Done => settled_before.push(o),
+                Some(o) if o.status == Status::Failed => {
+                    println!("Note: pay {id}: {}", o.note.as_deref().unwrap_or_default());
+                    to_read.push(id.clone())
+                }
+                Some(o) => not_sent.push(o),
+            }
+        }
+        let ids = &to_read[..];
         // Read every order and what it is offered, concurrently.
         let reads = futures::future::join_all(ids.iter().map(|id| async move {
             let loaded = self.load(id, Action::Pay).await?;
@@ -334,7 +363,6 @@ impl Ctx<'_> {
 
         // Choose in order, so a coupon pays at most one of them.
         let mut proposals: Vec<PayProposal> = Vec::new();
-        let mut not_sent: Vec<OrderOutcome> = Vec::new();
         let mut taken: BTreeSet<String> = BTreeSet::new();
         for (id, read) in ids.iter().zip(reads) {
             let (loaded, offers) = match read {
@@ -358,12 +386,12 @@ impl Ctx<'_> {
         }
 
         print!("{}", render::pay_proposals(&proposals, self.now));
+        print!("{}", render::outcome_lines(&settled_before));
         print!("{}", render::outcome_lines(&not_sent));
         if proposals.is_empty() {
-            print!("{}", render::count_line(Action::Pay, &not_sent));
-            return Err(CliError::OrdersFailed {
-                failed: not_sent.len(),
-            });
+            let all: Vec<OrderOutcome> = settled_before.into_iter().chain(not_sent).collect();
+            print!("{}", render::count_line(Action::Pay, &all));
+            return finish(&all);
         }
         let currency = proposals[0].row.currency.clone();
         let total: Decimal = proposals.iter().map(|p| p.choice.estimate.to_pay).sum();
@@ -379,17 +407,101 @@ impl Ctx<'_> {
             "review the orders above",
         )?;
 
-        let mut journal = Journal::open(self.journal)
-            .map_err(|e| CliError::io("cannot open the journal", self.journal, e))?;
         let run_id = journal::new_run_id();
         let mut done = Vec::new();
+        let mut journal_error = None;
         for p in &proposals {
-            done.push(self.pay_one(&mut journal, &run_id, p).await);
+            match self.pay_one(&mut journal, &run_id, p).await {
+                Ok(o) => done.push(o),
+                Err(e) => {
+                    // No journal, no pay: this and the rest are not sent.
+                    journal_error = Some(e);
+                    break;
+                }
+            }
         }
         print!("{}", render::outcome_lines(&done));
-        let all: Vec<OrderOutcome> = not_sent.into_iter().chain(done).collect();
+        let all: Vec<OrderOutcome> = settled_before
+            .into_iter()
+            .chain(not_sent)
+            .chain(done)
+            .collect();
         print!("{}", render::count_line(Action::Pay, &all));
+        if let Some(e) = journal_error {
+            return Err(e);
+        }
         finish(&all)
+    }
+
+    /// An earlier pay of `id` whose answer was lost: `None` when there is
+    /// none; `Refused` (not sent) while the settle time runs; `Unknown` when
+    /// the order cannot be re-read; `Done` when it reads paid; `Failed`
+    /// (journaled as settled, so the order may be paid now) when it does not.
+    async fn earlier_unknown_pay(
+        &self,
+        journal: &mut Journal,
+        id: &str,
+    ) -> Result<Option<OrderOutcome>, CliError> {
+        let Some(p) = self.unknown_pays.get(id) else {
+            return Ok(None);
+        };
+        let sent = crate::clock::parse_api_time(&p.ts);
+        let after = sent.map(|t| t + self.settle);
+        if after.is_none_or(|t| Utc::now() < t) {
+            let when = after.map(format_api_time).unwrap_or_else(|| p.ts.clone());
+            return Ok(Some(OrderOutcome::refused(
+                id,
+                Action::Pay,
+                format!(
+                    "an earlier pay of this order (sent at {}, run {}) has an unknown outcome; bssctl re-reads the order after {when} (the settle time); not sent",
+                    p.ts, p.run_id
+                ),
+            )));
+        }
+        let status = match self.client.order_details(id, Some(1), None).await {
+            Ok(r) => r.body.order_info.and_then(|o| o.status),
+            Err(e) => {
+                let mut o = OrderOutcome::from_error(id, Action::Pay, Status::Unknown, &e);
+                o.note = Some(format!(
+                    "an earlier pay of this order (sent at {}) has an unknown outcome and the order could not be re-read; not sent",
+                    p.ts
+                ));
+                return Ok(Some(o));
+            }
+        };
+        let paid = status == Some(crate::bss::model::ORDER_STATUS_COMPLETED);
+        let mut o = OrderOutcome::new(
+            id,
+            Action::Pay,
+            if paid { Status::Done } else { Status::Failed },
+        );
+        o.note = Some(if paid {
+            format!(
+                "the earlier pay sent at {} (run {}) took effect: re-reading the order after the settle time shows it paid; not sent again",
+                p.ts, p.run_id
+            )
+        } else {
+            format!(
+                "the earlier pay sent at {} (run {}) did not take effect: re-reading the order after the settle time shows it {}",
+                p.ts,
+                p.run_id,
+                crate::orders::order_status_name(status)
+            )
+        });
+        journal
+            .append(&Record::OrderResult {
+                ts: format_api_time(Utc::now()),
+                run_id: p.run_id.clone(),
+                order_id: id.to_string(),
+                action: "pay".into(),
+                outcome: if paid { "done" } else { "failed" }.into(),
+                verified: true,
+                request_id: None,
+                error_code: None,
+                message: o.note.clone(),
+            })
+            .map_err(|e| CliError::journal(self.journal, e))?;
+        Ok(Some(o))
     }
 
     /// Shows what the balance can cover; never refuses (the API decides).
@@ -428,12 +540,18 @@ impl Ctx<'_> {
         println!();
     }
 
-    async fn pay_one(&self, journal: &mut Journal, run_id: &str, p: &PayProposal) -> OrderOutcome {
+    /// Pays one order; `Err` when its intent could not be journaled (then
+    /// it was not sent).
+    async fn pay_one(
+        &self,
+        journal: &mut Journal,
+        run_id: &str,
+        p: &PayProposal,
+    ) -> Result<OrderOutcome, CliError> {
         let id = &p.row.order_id;
         let request = offer::pay_request(id, &p.choice);
-        append(
-            journal,
-            &Record::OrderIntent {
+        journal
+            .append(&Record::OrderIntent {
                 ts: format_api_time(Utc::now()),
                 run_id: run_id.to_string(),
                 order_id: id.clone(),
@@ -441,8 +559,10 @@ impl Ctx<'_> {
                 coupon_ids: p.choice.coupons.iter().map(|c| c.id.clone()).collect(),
                 discount_id: p.choice.discount.as_ref().map(|d| d.id.clone()),
                 expected_amount: Some(p.choice.estimate.to_pay.to_string()),
-            },
-        );
+                domain_id: Some(self.account.domain_id.clone()),
+                endpoint: Some(self.account.endpoint.clone()),
+            })
+            .map_err(|e| CliError::journal(self.journal, e))?;
         let sent = self.client.pay_order(&request).await.map(|r| r.request_id);
         let mut outcome = self.settle(id, Action::Pay, sent).await;
         if outcome.status == Status::Done && outcome.note.is_none() {
@@ -458,7 +578,7 @@ impl Ctx<'_> {
             ));
         }
         record_result(journal, run_id, &outcome);
-        outcome
+        Ok(outcome)
     }
 
     /// The outcome of a sent pay/cancel; a lost answer is settled by
@@ -483,7 +603,8 @@ impl Ctx<'_> {
                     .ok()
                     .and_then(|r| r.body.order_info)
                     .and_then(|o| o.status);
-                let (verdict, note) = after_lost_answer(action, status);
+                let check_after = format_api_time(Utc::now() + self.settle);
+                let (verdict, note) = after_lost_answer(action, status, &check_after);
                 let mut o = OrderOutcome::from_error(id, action, verdict, &e);
                 match verdict {
                     // Settled: the note says what happened; no "may have" advice.
@@ -492,13 +613,13 @@ impl Ctx<'_> {
                         o.error_msg = None;
                         o.hint = None;
                     }
-                    Status::Failed => {
+                    // One sentence says it all: no "may have taken effect" hint.
+                    _ => {
                         if let ApiError::Ambiguous { cause, .. } = &e {
                             o.error_msg = Some(cause.clone());
                         }
                         o.hint = None;
                     }
-                    _ => {}
                 }
                 o.note = Some(note);
                 o
@@ -563,23 +684,28 @@ impl Ctx<'_> {
             "cancel",
             "review the orders above",
         )?;
-        let mut journal = Journal::open(self.journal)
-            .map_err(|e| CliError::io("cannot open the journal", self.journal, e))?;
+        let mut journal =
+            Journal::open(self.journal).map_err(|e| CliError::journal(self.journal, e))?;
         let run_id = journal::new_run_id();
         let mut done = Vec::new();
+        let mut journal_error = None;
         for r in &to_cancel {
-            append(
-                &mut journal,
-                &Record::OrderIntent {
-                    ts: format_api_time(Utc::now()),
-                    run_id: run_id.clone(),
-                    order_id: r.order_id.clone(),
-                    action: "cancel".into(),
-                    coupon_ids: Vec::new(),
-                    discount_id: None,
-                    expected_amount: None,
-                },
-            );
+            let intent = journal.append(&Record::OrderIntent {
+                ts: format_api_time(Utc::now()),
+                run_id: run_id.clone(),
+                order_id: r.order_id.clone(),
+                action: "cancel".into(),
+                coupon_ids: Vec::new(),
+                discount_id: None,
+                expected_amount: None,
+                domain_id: Some(self.account.domain_id.clone()),
+                endpoint: Some(self.account.endpoint.clone()),
+            });
+            if let Err(e) = intent {
+                // No journal, no request: this and the rest are not sent.
+                journal_error = Some(CliError::journal(self.journal, e));
+                break;
+            }
             let sent = self
                 .client
                 .cancel_order(&r.order_id)
@@ -592,6 +718,9 @@ impl Ctx<'_> {
         print!("{}", render::outcome_lines(&done));
         let all: Vec<OrderOutcome> = not_sent.into_iter().chain(done).collect();
         print!("{}", render::count_line(Action::Cancel, &all));
+        if let Some(e) = journal_error {
+            return Err(e);
+        }
         finish(&all)
     }
 }
@@ -606,39 +735,52 @@ fn used(p: &PayProposal) -> String {
         .join(", ")
 }
 
-fn append(journal: &mut Journal, record: &Record) {
-    if let Err(e) = journal.append(record) {
-        eprintln!(
-            "Warning: cannot write the journal {}: {e}",
-            journal.path().display()
+/// Records what came back; a failure is reported as an error (the request
+/// was sent already) and makes the command exit 1.
+fn record_result(journal: &mut Journal, run_id: &str, o: &OrderOutcome) {
+    let written = journal.append(&Record::OrderResult {
+        ts: format_api_time(Utc::now()),
+        run_id: run_id.to_string(),
+        order_id: o.order_id.clone(),
+        action: o.action.verb().to_string(),
+        outcome: match o.status {
+            Status::Done => "done",
+            Status::Failed | Status::Refused => "failed",
+            Status::Unknown => "unknown",
+        }
+        .to_string(),
+        verified: o.note.as_deref().is_some_and(|n| n.contains("re-reading")),
+        request_id: o.request_id.clone(),
+        error_code: o.error_code.clone(),
+        message: o.error_msg.clone().or_else(|| o.note.clone()),
+    });
+    if let Err(e) = written {
+        let msg = format!(
+            "cannot write the journal {}: {e} (the {} of order {} is not recorded)",
+            journal.path().display(),
+            o.action.verb(),
+            o.order_id
         );
+        eprintln!("Error: {msg}");
+        let mut first = RESULT_NOT_RECORDED
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        first.get_or_insert(msg);
     }
 }
 
-fn record_result(journal: &mut Journal, run_id: &str, o: &OrderOutcome) {
-    append(
-        journal,
-        &Record::OrderResult {
-            ts: format_api_time(Utc::now()),
-            run_id: run_id.to_string(),
-            order_id: o.order_id.clone(),
-            action: o.action.verb().to_string(),
-            outcome: match o.status {
-                Status::Done => "done",
-                Status::Failed | Status::Refused => "failed",
-                Status::Unknown => "unknown",
-            }
-            .to_string(),
-            verified: o.note.as_deref().is_some_and(|n| n.contains("re-reading")),
-            request_id: o.request_id.clone(),
-            error_code: o.error_code.clone(),
-            message: o.error_msg.clone().or_else(|| o.note.clone()),
-        },
-    );
-}
+/// The first outcome the journal refused (the command then exits 1).
+static RESULT_NOT_RECORDED: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 /// Exit 0 only when every order went through.
 fn finish(all: &[OrderOutcome]) -> Result<i32, CliError> {
+    let not_recorded = RESULT_NOT_RECORDED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if let Some(e) = not_recorded {
+        return Err(CliError::JournalFailed(e));
+    }
     let failed = all.iter().filter(|o| o.status != Status::Done).count();
     if failed > 0 {
         Err(CliError::OrdersFailed { failed })

@@ -1,7 +1,7 @@
 //! `bssctl plan`.
 
 use super::args::{GlobalArgs, PlanArgs, PlanOptions};
-use super::common::{load_manifests, now, print_diagnostics, state_paths, use_color};
+use super::common::{load_manifests, now, print_diagnostics, settle_time, state_paths, use_color};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_CHANGES, EXIT_OK};
 use crate::plan::{SavedPlan, FORMAT_VERSION};
@@ -35,7 +35,7 @@ async fn plan_and_render(
     now: chrono::DateTime<chrono::Utc>,
     args: &PlanArgs,
 ) -> Result<i32, CliError> {
-    let planned = build(conn, set, options, paths, now).await?;
+    let planned = build(conn, set, options, paths, settle_time(g), now).await?;
     let has_changes = planned.plan.summary.has_changes();
     if !args.quiet_if_no_changes || has_changes {
         print_plan(&planned.plan, options.format, use_color(g))?;
@@ -64,13 +64,28 @@ pub async fn build(
     set: &crate::manifest::ManifestSet,
     options: &PlanOptions,
     paths: &StatePaths,
+    settle: chrono::Duration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Planned, CliError> {
     let scope = Scope {
         targets: options.targets.clone(),
         excludes: options.excludes.clone(),
     };
-    match planner::make_plan(&conn.client, &conn.domain_id, set, &scope, paths, now).await {
+    let policy = planner::InFlightPolicy {
+        account: conn.account_key(),
+        settle,
+    };
+    match planner::make_plan(
+        &conn.client,
+        &conn.domain_id,
+        set,
+        &scope,
+        paths,
+        &policy,
+        now,
+    )
+    .await
+    {
         Ok(Ok(mut p)) => {
             let limits =
                 crate::plan::guardrails::Limits::from_policy(set.policy.as_ref(), options.max_cost);

@@ -80,6 +80,9 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
             throttle_every: args.throttle_every,
             error_every: args.error_every,
             drop_every: args.drop_every,
+            late_apply_every: args.late_apply_every,
+            late_apply_delay: Duration::from_millis(args.late_apply_ms),
+            unmatched_failure_every: args.unmatched_failure_every,
             latency: Duration::from_millis(args.latency_ms),
             apis,
             listing: ListingLies {

@@ -1,9 +1,7 @@
 //! What became of a pay or cancel, including when the answer was lost and
 //! the order had to be re-read to learn it.
 
-use crate::bss::model::{
-    ORDER_STATUS_CANCELLED, ORDER_STATUS_COMPLETED, ORDER_STATUS_PENDING_PAYMENT,
-};
+use crate::bss::model::{ORDER_STATUS_CANCELLED, ORDER_STATUS_COMPLETED};
 use crate::bss::ApiError;
 use serde::Serialize;
 
@@ -109,9 +107,16 @@ impl OrderOutcome {
     }
 }
 
-/// After a pay or cancel whose answer was lost, what the re-read order
-/// status says: (status, note).
-pub fn after_lost_answer(action: Action, order_status: Option<i32>) -> (Status, String) {
+/// After a pay or cancel whose answer was lost, what an immediate re-read
+/// of the order says: (status, note). Only the status the action leads to
+/// settles it; anything else (still pending, say) may be a late answer on
+/// its way, so the outcome stays unknown until a re-read after the settle
+/// time (`check_after`) — never "safe to run again" from one read.
+pub fn after_lost_answer(
+    action: Action,
+    order_status: Option<i32>,
+    check_after: &str,
+) -> (Status, String) {
     let verb = action.verb();
     match order_status {
         Some(s) if s == action.done_status() => (
@@ -121,24 +126,17 @@ pub fn after_lost_answer(action: Action, order_status: Option<i32>) -> (Status, 
                 crate::orders::order_status_name(Some(s))
             ),
         ),
-        Some(ORDER_STATUS_PENDING_PAYMENT) => (
-            Status::Failed,
-            format!(
-                "the answer was lost; re-reading the order shows it still pending payment: the {verb} did NOT take effect{}. It is safe to run bssctl orders {verb} again",
-                if action == Action::Pay { " and nothing was charged" } else { "" }
-            ),
-        ),
-        Some(s) => (
+        other => (
             Status::Unknown,
             format!(
-                "the answer was lost; the order is now {} (status {s}), so whether the {verb} took effect is unknown. It was NOT sent again: check with bssctl orders --all before retrying",
-                crate::orders::order_status_name(Some(s))
-            ),
-        ),
-        None => (
-            Status::Unknown,
-            format!(
-                "the answer was lost and the order could not be re-read, so whether the {verb} took effect is unknown. It was NOT sent again: check with bssctl orders --all before retrying"
+                "the answer was lost and {}, so whether the {verb} took effect is unknown; it was NOT sent again. Run bssctl orders {verb} again after {check_after} (the settle time): it re-reads the order first",
+                match other {
+                    Some(s) => format!(
+                        "the order still reads {} (status {s}) right after",
+                        crate::orders::order_status_name(Some(s))
+                    ),
+                    None => "the order could not be re-read".to_string(),
+                }
             ),
         ),
     }
@@ -149,17 +147,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_lost_answer_is_settled_only_by_the_order_status() {
-        assert_eq!(after_lost_answer(Action::Pay, Some(5)).0, Status::Done);
-        assert_eq!(after_lost_answer(Action::Pay, Some(6)).0, Status::Failed);
-        assert!(after_lost_answer(Action::Pay, Some(6))
-            .1
-            .contains("nothing was charged"));
-        assert_eq!(after_lost_answer(Action::Pay, Some(3)).0, Status::Unknown);
-        assert_eq!(after_lost_answer(Action::Pay, None).0, Status::Unknown);
-        assert_eq!(after_lost_answer(Action::Cancel, Some(4)).0, Status::Done);
+    fn a_lost_answer_is_settled_only_by_the_done_status() {
+        let t = "2026-11-24T00:10:00Z";
+        assert_eq!(after_lost_answer(Action::Pay, Some(5), t).0, Status::Done);
+        let (status, note) = after_lost_answer(Action::Pay, Some(6), t);
+        assert_eq!(status, Status::Unknown);
+        assert!(!note.contains("safe to run"), "{note}");
+        assert!(note.contains(t), "{note}");
         assert_eq!(
-            after_lost_answer(Action::Cancel, Some(5)).0,
+            after_lost_answer(Action::Pay, Some(3), t).0,
+            Status::Unknown
+        );
+        assert_eq!(after_lost_answer(Action::Pay, None, t).0, Status::Unknown);
+        assert_eq!(
+            after_lost_answer(Action::Cancel, Some(4), t).0,
+            Status::Done
+        );
+        assert_eq!(
+            after_lost_answer(Action::Cancel, Some(5), t).0,
             Status::Unknown
         );
     }

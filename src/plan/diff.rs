@@ -86,6 +86,11 @@ fn diff_one(
             ));
             return None;
         }
+        if let Some(why) = input.renew_holds.get(&live.resource_id) {
+            // An earlier purchase or release of it has an unknown outcome.
+            warnings.push(format!("{}: unsubscribe not planned: {why}", label()));
+            return None;
+        }
         ops.push(Operation::Unsubscribe {
             unsubscribe_type: 1,
         });

@@ -21,6 +21,13 @@ struct Counts {
     done: usize,
     failed: usize,
     skipped: usize,
+    /// Purchases whose answer was lost (shown only when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
+    unknown: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Streams the document; `report` is absent when nothing was executed (no
@@ -35,6 +42,7 @@ pub fn write(plan: &Plan, report: Option<&ApplyReport>, out: impl Write) -> std:
             done: count(Status::Done),
             failed: count(Status::Failed),
             skipped: count(Status::Skipped),
+            unknown: count(Status::Unknown),
         },
         unpaid_orders: report.map_or(&[], |r| r.unpaid_orders.as_slice()),
     };

@@ -5,7 +5,7 @@
 //! counter that advances on every eligible request (the drop counter on
 //! eligible writes only), so `throttle_every: 5` hits requests 5, 10, 15...
 //! regardless of the other faults. When two fire on the same request the
-//! first of throttle, error, drop wins.
+//! first of throttle, error, drop, late apply, unmatched failure wins.
 
 use crate::bss::Api;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -23,6 +23,15 @@ pub struct FaultConfig {
     /// Every Nth eligible write is applied and persisted, then the
     /// connection is closed without a response.
     pub drop_every: Option<u32>,
+    /// Every Nth eligible write is answered at once with 504 (a gateway
+    /// timeout) and applied `late_apply_delay` later, as a backend slower
+    /// than its gateway does.
+    pub late_apply_every: Option<u32>,
+    pub late_apply_delay: Duration,
+    /// Every Nth eligible renew, unsubscribe or to-on-demand leaves its last
+    /// resource unapplied and answers 200 with a failure entry that names
+    /// no resource id.
+    pub unmatched_failure_every: Option<u32>,
     /// Added before every response.
     pub latency: Duration,
     /// If set, only these APIs are eligible for faults.
@@ -58,6 +67,8 @@ pub enum Fault {
     Throttle,
     Error,
     Drop,
+    LateApply,
+    UnmatchedFailure,
 }
 
 impl Fault {
@@ -67,6 +78,8 @@ impl Fault {
             Fault::Throttle => "throttle",
             Fault::Error => "error",
             Fault::Drop => "drop",
+            Fault::LateApply => "late_apply",
+            Fault::UnmatchedFailure => "unmatched_failure",
         }
     }
 }
@@ -78,6 +91,8 @@ pub struct Faults {
     throttle: AtomicU64,
     error: AtomicU64,
     drop: AtomicU64,
+    late: AtomicU64,
+    unmatched: AtomicU64,
     limit: Option<u32>,
     limiters: HashMap<Api, DefaultDirectRateLimiter>,
 }
@@ -108,6 +123,8 @@ impl Faults {
             throttle: AtomicU64::new(0),
             error: AtomicU64::new(0),
             drop: AtomicU64::new(0),
+            late: AtomicU64::new(0),
+            unmatched: AtomicU64::new(0),
             limit: limit.map(NonZeroU32::get),
             limiters,
         }
@@ -122,6 +139,10 @@ impl Faults {
 
     pub fn latency(&self) -> Duration {
         self.cfg.latency
+    }
+
+    pub fn late_apply_delay(&self) -> Duration {
+        self.cfg.late_apply_delay
     }
 
     /// The configured rate limit, for the 429 message.
@@ -157,12 +178,19 @@ impl Faults {
         let throttle = nth(&self.throttle, self.cfg.throttle_every);
         let error = nth(&self.error, self.cfg.error_every);
         let drop = api.is_write() && nth(&self.drop, self.cfg.drop_every);
+        let late = api.is_write() && nth(&self.late, self.cfg.late_apply_every);
+        let batch = matches!(api, Api::Renew | Api::Unsubscribe | Api::ToOnDemand);
+        let unmatched = batch && nth(&self.unmatched, self.cfg.unmatched_failure_every);
         if throttle {
             Some(Fault::Throttle)
         } else if error {
             Some(Fault::Error)
         } else if drop {
             Some(Fault::Drop)
+        } else if late {
+            Some(Fault::LateApply)
+        } else if unmatched {
+            Some(Fault::UnmatchedFailure)
         } else {
             None
         }
@@ -198,6 +226,36 @@ mod tests {
         assert_eq!(
             got,
             vec![None, None, Some(Fault::Drop), Some(Fault::Throttle), None]
+        );
+    }
+
+    #[test]
+    fn late_apply_and_unmatched_failures_hit_their_apis_only() {
+        let f = Faults::new(
+            FaultConfig {
+                late_apply_every: Some(2),
+                unmatched_failure_every: Some(1),
+                ..Default::default()
+            },
+            None,
+        );
+        let got: Vec<_> = [
+            Api::QueryResources,
+            Api::Renew,
+            Api::PayOrder,
+            Api::Unsubscribe,
+        ]
+        .into_iter()
+        .map(|a| f.decide(a))
+        .collect();
+        assert_eq!(
+            got,
+            vec![
+                None,
+                Some(Fault::UnmatchedFailure),
+                Some(Fault::LateApply),
+                Some(Fault::UnmatchedFailure)
+            ]
         );
     }
 

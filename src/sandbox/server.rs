@@ -95,7 +95,11 @@ impl App {
         self.fixed_now.unwrap_or_else(Utc::now)
     }
 
-    async fn process(&self, parts: &hyper::http::request::Parts, body: &[u8]) -> Outcome {
+    async fn process(
+        self: &Arc<Self>,
+        parts: &hyper::http::request::Parts,
+        body: &[u8],
+    ) -> Outcome {
         let Some((api, raw_param)) = Api::route(parts.method.as_str(), parts.uri.path()) else {
             return Outcome::early(None, ApiError::not_found());
         };
@@ -162,6 +166,18 @@ impl App {
             Some(Fault::RateLimited) => Err(ApiError::throttled(self.faults.limit())),
             Some(Fault::Throttle) => Err(ApiError::throttled(self.faults.limit().max(10))),
             Some(Fault::Error) => Err(ApiError::internal(self.faults.error_message())),
+            Some(Fault::LateApply) => {
+                self.apply_late(api, param.clone(), query.clone(), body.to_vec());
+                Err(ApiError::new(
+                    504,
+                    "APIG.0201",
+                    "Backend timeout (sandbox injected fault).",
+                ))
+            }
+            Some(Fault::UnmatchedFailure) => {
+                self.unmatched_failure(api, param.as_deref(), &query, body)
+                    .await
+            }
             None | Some(Fault::Drop) => {
                 let ctx = Ctx {
                     api,
@@ -245,6 +261,87 @@ impl App {
                 tracing::info!("sandbox: closed {id} in the middle of a listing (fault)");
             }
         }
+    }
+
+    /// The late-apply fault: the write is carried out after the delay, as
+    /// if the backend finished after the gateway gave up.
+    fn apply_late(
+        self: &Arc<Self>,
+        api: Api,
+        param: Option<String>,
+        query: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(app.faults.late_apply_delay()).await;
+            let ctx = Ctx {
+                api,
+                param: param.as_deref(),
+                query: &query,
+                body: &body,
+                now: app.now(),
+                domain_id: &app.cfg.domain_id,
+                domain_name: &app.cfg.domain_name,
+            };
+            if let Err(e) = app.run_handler(&ctx).await {
+                tracing::info!("sandbox: late-applied {} failed: {e}", api.sdk_name());
+            }
+        });
+    }
+
+    /// The unmatched-failure fault: the last resource id is left out (not
+    /// applied) and the answer reports a failure without any resource id.
+    async fn unmatched_failure(
+        &self,
+        api: Api,
+        param: Option<&str>,
+        query: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Value, ApiError> {
+        let mut req: Value =
+            serde_json::from_slice(body).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let ids = req
+            .get_mut("resource_ids")
+            .and_then(Value::as_array_mut)
+            .ok_or_else(|| ApiError::invalid("resource_ids is required"))?;
+        ids.pop();
+        let rest = !ids.is_empty();
+        let mut value = if rest {
+            let body = serde_json::to_vec(&req).unwrap_or_default();
+            let ctx = Ctx {
+                api,
+                param,
+                query,
+                body: &body,
+                now: self.now(),
+                domain_id: &self.cfg.domain_id,
+                domain_name: &self.cfg.domain_name,
+            };
+            self.run_handler(&ctx).await?
+        } else if api == Api::ToOnDemand {
+            json!({})
+        } else {
+            json!({ "order_ids": [] })
+        };
+        let entry = json!({
+            "error_code": "CBC.0999",
+            "error_msg": "Internal error for one resource (sandbox injected fault).",
+        });
+        let key = if api == Api::ToOnDemand {
+            "error_details"
+        } else {
+            "fail_resource_infos"
+        };
+        if let Some(obj) = value.as_object_mut() {
+            match obj.get_mut(key).and_then(Value::as_array_mut) {
+                Some(list) => list.push(entry),
+                None => {
+                    obj.insert(key.to_string(), json!([entry]));
+                }
+            }
+        }
+        Ok(value)
     }
 
     /// Reads run on the state itself; writes run on a copy that replaces the
