@@ -76,6 +76,9 @@ async fn apply(
     }
     let plan: &Plan = out.plan.insert(plan);
     show_plan(g, args, plan)?;
+    if let Some(e) = super::plan_cmd::plan_errors(plan, args.options.format) {
+        return Err(e);
+    }
     if let Some(v) = plan.guardrail_violations.first() {
         return Err(CliError::Guardrail(format!(
             "{}; nothing was applied",

@@ -40,6 +40,10 @@ async fn plan_and_render(
     if !args.quiet_if_no_changes || has_changes {
         print_plan(&planned.plan, options.format, use_color(g))?;
     }
+    if let Some(e) = plan_errors(&planned.plan, options.format) {
+        // Like a manifest error: no plan file, nothing to apply.
+        return Err(e);
+    }
     if let Some(out) = &args.out {
         save(out, conn, &planned)?;
         eprintln!(
@@ -56,6 +60,22 @@ async fn plan_and_render(
     } else {
         EXIT_OK
     })
+}
+
+/// The refusal for a plan with errors; the errors themselves are part of the
+/// rendered plan (text, markdown), so those formats only get a count here.
+pub fn plan_errors(plan: &crate::plan::Plan, format: Format) -> Option<CliError> {
+    let n = plan.errors.len();
+    if n == 0 {
+        return None;
+    }
+    let listed = match format {
+        Format::Json => format!(": {}", plan.errors.join("; ")),
+        Format::Text | Format::Markdown => " (shown above)".to_string(),
+    };
+    Some(CliError::Refused(format!(
+        "the plan has {n} error(s){listed}; nothing is bought or released until they are fixed"
+    )))
 }
 
 /// The plan pipeline with resolve errors printed and turned into an error.

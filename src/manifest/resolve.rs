@@ -168,7 +168,11 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
             }
             continue;
         };
-        check_name(e, r, &mut cx.out);
+        if r.is_closed() || !r.is_main {
+            // For a managed main resource the plan checks the name, and
+            // refuses its renewals and unsubscribe when it differs.
+            check_name(e, r, &mut cx.out);
+        }
         if r.is_closed() {
             if !unsubscribe {
                 cx.out.push(e.origin.warning(

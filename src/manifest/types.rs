@@ -323,7 +323,7 @@ pub struct ResourceEntry {
     /// resource_id of a main resource (an attached one only when its settings equal its main's).
     #[schemars(length(min = 1))]
     pub id: String,
-    /// The resource's name, for readers; the plan warns when the live name differs.
+    /// The resource's name, a check against a pasted wrong id: when the live name differs, this entry's renewal and unsubscribe are an error (nothing is bought or released); setting changes go ahead with a warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// What happens at expiry: auto_renew, on_demand or none.

@@ -29,6 +29,8 @@ pub struct DiffOutput {
     pub changes: Vec<Change>,
     pub unchanged: usize,
     pub warnings: Vec<String>,
+    /// What makes the plan unappliable (see `Plan::errors`).
+    pub errors: Vec<String>,
 }
 
 pub fn diff(input: &DiffInput<'_>) -> DiffOutput {
@@ -36,13 +38,14 @@ pub fn diff(input: &DiffInput<'_>) -> DiffOutput {
         changes: Vec::new(),
         unchanged: 0,
         warnings: Vec::new(),
+        errors: Vec::new(),
     };
     for (id, desired) in input.desired {
         let Some(live) = input.inventory.get(id) else {
             // Resolve has already reported ids that do not exist.
             continue;
         };
-        match diff_one(input, desired, live, &mut out.warnings) {
+        match diff_one(input, desired, live, &mut out.warnings, &mut out.errors) {
             Some(change) => out.changes.push(change),
             None => out.unchanged += 1,
         }
@@ -55,9 +58,17 @@ fn diff_one(
     desired: &Desired,
     live: &LiveResource,
     warnings: &mut Vec<String>,
+    errors: &mut Vec<String>,
 ) -> Option<Change> {
     // Built only when a message needs it: most resources need none.
     let label = || display_name(live);
+    // The entry's `name` guards against a pasted wrong id: nothing is
+    // bought or released for an entry that names another resource.
+    let name_mismatch = desired
+        .name
+        .as_deref()
+        .filter(|n| *n != live.name)
+        .map(|wanted| name_mismatch_message(desired, live, wanted));
     if !live.is_main {
         // The API takes only main ids; attached resources follow their main.
         warnings.push(format!(
@@ -86,6 +97,10 @@ fn diff_one(
             ));
             return None;
         }
+        if let Some(m) = &name_mismatch {
+            errors.push(format!("{m}: its unsubscribe is not planned"));
+            return None;
+        }
         ops.push(Operation::Unsubscribe {
             unsubscribe_type: 1,
         });
@@ -97,7 +112,11 @@ fn diff_one(
     }
 
     let frozen_or_expired = live.status == STATUS_EXPIRED || live.status == STATUS_FROZEN;
-    let renew = plan_renewal(input, desired, live, warnings);
+    let mut renew = plan_renewal(input, desired, live, warnings);
+    if let (Some(m), Some(_)) = (&name_mismatch, &renew) {
+        errors.push(format!("{m}: its renewal is not planned"));
+        renew = None;
+    }
     let mut settings_ops = Vec::new();
     if let Some(target) = desired.on_expiry {
         let mut tentative_after = after.clone();
@@ -157,12 +176,42 @@ fn diff_one(
         }
         None => ops.extend(settings_ops),
     }
+    if let Some(m) = &name_mismatch {
+        if ops.is_empty() {
+            warnings.push(m.clone());
+        } else {
+            warnings.push(format!(
+                "{m}: its setting changes are planned anyway (they buy and release nothing)"
+            ));
+        }
+    }
     if ops.is_empty() {
         return None;
     }
     Some(build_change(
         input, live, desired, before, after, ops, reasons,
     ))
+}
+
+/// "file:line (resources[N]): name "a" differs from the live name "b" of ID".
+fn name_mismatch_message(desired: &Desired, live: &LiveResource, wanted: &str) -> String {
+    let place = desired
+        .sources
+        .first()
+        .map(|o| {
+            let (line, column) = o.position("name");
+            format!(
+                "{}:{line}:{column}: {}: ",
+                o.file.display(),
+                o.full_key("name")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{place}name {wanted:?} differs from the live name {:?} of resource {}; check the id (or fix name if the \
+         resource was renamed)",
+        live.name, live.resource_id
+    )
 }
 
 /// The renewal due under `renew_ahead`, with its reason and the new expiry.
@@ -719,5 +768,32 @@ mod tests {
         });
         assert!(out.changes.is_empty());
         assert!(out.warnings[0].contains("unpaid renewal order CS1"));
+    }
+
+    #[test]
+    fn a_name_that_differs_blocks_renewals_and_unsubscribes_only() {
+        // The unsubscribe of a resource with another live name: an error.
+        let mut d = desired("r");
+        d.name = Some("staging-db-01".into());
+        d.state = DesiredState::Unsubscribed;
+        let out = run(d.clone(), live("r", 0, 2, "2027-12-01T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert_eq!(out.errors.len(), 1);
+        assert!(
+            out.errors[0].contains("\"staging-db-01\"") && out.errors[0].contains("\"name-r\"")
+        );
+        // A renewal: dropped with an error; the setting change stays.
+        d.state = DesiredState::Active;
+        d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+        d.on_expiry = Some(OnExpiry::AutoRenew);
+        let out = run(d.clone(), live("r", 0, 2, "2026-12-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["enable_auto_renew"]);
+        assert!(out.errors[0].contains("renewal is not planned"));
+        assert!(out.warnings[0].contains("setting changes are planned anyway"));
+        // The right name: everything planned, no error.
+        d.name = Some("name-r".into());
+        let out = run(d, live("r", 0, 2, "2026-12-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["enable_auto_renew", "renew"]);
+        assert!(out.errors.is_empty() && out.warnings.is_empty());
     }
 }

@@ -322,6 +322,11 @@ pub struct Plan {
     pub batches: Vec<Batch>,
     pub summary: Summary,
     pub warnings: Vec<String>,
+    /// Problems that make this plan unappliable (exit 1): e.g. a manifest
+    /// `name` that differs from the live name of a resource due for a
+    /// renewal or an unsubscribe. What they concern is left out of `changes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
     /// Unpaid renewal orders that already exist for managed resources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_orders: Vec<PendingOrder>,

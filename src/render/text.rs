@@ -120,6 +120,9 @@ pub fn render(plan: &Plan, color: bool) -> String {
     for v in &plan.guardrail_violations {
         let _ = writeln!(out, "{}Error:{} {}", p.remove, reset(p.remove), v.message);
     }
+    for e in &plan.errors {
+        let _ = writeln!(out, "{}Error:{} {e}", p.remove, reset(p.remove));
+    }
     for o in &plan.pending_orders {
         let _ = writeln!(
             out,

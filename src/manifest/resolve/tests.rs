@@ -482,16 +482,24 @@ selectors:
 }
 
 #[test]
-fn a_live_name_that_differs_is_a_warning() {
+fn a_live_name_that_differs_is_left_to_the_plan_for_main_resources() {
+    // The plan refuses the renewals and unsubscribe of such an entry
+    // (plan::diff); resolve only carries the name along.
     let res = run(
         "version: 1\nresources:\n  - id: vm-1\n    name: web-01\n    protect: true\n",
         &inventory(),
     );
+    assert!(messages(&res).is_empty(), "{:?}", messages(&res));
+    assert_eq!(res.desired["vm-1"].name.as_deref(), Some("web-01"));
+    // An attached entry gets no plan of its own: resolve warns.
+    let res = run(
+        "version: 1\nresources:\n  - id: disk-1\n    name: web-01-disk\n",
+        &inventory(),
+    );
     assert_eq!(
         messages(&res),
-        ["m.yaml:4:11: warning: resources[0].name: the live name of \"vm-1\" is \"prod-web-01\", not \"web-01\""]
+        ["m.yaml:4:11: warning: resources[0].name: the live name of \"disk-1\" is \"disk-1-disk\", not \"web-01-disk\""]
     );
-    assert!(res.desired.contains_key("vm-1"));
 }
 
 #[test]

@@ -1,0 +1,198 @@
+//! Plans that mean what the user meant (issue 20), end to end: the real
+//! binary against the sandbox over HTTP on 127.0.0.1 (the embedded sandbox,
+//! seed "now" 2026-11-24, unless a test says otherwise).
+
+mod common;
+
+use common::{Run, Workspace, PROD_DB_02, STAGING_DB01};
+use serde_json::Value;
+
+struct Env {
+    ws: Workspace,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            ws: Workspace::new(),
+        }
+    }
+
+    /// Writes a manifest and returns its path.
+    fn manifest(&self, name: &str, text: &str) -> String {
+        self.ws.write(name, text).display().to_string()
+    }
+
+    fn bssctl(&self, args: &[&str]) -> Run {
+        self.ws.sandbox_run(args)
+    }
+
+    /// `plan -f M --format json` (any exit code): the run and its JSON.
+    fn plan_json(&self, manifest: &str, extra: &[&str]) -> (Run, Value) {
+        let mut args = vec!["plan", "-f", manifest, "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = self.bssctl(&args);
+        let doc = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{e}\nstdout: {}\nstderr: {}", run.stdout, run.stderr));
+        (run, doc)
+    }
+
+    /// The embedded sandbox's state file (after a first run created it).
+    fn state(&self) -> Value {
+        common::state_json(&self.ws.sandbox_state())
+    }
+
+    /// Seeds the embedded sandbox's state, edited by `edit`.
+    fn seed_with(&self, edit: impl FnOnce(&mut Value)) {
+        let path = self.ws.sandbox_state();
+        common::seed_into(&path);
+        let mut state = common::state_json(&path);
+        edit(&mut state);
+        std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+    }
+}
+
+fn resource<'a>(state: &'a Value, id: &str) -> &'a Value {
+    state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource_id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in the state"))
+}
+
+fn resource_mut<'a>(state: &'a mut Value, id: &str) -> &'a mut Value {
+    state["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["resource_id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in the state"))
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn kinds(plan: &Value, id: &str) -> Vec<String> {
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["resource_id"] == id)
+        .map(|c| {
+            c["operations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["kind"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// Item 1: a name that differs from the live name never buys or releases.
+
+/// The pasted id is prod-db-02's (a year left), the name staging-db-01's.
+const WRONG_ID_UNSUBSCRIBE: &str = "\
+version: 1
+resources:
+  - id: 8b1e7d3c5a9f4e2db6c0a1f8e3d5b7c2in01
+    name: staging-db-01
+    state: unsubscribed
+";
+
+/// staging-db-01 is due (expires 2026-11-30) but the entry names prod-db-02.
+const WRONG_ID_RENEWAL: &str = "\
+version: 1
+resources:
+  - id: c3d9f1a2b8e74c5d9f0a6b1e2d3c4f5ain01
+    name: prod-db-02
+    on_expiry: auto_renew
+    renew_ahead: { min_remaining: 30d, period: 1y }
+";
+
+#[test]
+fn a_mismatched_name_never_releases() {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", WRONG_ID_UNSUBSCRIBE);
+    let (run, plan) = env.plan_json(&m, &[]);
+    // Before: a warning, exit 0, and an unsubscribe of prod-db-02 planned.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(kinds(&plan, PROD_DB_02).is_empty(), "{plan:#}");
+    assert_eq!(plan["summary"]["to_unsubscribe"], 0);
+    let errors = strings(&plan["errors"]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("\"staging-db-01\"")
+            && errors[0].contains("\"prod-db-02\"")
+            && errors[0].contains("m.yaml:4:11: resources[0].name")
+            && errors[0].contains("unsubscribe is not planned"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        run.stderr.contains("the plan has 1 error(s)"),
+        "{}",
+        run.stderr
+    );
+
+    // Apply, with every flag that would allow a release: nothing happens.
+    let run = env.bssctl(&["apply", "-f", &m, "--auto-approve", "--allow-unsubscribe"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Error: m.yaml:4:11") || run.stdout.contains("Error: /"));
+    assert!(
+        run.stderr.contains("nothing is bought or released"),
+        "{}",
+        run.stderr
+    );
+    let state = env.state();
+    assert_eq!(resource(&state, PROD_DB_02)["status"], 2, "still in use");
+    assert!(state["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["order_type"] != 4));
+}
+
+#[test]
+fn a_mismatched_name_never_buys_but_settings_go_ahead_with_a_warning() {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", WRONG_ID_RENEWAL);
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // The auto-renew setting stays in the plan; the renewal does not.
+    assert_eq!(kinds(&plan, STAGING_DB01), ["enable_auto_renew"]);
+    assert_eq!(plan["summary"]["to_renew"], 0);
+    let errors = strings(&plan["errors"]);
+    assert!(
+        errors.len() == 1 && errors[0].contains("renewal is not planned"),
+        "{errors:?}"
+    );
+    let warnings = strings(&plan["warnings"]);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("\"prod-db-02\"") && w.contains("setting changes are planned")),
+        "{warnings:?}"
+    );
+
+    let before = common::order_ids(&env.state());
+    let run = env.bssctl(&["apply", "-f", &m, "--auto-approve"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let state = env.state();
+    assert!(common::renewals_per_resource(&state, &before).is_empty());
+
+    // With the right name the same entry renews.
+    let fixed = env.manifest(
+        "m.yaml",
+        &WRONG_ID_RENEWAL.replace("prod-db-02", "staging-db-01"),
+    );
+    let (run, plan) = env.plan_json(&fixed, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(kinds(&plan, STAGING_DB01).contains(&"renew".to_string()));
+    assert!(plan.get("errors").is_none());
+}
