@@ -196,3 +196,83 @@ fn a_mismatched_name_never_buys_but_settings_go_ahead_with_a_warning() {
     assert!(kinds(&plan, STAGING_DB01).contains(&"renew".to_string()));
     assert!(plan.get("errors").is_none());
 }
+
+// ---------------------------------------------------------------------------
+// Items 2 and 7: a frozen resource is renewed by a period that brings it
+// back in use and out of the renew_ahead window, or not at all.
+
+const STAGING_APP_01: &str = "8190d640-b6bf-1bef-5636-0c3f88a67497";
+
+/// staging-app-01 is frozen, expired 2026-10-20. From the old expiry, 1m
+/// ends 2026-11-20 (still expired), 2m 2026-12-20 (in use, but inside the
+/// 27-day window that ends 2026-12-21, so every plan would renew again).
+const FROZEN: &str = "\
+version: 1
+resources:
+  - id: 8190d640-b6bf-1bef-5636-0c3f88a67497
+    name: staging-app-01
+    on_expiry: auto_renew
+    renew_ahead: { min_remaining: 27d, period: 1m }
+";
+
+#[test]
+fn a_frozen_resource_is_renewed_back_into_use_and_the_next_plan_converges() {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", FROZEN);
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Before: renew 1m (still frozen: "renewing by 1m still leaves it
+    // expired"), then enable_auto_renew, refused with CBC.99003602.
+    let change = &plan["changes"][0];
+    assert_eq!(kinds(&plan, STAGING_APP_01), ["renew", "enable_auto_renew"]);
+    assert_eq!(change["operations"][0]["period_type"], 2);
+    assert_eq!(change["operations"][0]["period_num"], 3);
+    assert_eq!(change["after"]["status"], "in_use");
+    assert_eq!(change["after"]["expire_time"], "2027-01-20T00:00:00Z");
+    let reasons = strings(&change["reasons"]);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r
+                .contains("renew 3m (renew_ahead.period 1m would end 2026-11-20, still expired")),
+        "{reasons:?}"
+    );
+    assert!(strings(&plan["warnings"]).is_empty(), "{plan:#}");
+
+    let run = env.bssctl(&["apply", "-f", &m, "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let state = env.state();
+    let r = resource(&state, STAGING_APP_01);
+    assert_eq!(r["status"], 2, "back in use");
+    assert_eq!(r["expire_policy"], 3);
+
+    // The next plan has nothing to do (it is out of the 30-day window).
+    let run = env.bssctl(&["plan", "-f", &m, "--detailed-exitcode"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("No changes."), "{}", run.stdout);
+}
+
+#[test]
+fn a_resource_no_allowed_period_can_bring_back_is_not_renewed() {
+    let env = Env::new();
+    env.seed_with(|s| {
+        for id in [
+            STAGING_APP_01,
+            "aec5517b-2919-aac3-8cb8-016ca9e1b056",
+            "98a496db-6627-e0ce-f839-8036eff1d914",
+        ] {
+            resource_mut(s, id)["expire_time"] = "2022-01-01T00:00:00Z".into();
+        }
+    });
+    let m = env.manifest("m.yaml", FROZEN);
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(kinds(&plan, STAGING_APP_01).is_empty(), "{plan:#}");
+    let warnings = strings(&plan["warnings"]);
+    assert!(
+        warnings.iter().any(|w| w.contains("staging-app-01")
+            && w.contains("renewal not planned")
+            && w.contains("even the longest allowed period, 3y, would end 2025-01-01")),
+        "{warnings:?}"
+    );
+}

@@ -157,11 +157,6 @@ fn diff_one(
             if frozen_or_expired {
                 if renewed_past_now {
                     after.status = "in_use".into();
-                } else {
-                    warnings.push(format!(
-                        "{}: renewing by {} still leaves it expired (the platform renews from the old expiry); choose a longer renew_ahead.period", label(),
-                        desired.renew_ahead.as_ref().map(|a| a.period.to_string()).unwrap_or_default()
-                    ));
                 }
                 // Renew first: settings cannot change before.
                 ops.push(op);
@@ -238,7 +233,23 @@ fn plan_renewal(
         warnings.push(format!("{}: renewal due but not planned: {why}", label()));
         return None;
     }
-    let (period_type, period_num) = ahead.period.api_period();
+    let choice = match choose_period(expire, ahead.period, input.now + window, input.now) {
+        PeriodChoice::AsWritten => None,
+        PeriodChoice::Longer(p, why) => Some((p, why)),
+        PeriodChoice::LeavesWindowOpen(p, why) => {
+            warnings.push(format!(
+                "{}: {why}; the next plan will renew it again unless renew_ahead.min_remaining is shorter",
+                label()
+            ));
+            Some((p, why))
+        }
+        PeriodChoice::None(why) => {
+            warnings.push(format!("{}: renewal not planned: {why}", label()));
+            return None;
+        }
+    };
+    let period = choice.as_ref().map_or(ahead.period, |(p, _)| *p);
+    let (period_type, period_num) = period.api_period();
     let op = Operation::Renew {
         period_type,
         period_num,
@@ -251,17 +262,83 @@ fn plan_renewal(
         format!("expires {} (in {days} days)", fmt_date(expire))
     };
     let reason = format!(
-        "{when}, within renew_ahead.min_remaining {}: renew {}{}",
+        "{when}, within renew_ahead.min_remaining {}: renew {period}{}{}",
         ahead.min_remaining,
-        ahead.period,
+        choice
+            .as_ref()
+            .map(|(_, why)| format!(" ({why})"))
+            .unwrap_or_default(),
         if desired.auto_pay {
             ""
         } else {
             " (order left unpaid: auto_pay false)"
         }
     );
-    let new_expiry = add_period(expire, ahead.period).map(crate::clock::format_api_time);
+    let new_expiry = add_period(expire, period).map(crate::clock::format_api_time);
     Some((op, reason, new_expiry))
+}
+
+/// Which renewal period to buy.
+#[derive(Debug, PartialEq)]
+enum PeriodChoice {
+    /// `renew_ahead.period` brings the expiry past the window.
+    AsWritten,
+    /// A longer period is needed (the resource is long expired): the
+    /// shortest allowed one that leaves the window, and why.
+    Longer(RenewPeriod, String),
+    /// No allowed period leaves the window, but this one (the shortest
+    /// past now) brings the resource back in use.
+    LeavesWindowOpen(RenewPeriod, String),
+    /// No allowed period brings the resource back in use.
+    None(String),
+}
+
+/// The platform renews from the old expiry, so a resource expired long ago
+/// may need more than `renew_ahead.period` to be in use again, and more
+/// still to leave the renew_ahead window (or the next plan renews again).
+/// Picks the shortest allowed period, at least as long as the one written.
+fn choose_period(
+    expire: DateTime<Utc>,
+    written: RenewPeriod,
+    window_end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> PeriodChoice {
+    let ends = |p: RenewPeriod| add_period(expire, p);
+    if ends(written).is_some_and(|t| t > window_end) {
+        return PeriodChoice::AsWritten;
+    }
+    let written_end = ends(written).map(fmt_date).unwrap_or_default();
+    let candidates = || RenewPeriod::all().filter(|p| p.months() >= written.months());
+    if let Some(p) = candidates().find(|p| ends(*p).is_some_and(|t| t > window_end)) {
+        let state = if ends(written).is_some_and(|t| t > now) {
+            "back inside the renew_ahead window"
+        } else {
+            "still expired"
+        };
+        return PeriodChoice::Longer(
+            p,
+            format!(
+                "renew_ahead.period {written} would end {written_end}, {state} (the platform renews from the old \
+                 expiry); {p} is the shortest period that brings it past the window"
+            ),
+        );
+    }
+    if let Some(p) = candidates().find(|p| ends(*p).is_some_and(|t| t > now)) {
+        return PeriodChoice::LeavesWindowOpen(
+            p,
+            format!(
+                "no allowed period (up to 3y) ends after the renew_ahead window; {p} is the shortest that brings \
+                 it back in use (until {})",
+                ends(p).map(fmt_date).unwrap_or_default()
+            ),
+        );
+    }
+    PeriodChoice::None(format!(
+        "it expired {} and even the longest allowed period, 3y, would end {}, still expired (the platform \
+         renews from the old expiry); renew it in the console or release it",
+        fmt_date(expire),
+        ends(RenewPeriod::Years(3)).map(fmt_date).unwrap_or_default()
+    ))
 }
 
 fn expiry_ops(
@@ -795,5 +872,78 @@ mod tests {
         let out = run(d, live("r", 0, 2, "2026-12-01T00:00:00Z"), &[]);
         assert_eq!(kinds(&out), ["enable_auto_renew", "renew"]);
         assert!(out.errors.is_empty() && out.warnings.is_empty());
+    }
+
+    #[test]
+    fn an_expired_resource_gets_the_shortest_period_that_leaves_the_window() {
+        let t = |s: &str| crate::clock::parse_api_time(s).unwrap();
+        let now = now(); // 2026-11-24
+        let window = now + chrono::Duration::days(30); // 2026-12-24
+        let m = RenewPeriod::Months;
+        // In use: as written.
+        assert_eq!(
+            choose_period(t("2026-12-01T00:00:00Z"), m(1), window, now),
+            PeriodChoice::AsWritten
+        );
+        // Expired 2026-10-20: 1m ends 11-20 (expired), 2m 12-20 (in the
+        // window), 3m 2027-01-20: the first that leaves it.
+        match choose_period(t("2026-10-20T00:00:00Z"), m(1), window, now) {
+            PeriodChoice::Longer(p, why) => {
+                assert_eq!(p, m(3));
+                assert!(why.contains("would end 2026-11-20, still expired"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Never shorter than written: 1y already leaves the window.
+        assert_eq!(
+            choose_period(
+                t("2026-10-20T00:00:00Z"),
+                RenewPeriod::Years(1),
+                window,
+                now
+            ),
+            PeriodChoice::AsWritten
+        );
+        // Expired 2023-12-01: only 3y gets past now, not past the window.
+        assert!(matches!(
+            choose_period(t("2023-12-01T00:00:00Z"), m(1), window, now),
+            PeriodChoice::LeavesWindowOpen(RenewPeriod::Years(3), _)
+        ));
+        // Expired 2022: nothing can.
+        assert!(matches!(
+            choose_period(t("2022-01-01T00:00:00Z"), m(1), window, now),
+            PeriodChoice::None(_)
+        ));
+    }
+
+    #[test]
+    fn a_frozen_resource_is_renewed_back_into_use_or_not_at_all() {
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::AutoRenew);
+        d.renew_ahead = ahead(30, RenewPeriod::Months(1));
+        let out = run(d.clone(), live("r", 0, 4, "2026-10-20T00:00:00Z"), &[]);
+        let c = &out.changes[0];
+        assert_eq!(
+            c.operations[0],
+            Operation::Renew {
+                period_type: 2,
+                period_num: 3,
+                is_auto_pay: 1
+            }
+        );
+        assert_eq!(kinds(&out), ["renew", "enable_auto_renew"]);
+        assert_eq!(c.after.status, "in_use");
+        assert_eq!(c.after.expire_time.as_deref(), Some("2027-01-20T00:00:00Z"));
+        assert!(c
+            .reasons
+            .iter()
+            .any(|r| r.contains("renew 3m (renew_ahead.period 1m would end")));
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        let out = run(d, live("r", 0, 4, "2022-01-01T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert!(out
+            .warnings
+            .iter()
+            .any(|w| w.contains("renewal not planned")));
     }
 }
