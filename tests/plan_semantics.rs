@@ -276,3 +276,168 @@ fn a_resource_no_allowed_period_can_bring_back_is_not_renewed() {
         "{warnings:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Item 3: a fake clock never reaches real purchases.
+
+/// prod-web-04 expires 2027-08-01: due on 2027-07-15, not today.
+const WEB04_RENEW_AHEAD: &str = "\
+version: 1
+resources:
+  - id: 14c4d3b6-aa66-a429-0942-5c8f6410b65a
+    name: prod-web-04
+    renew_ahead: { min_remaining: 30d, period: 1y }
+";
+
+fn lines(path: &std::path::Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_saved_plan_from_another_date_is_refused_with_no_call_sent() {
+    let ws = Workspace::new();
+    let state = ws.path("sandbox.json");
+    common::seed_into(&state);
+    let log = ws.path("requests.jsonl");
+    let sb = common::SandboxProc::start(&state, &["--request-log", log.to_str().unwrap()]);
+    let m = ws.write("m.yaml", WEB04_RENEW_AHEAD);
+    let plan_file = ws.path("future.plan.json");
+
+    // Planned "on 2027-07-15": the renewal is due then.
+    let out = common::run({
+        let mut c = ws.bssctl_at(&sb);
+        c.env("BSSCTL_NOW", "2027-07-15T00:00:00Z")
+            .args(["plan", "-f"])
+            .arg(&m)
+            .arg("--out")
+            .arg(&plan_file);
+        c
+    });
+    let (stdout, stderr) = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("renew 1y"), "{stdout}");
+    assert!(
+        stderr
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("Note: BSSCTL_NOW=2027-07-15T00:00:00Z replaces the system clock"),
+        "{stderr}"
+    );
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
+    assert_eq!(saved["planned_at"], "2027-07-15T00:00:00Z");
+
+    // Applied "today" (2026-11-24): before, it bought the renewal eight
+    // months early. Now: refused before any request.
+    let before = lines(&log);
+    assert!(before > 0);
+    let out = common::run({
+        let mut c = ws.bssctl_at(&sb);
+        c.args(["apply", "--auto-approve"]).arg(&plan_file);
+        c
+    });
+    let (stdout, stderr) = common::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "the plan was made for 2027-07-15T00:00:00Z, after now (2026-11-24T00:00:00Z)"
+        ) && stderr.contains("nothing was applied"),
+        "{stderr}"
+    );
+    assert_eq!(lines(&log), before, "no request was sent");
+    let st = common::state_json(&state);
+    assert!(common::renewals_per_resource(&st, &[])
+        .get("14c4d3b6-aa66-a429-0942-5c8f6410b65a")
+        .is_none());
+    sb.stop();
+}
+
+#[test]
+fn a_saved_plan_older_than_max_plan_age_is_refused() {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", WEB04_RENEW_AHEAD.replace("30d", "300d").as_str());
+    let plan_file = env.ws.path("p.json");
+    let run = env.bssctl(&["plan", "-f", &m, "--out", plan_file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let seed_orders = common::order_ids(&env.state());
+    let apply_at = |now: &str, extra: &[&str]| {
+        let mut c = env.ws.bssctl();
+        c.current_dir(env.ws.dir.path())
+            .env("BSSCTL_NOW", now)
+            .args(["--sandbox", "apply", "--auto-approve"])
+            .args(extra)
+            .arg(&plan_file);
+        let o = common::run(c);
+        let (stdout, stderr) = common::text(&o);
+        (o.status.code().unwrap(), stdout, stderr)
+    };
+    let (code, _, stderr) = apply_at("2026-11-26T00:00:00Z", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("48 hours ago, more than --max-plan-age 24h"),
+        "{stderr}"
+    );
+    assert!(common::renewals_per_resource(&env.state(), &seed_orders).is_empty());
+    // Within a longer allowed age it applies.
+    let (code, stdout, stderr) = apply_at("2026-11-26T00:00:00Z", &["--max-plan-age", "3d"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(
+        common::renewals_per_resource(&env.state(), &[])
+            .get("14c4d3b6-aa66-a429-0942-5c8f6410b65a"),
+        Some(&1),
+        "prod-web-04 renewed once"
+    );
+}
+
+#[test]
+fn a_fake_clock_is_announced_and_refused_against_a_real_endpoint() {
+    let ws = Workspace::new();
+    let m = ws.write("m.yaml", WEB04_RENEW_AHEAD);
+    let mut c = ws.bssctl();
+    c.env("HUAWEICLOUD_SDK_AK", common::AK)
+        .env("HUAWEICLOUD_SDK_SK", common::SK)
+        .env("HUAWEICLOUD_SDK_DOMAIN_ID", common::DOMAIN)
+        .args([
+            "--endpoint",
+            "https://bss.example.invalid",
+            "apply",
+            "--auto-approve",
+            "-f",
+        ])
+        .arg(&m);
+    let out = common::run(c);
+    let (stdout, stderr) = common::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let mut l = stderr.lines();
+    assert!(
+        l.next()
+            .unwrap()
+            .starts_with("Note: BSSCTL_NOW=2026-11-24T00:00:00Z"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("refusing to apply against https://bss.example.invalid: BSSCTL_NOW is set"),
+        "{stderr}"
+    );
+    // Without the fake clock the same command gets past that check (and
+    // fails later, on the unreachable host).
+    let mut c = ws.bssctl();
+    c.env_remove("BSSCTL_NOW")
+        .env("HUAWEICLOUD_SDK_AK", common::AK)
+        .env("HUAWEICLOUD_SDK_SK", common::SK)
+        .env("HUAWEICLOUD_SDK_DOMAIN_ID", common::DOMAIN)
+        .args([
+            "--max-attempts",
+            "1",
+            "--endpoint",
+            "https://bss.example.invalid",
+            "apply",
+            "--auto-approve",
+            "-f",
+        ])
+        .arg(&m);
+    let (_, stderr) = common::text(&common::run(c));
+    assert!(!stderr.contains("BSSCTL_NOW"), "{stderr}");
+}

@@ -25,6 +25,20 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
         ));
     }
     let now = now()?;
+    if crate::clock::is_overridden() && !super::connect::is_local(g) {
+        return Err(CliError::Refused(format!(
+            "refusing to apply against {}: {} is set, so every renewal decision is for {} rather than today; unset \
+             it to apply to a real account (a fake clock is for tests and the sandbox on 127.0.0.1)",
+            super::connect::bss_endpoint(g),
+            crate::clock::ENV_NOW,
+            crate::clock::format_api_time(now)
+        )));
+    }
+    // A saved plan's date is checked before anything is sent.
+    let saved = match &args.plan_file {
+        Some(file) => Some(read_saved_plan(file, now, args.max_plan_age)?),
+        None => None,
+    };
     let set = if args.plan_file.is_none() {
         Some(load_manifests(&args.files)?)
     } else {
@@ -33,7 +47,7 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
     let mut out = Output::default();
-    let result = apply(g, args, &conn, set.as_ref(), &paths, now, &mut out).await;
+    let result = apply(g, args, &conn, set.as_ref(), saved, &paths, now, &mut out).await;
     conn.close().await;
     let printed = write_output(args.options.format, &out);
     let code = result?;
@@ -53,12 +67,16 @@ async fn apply(
     args: &ApplyArgs,
     conn: &Connection,
     set: Option<&crate::manifest::ManifestSet>,
+    saved: Option<SavedPlan>,
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
     out: &mut Output,
 ) -> Result<i32, CliError> {
     let (plan, verified) = match (&args.plan_file, set) {
-        (Some(file), _) => (load_saved_plan(conn, file).await?, Vec::new()),
+        (Some(file), _) => {
+            let saved = saved.expect("read with the plan file");
+            (check_saved_plan(conn, file, saved).await?, Vec::new())
+        }
         (None, Some(set)) => {
             let planned = build(conn, set, &args.options, paths, now).await?;
             (planned.plan, planned.verified)
@@ -243,8 +261,14 @@ fn confirmation_question(plan: &Plan) -> String {
     q
 }
 
-/// Loads a saved plan and refuses it when the account moved on since.
-async fn load_saved_plan(conn: &Connection, file: &std::path::Path) -> Result<Plan, CliError> {
+/// Reads a saved plan and refuses it when its format or date is wrong:
+/// renewal decisions depend on the date, so a plan from the future (a fake
+/// clock) or older than `max_age` is refused. No call is sent.
+fn read_saved_plan(
+    file: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+    max_age: crate::manifest::Duration,
+) -> Result<SavedPlan, CliError> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::io("cannot read the plan file", file, e))?;
     let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
@@ -258,6 +282,37 @@ async fn load_saved_plan(conn: &Connection, file: &std::path::Path) -> Result<Pl
             crate::plan::FORMAT_VERSION
         )));
     }
+    use crate::plan::PlanAgeProblem;
+    let refused = |why: String| {
+        Err(CliError::Refused(format!(
+            "{}: {why}; nothing was applied: run bssctl plan again",
+            file.display()
+        )))
+    };
+    match saved.check_age(now, max_age.to_chrono()) {
+        Ok(()) => Ok(saved),
+        Err(PlanAgeProblem::Unreadable(at)) => refused(format!("planned_at {at:?} is not a time")),
+        Err(PlanAgeProblem::FromTheFuture { planned_at }) => refused(format!(
+            "the plan was made for {planned_at}, after now ({}), e.g. with {} set; its renewal decisions are not \
+             today's",
+            crate::clock::format_api_time(now),
+            crate::clock::ENV_NOW
+        )),
+        Err(PlanAgeProblem::TooOld {
+            planned_at,
+            age_hours,
+        }) => refused(format!(
+            "the plan was made at {planned_at}, {age_hours} hours ago, more than --max-plan-age {max_age}"
+        )),
+    }
+}
+
+/// Refuses a saved plan when the account moved on since it was made.
+async fn check_saved_plan(
+    conn: &Connection,
+    file: &std::path::Path,
+    saved: SavedPlan,
+) -> Result<Plan, CliError> {
     if saved.domain_id != conn.domain_id {
         return Err(CliError::Refused(format!(
             "stale plan: {} was made for account {}, not {}",

@@ -208,6 +208,10 @@ pub struct ApplyArgs {
     /// Go ahead even when the balance does not cover the renewals paid now.
     #[arg(long)]
     pub ignore_balance: bool,
+    /// Refuse a saved plan older than this (<n>h, <n>d or <n>w): renewal
+    /// decisions depend on the date. A plan from the future is always refused.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub max_plan_age: crate::manifest::Duration,
 }
 
 #[derive(Debug, Args)]

@@ -139,6 +139,7 @@ fn save(path: &std::path::Path, conn: &Connection, planned: &Planned) -> Result<
         format_version: FORMAT_VERSION.to_string(),
         endpoint: conn.client.endpoint().to_string(),
         domain_id: conn.domain_id.clone(),
+        planned_at: planned.plan.planned_at.clone(),
         fingerprints: planned.fingerprints.clone(),
         plan: planned.plan.clone(),
     };

@@ -369,7 +369,61 @@ pub struct SavedPlan {
     pub format_version: String,
     pub endpoint: String,
     pub domain_id: String,
+    /// The planning clock (`BSSCTL_NOW` or the system clock) when the plan
+    /// was made; apply refuses a plan from the future or older than
+    /// `--max-plan-age`. Absent in files from older bssctl versions: then
+    /// `plan.planned_at` stands in.
+    #[serde(default)]
+    pub planned_at: String,
     /// SHA-256 of every live row the plan used, by resource id.
     pub fingerprints: BTreeMap<String, String>,
     pub plan: Plan,
+}
+
+/// Why a saved plan's date makes it unsafe to apply now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanAgeProblem {
+    /// `planned_at` is not a time.
+    Unreadable(String),
+    /// Made after "now" (e.g. with `BSSCTL_NOW` set to a later date).
+    FromTheFuture { planned_at: String },
+    /// Older than the allowed age.
+    TooOld { planned_at: String, age_hours: i64 },
+}
+
+/// Clocks of two machines differ a little; more than this is "the future".
+pub const PLAN_CLOCK_SKEW_SECONDS: i64 = 300;
+
+impl SavedPlan {
+    pub fn planned_at(&self) -> &str {
+        if self.planned_at.is_empty() {
+            &self.plan.planned_at
+        } else {
+            &self.planned_at
+        }
+    }
+
+    /// Whether the plan may be applied at `now`, given `max_age`.
+    pub fn check_age(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        max_age: chrono::TimeDelta,
+    ) -> Result<(), PlanAgeProblem> {
+        let at = self.planned_at();
+        let Some(t) = crate::clock::parse_api_time(at) else {
+            return Err(PlanAgeProblem::Unreadable(at.to_string()));
+        };
+        if t > now + chrono::TimeDelta::seconds(PLAN_CLOCK_SKEW_SECONDS) {
+            return Err(PlanAgeProblem::FromTheFuture {
+                planned_at: at.to_string(),
+            });
+        }
+        if now - t > max_age {
+            return Err(PlanAgeProblem::TooOld {
+                planned_at: at.to_string(),
+                age_hours: (now - t).num_hours(),
+            });
+        }
+        Ok(())
+    }
 }
