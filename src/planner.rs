@@ -176,8 +176,9 @@ pub async fn make_plan(
 
 /// Whether any manifest entry can renew (so the balance will matter).
 fn manifests_renew(set: &ManifestSet) -> bool {
-    set.resources.iter().any(|r| r.value.renew_ahead.is_some())
-        || set.selectors.iter().any(|s| s.value.renew_ahead.is_some())
+    let on = |r: Option<crate::manifest::RenewAheadSetting>| r.and_then(|r| r.on()).is_some();
+    set.resources.iter().any(|r| on(r.value.renew_ahead))
+        || set.selectors.iter().any(|s| on(s.value.renew_ahead))
 }
 
 /// Money the plan pays at once: renewals with auto-pay, at their prices.

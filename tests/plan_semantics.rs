@@ -441,3 +441,50 @@ fn a_fake_clock_is_announced_and_refused_against_a_real_endpoint() {
     let (_, stderr) = common::text(&common::run(c));
     assert!(!stderr.contains("BSSCTL_NOW"), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------
+// Item 4: `renew_ahead: false` in an entry removes a selector's renewal.
+
+const PROD_DB_01: &str = "4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01";
+
+fn opt_out(value: &str) -> String {
+    format!(
+        "\
+version: 1
+resources:
+  - id: 4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01
+    name: prod-db-01
+    renew_ahead: {value}
+selectors:
+  - match: {{ service_type: hws.service.type.rds }}
+    renew_ahead: {{ min_remaining: 30d, period: 1y }}
+"
+    )
+}
+
+#[test]
+fn renew_ahead_false_removes_a_selectors_renewal() {
+    let env = Env::new();
+    // null (like absent) inherits: prod-db-01 (expires 2026-12-10) renews.
+    let m = env.manifest("inherit.yaml", &opt_out("~"));
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(kinds(&plan, PROD_DB_01), ["renew"]);
+
+    let m = env.manifest("off.yaml", &opt_out("false"));
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(kinds(&plan, PROD_DB_01).is_empty(), "{plan:#}");
+    // The selector still renews the other database that is due.
+    assert_eq!(kinds(&plan, STAGING_DB01), ["renew"]);
+
+    // The schema documents it.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo("schema/bssctl.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let any_of = schema["$defs"]["RenewAheadSetting"]["anyOf"]
+        .as_array()
+        .unwrap();
+    assert!(any_of.iter().any(|s| s["const"] == false), "{any_of:?}");
+}

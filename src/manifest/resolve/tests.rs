@@ -540,3 +540,46 @@ selectors:
     let lines: Vec<_> = a.diagnostics.iter().map(|d| d.line.unwrap()).collect();
     assert_eq!(lines, [5, 9]);
 }
+
+#[test]
+fn renew_ahead_false_in_an_entry_turns_a_selectors_window_off() {
+    let text = "version: 1
+resources:
+  - id: vm-1
+    renew_ahead: false
+  - id: vm-2
+    renew_ahead: ~
+selectors:
+  - match: {name: \"prod-*\"}
+    renew_ahead: {min_remaining: 30d, period: 1y}
+";
+    let res = run(text, &inventory());
+    assert!(messages(&res).is_empty(), "{:?}", messages(&res));
+    assert_eq!(res.desired["vm-1"].renew_ahead, None);
+    // null still inherits.
+    assert!(res.desired["vm-2"].renew_ahead.is_some());
+    // `true` is not a setting.
+    let loaded = load_str(
+        "m.yaml",
+        "version: 1\nresources:\n  - id: vm-1\n    renew_ahead: true\n",
+    );
+    let msgs: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        msgs,
+        ["m.yaml:4:18: error: resources[0].renew_ahead: renew_ahead must be a mapping like { min_remaining: 30d, period: 1y }, or false to turn it off, not the boolean true"]
+    );
+}
+
+#[test]
+fn selectors_that_write_one_window_differently_agree() {
+    let text = "version: 1
+selectors:
+  - match: {name: \"prod-*\"}
+    renew_ahead: {min_remaining: 4w, period: 1y}
+  - match: {name: \"prod-web-01\"}
+    renew_ahead: {min_remaining: 28d, period: 1y}
+";
+    let res = run(text, &inventory());
+    assert!(messages(&res).is_empty(), "{:?}", messages(&res));
+    assert!(res.desired["vm-1"].renew_ahead.is_some());
+}
