@@ -488,3 +488,86 @@ fn renew_ahead_false_removes_a_selectors_renewal() {
         .unwrap();
     assert!(any_of.iter().any(|s| s["const"] == false), "{any_of:?}");
 }
+
+// ---------------------------------------------------------------------------
+// Item 6: `on_expiry: none` against the platform's other policies.
+
+const DEV_BOX_02: &str = "bc89b503-9093-52cd-c3b4-1dd3468c3993";
+const STAGING_APP_02: &str = "bb1c2eb0-0c48-2a03-7382-153c52a4309d";
+
+/// prod-db-02 deleted at expiry (2), dev-box-02 deleted from retention (5),
+/// staging-app-02 an unknown policy (9).
+fn seed_other_policies(env: &Env) {
+    env.seed_with(|s| {
+        resource_mut(s, PROD_DB_02)["expire_policy"] = 2.into();
+        resource_mut(s, DEV_BOX_02)["expire_policy"] = 5.into();
+        resource_mut(s, STAGING_APP_02)["expire_policy"] = 9.into();
+    });
+}
+
+#[test]
+fn on_expiry_none_warns_about_a_deletion_policy_and_export_writes_what_it_saw() {
+    let env = Env::new();
+    seed_other_policies(&env);
+    let m = env.manifest(
+        "m.yaml",
+        "\
+version: 1
+resources:
+  - id: 8b1e7d3c5a9f4e2db6c0a1f8e3d5b7c2in01
+    name: prod-db-02
+    on_expiry: none
+  - id: bc89b503-9093-52cd-c3b4-1dd3468c3993
+    name: dev-box-02
+    on_expiry: none
+  - id: bb1c2eb0-0c48-2a03-7382-153c52a4309d
+    name: staging-app-02
+    on_expiry: none
+",
+    );
+    // Before: "No changes" and no word about it.
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(plan["changes"].as_array().unwrap().is_empty());
+    let warnings = strings(&plan["warnings"]);
+    let about = |name: &str| {
+        warnings
+            .iter()
+            .find(|w| w.starts_with(name))
+            .unwrap_or_else(|| panic!("no warning about {name}: {warnings:?}"))
+            .clone()
+    };
+    let w = about("prod-db-02");
+    assert!(
+        w.contains("the platform's policy is delete (expire_policy 2: deleted at expiry, with no grace period)")
+            && w.contains("will be DELETED at expiry"),
+        "{w}"
+    );
+    assert!(about("dev-box-02").contains("delete_from_retention (expire_policy 5"));
+    assert!(about("staging-app-02").contains("unknown(9) (expire_policy 9"));
+
+    // A change from such a policy shows it as it is.
+    let m2 = env.manifest(
+        "m2.yaml",
+        "version: 1\nresources:\n  - id: bb1c2eb0-0c48-2a03-7382-153c52a4309d\n    on_expiry: on_demand\n",
+    );
+    let (_, plan) = env.plan_json(&m2, &[]);
+    assert_eq!(plan["changes"][0]["before"]["on_expiry"], "unknown(9)");
+
+    // Export writes what it saw, and plans no change for it.
+    let run = env.bssctl(&["export", "--out", "exported"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut all = String::new();
+    for e in std::fs::read_dir(env.ws.path("exported")).unwrap() {
+        all.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    let entry = &all[all.find("name: prod-db-02").unwrap()..];
+    let entry = &entry[..entry.find("- id:").unwrap_or(entry.len())];
+    assert!(
+        entry.contains("# on_expiry left out: the platform's policy is delete (expire_policy 2")
+            && !entry.contains("on_expiry: none"),
+        "{entry}"
+    );
+    let run = env.bssctl(&["plan", "-f", "exported", "--detailed-exitcode"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}

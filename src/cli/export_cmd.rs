@@ -110,7 +110,7 @@ fn warn_unknown_auto_renew(ex: &Export) {
         .groups
         .iter()
         .flat_map(|g| &g.entries)
-        .filter(|e| e.on_expiry == OnExpiry::AutoRenew && e.auto_renew.is_none())
+        .filter(|e| e.on_expiry == Some(OnExpiry::AutoRenew) && e.auto_renew.is_none())
         .count();
     if unknown > 0 {
         eprintln!(

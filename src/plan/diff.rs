@@ -129,6 +129,7 @@ fn diff_one(
             &mut settings_ops,
             &mut tentative_reasons,
             &mut tentative_after,
+            warnings,
         );
         let enables = settings_ops
             .iter()
@@ -349,6 +350,7 @@ fn expiry_ops(
     ops: &mut Vec<Operation>,
     reasons: &mut Vec<String>,
     after: &mut ResourceState,
+    warnings: &mut Vec<String>,
 ) {
     let policy = live.expire_policy;
     let from = policy_name(policy);
@@ -410,6 +412,9 @@ fn expiry_ops(
             } else if policy == EXPIRE_POLICY_TO_ON_DEMAND {
                 ops.push(Operation::CancelOnDemand {});
             } else {
+                if policy != EXPIRE_POLICY_GRACE {
+                    warnings.push(none_leaves_policy_warning(live));
+                }
                 return;
             }
             reasons.push(format!("on_expiry: {from} → none"));
@@ -544,17 +549,50 @@ pub fn state_of(live: &LiveResource, record: Option<&AutoRenewRecord>) -> Resour
     }
 }
 
-/// `expire_policy` in the words of the manifest.
-pub fn policy_name(policy: i32) -> &'static str {
+/// `expire_policy` in the words of the manifest; the platform's other
+/// policies as they are (`delete`, `freeze`, `delete_from_retention`,
+/// `unknown(N)`).
+pub fn policy_name(policy: i32) -> std::borrow::Cow<'static, str> {
     match policy {
-        0 => "none",
-        1 => "on_demand",
-        2 => "delete",
-        3 => "auto_renew",
-        4 => "freeze",
-        5 => "delete_from_retention",
-        _ => "unknown",
+        0 => "none".into(),
+        1 => "on_demand".into(),
+        2 => "delete".into(),
+        3 => "auto_renew".into(),
+        4 => "freeze".into(),
+        5 => "delete_from_retention".into(),
+        n => format!("unknown({n})").into(),
     }
+}
+
+/// What the platform does at expiry under a policy `on_expiry` cannot
+/// name, for warnings and export comments; `None` for 0, 1 and 3.
+pub fn policy_consequence(policy: i32) -> Option<String> {
+    Some(match policy {
+        0 | 1 | 3 => return None,
+        2 => "deleted at expiry, with no grace period".to_string(),
+        4 => "frozen at expiry".to_string(),
+        5 => "deleted from the retention period".to_string(),
+        n => format!("an expiry policy bssctl does not know ({n})"),
+    })
+}
+
+/// `on_expiry: none` means the grace period, then release; a platform
+/// policy other than that is left as it is (no API sets policy 0).
+fn none_leaves_policy_warning(live: &LiveResource) -> String {
+    let policy = live.expire_policy;
+    let what = policy_consequence(policy).unwrap_or_default();
+    let deletes = matches!(policy, 2 | 5);
+    format!(
+        "{}: on_expiry: none, but the platform's policy is {} (expire_policy {policy}: {what}); bssctl cannot set the \
+         grace-period policy (no API does){}",
+        display_name(live),
+        policy_name(policy),
+        if deletes {
+            ", so this resource will be DELETED at expiry: set on_expiry: auto_renew or on_demand (or renew it) to keep it"
+        } else {
+            "; set on_expiry: auto_renew or on_demand to choose what happens"
+        }
+    )
 }
 
 pub fn status_name(status: i32) -> &'static str {
