@@ -80,6 +80,9 @@ pub struct Entry {
     /// The live `expire_policy`, as seen.
     pub expire_policy: i32,
     pub auto_renew: Option<AutoRenewSpec>,
+    /// Attached resources that expire earlier or under another policy
+    /// (written as comments: the API manages them through the main only).
+    pub attached_notes: Vec<String>,
 }
 
 /// Resources of one output file.
@@ -120,7 +123,8 @@ impl Export {
     ) -> Export {
         let mut groups: BTreeMap<String, Group> = BTreeMap::new();
         for r in inv.mains().filter(|r| filter.matches(r, now)) {
-            let entry = entry_of(r, records.get(&r.resource_id));
+            let mut entry = entry_of(r, records.get(&r.resource_id));
+            entry.attached_notes = crate::plan::diff::attached_differences(inv, r, now);
             let label = match grouping {
                 Grouping::Service => &entry.service_type,
                 Grouping::Region => &entry.region,
@@ -267,6 +271,7 @@ fn entry_of(r: &LiveResource, record: Option<&AutoRenewRecord>) -> Entry {
         status: status_name(r.status),
         on_expiry,
         expire_policy: r.expire_policy,
+        attached_notes: Vec::new(),
         auto_renew: if on_expiry == Some(OnExpiry::AutoRenew) {
             record.and_then(auto_renew_of)
         } else {
@@ -336,6 +341,9 @@ fn write_entry(out: &mut String, e: &Entry) {
         None => about.push("expiry unknown".to_string()),
     }
     let _ = writeln!(out, "  # {}", comment_text(&about.join(" · ")));
+    for note in &e.attached_notes {
+        let _ = writeln!(out, "  # Note: {}", comment_text(note));
+    }
     if (e.status == "expired" || e.status == "frozen") && e.on_expiry != Some(OnExpiry::AutoRenew) {
         out.push_str(
             "  # Auto-renew can be enabled only after a renewal: add renew_ahead first.\n",

@@ -571,3 +571,58 @@ resources:
     let run = env.bssctl(&["plan", "-f", "exported", "--detailed-exitcode"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 }
+
+// ---------------------------------------------------------------------------
+// Item 5: attached resources with another expiry or policy are shown.
+
+const PROD_WEB_03: &str = "a0d055ea-95a5-8166-8c77-74ed8b5e7bbd";
+const PROD_WEB_03_SYS: &str = "25bf0e6e-973e-42c5-3137-dfbaef165ccd";
+
+#[test]
+fn an_attached_disk_that_expires_first_is_warned_about_and_exported_as_a_comment() {
+    let env = Env::new();
+    env.seed_with(|s| {
+        let d = resource_mut(s, PROD_WEB_03_SYS);
+        d["expire_time"] = "2026-12-01T00:00:00Z".into();
+        d["expire_policy"] = 0.into();
+    });
+    let m = env.manifest(
+        "m.yaml",
+        "version: 1\nresources:\n  - id: a0d055ea-95a5-8166-8c77-74ed8b5e7bbd\n    name: prod-web-03\n    on_expiry: auto_renew\n",
+    );
+    // Before: "No changes", nothing about the disk.
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(kinds(&plan, PROD_WEB_03).is_empty());
+    let warnings = strings(&plan["warnings"]);
+    assert!(
+        warnings.iter().any(|w| w.contains(&format!(
+            "attached prod-web-03-sys ({PROD_WEB_03_SYS}) of prod-web-03"
+        )) && w
+            .contains("expires 2026-12-01 (in 7 days), before its main (2027-05-01)")
+            && w.contains("its expiry policy is none, its main's auto_renew")
+            && w.contains("renew or set it in the console")),
+        "{warnings:?}"
+    );
+    let run = env.bssctl(&["plan", "-f", &m]);
+    assert!(
+        run.stdout.contains("No changes.")
+            && run.stdout.contains("Warning: attached prod-web-03-sys"),
+        "{}",
+        run.stdout
+    );
+
+    let run = env.bssctl(&["export", "--out", "exported"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ec2 = std::fs::read_to_string(env.ws.path("exported/ec2.yaml")).unwrap_or_else(|_| {
+        std::fs::read_dir(env.ws.path("exported"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect()
+    });
+    assert!(
+        ec2.contains("  # Note: attached prod-web-03-sys")
+            && ec2.contains("before its main (2027-05-01)"),
+        "{ec2}"
+    );
+}

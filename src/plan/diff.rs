@@ -45,6 +45,11 @@ pub fn diff(input: &DiffInput<'_>) -> DiffOutput {
             // Resolve has already reported ids that do not exist.
             continue;
         };
+        if live.is_main && !live.is_closed() {
+            for note in attached_differences(input.inventory, live, input.now) {
+                out.warnings.push(note);
+            }
+        }
         match diff_one(input, desired, live, &mut out.warnings, &mut out.errors) {
             Some(change) => out.changes.push(change),
             None => out.unchanged += 1,
@@ -187,6 +192,58 @@ fn diff_one(
     Some(build_change(
         input, live, desired, before, after, ops, reasons,
     ))
+}
+
+/// Attached resources that expire before their main, or under another
+/// expiry policy: the API renews and sets policies through main resources
+/// only, so a plan that looks converged for the main can hide them.
+pub fn attached_differences(
+    inv: &Inventory,
+    main: &LiveResource,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in inv
+        .attached_of(&main.resource_id)
+        .iter()
+        .filter_map(|id| inv.get(id))
+        .filter(|a| !a.is_closed())
+    {
+        let mut what = Vec::new();
+        if let (Some(at), Some(mt)) = (a.expire_time, main.expire_time) {
+            if at < mt {
+                let when = if at <= now {
+                    format!("expired {}", fmt_date(at))
+                } else {
+                    format!(
+                        "expires {} (in {} days)",
+                        fmt_date(at),
+                        (at - now).num_days()
+                    )
+                };
+                what.push(format!("{when}, before its main ({})", fmt_date(mt)));
+            }
+        }
+        if a.expire_policy != main.expire_policy {
+            what.push(format!(
+                "its expiry policy is {}, its main's {}",
+                policy_name(a.expire_policy),
+                policy_name(main.expire_policy)
+            ));
+        }
+        if what.is_empty() {
+            continue;
+        }
+        out.push(format!(
+            "attached {} of {} {}; the API renews and sets expiry policies through main resources only, so \
+             bssctl cannot plan it on its own: renew or set it in the console (or detach it and manage it as a \
+             main resource)",
+            display_name(a),
+            display_name(main),
+            what.join(", and ")
+        ));
+    }
+    out
 }
 
 /// "file:line (resources[N]): name "a" differs from the live name "b" of ID".
