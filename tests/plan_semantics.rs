@@ -626,3 +626,83 @@ fn an_attached_disk_that_expires_first_is_warned_about_and_exported_as_a_comment
         "{ec2}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Item 12: the sandbox refuses what the reference says the API refuses, and
+// the plan does not schedule those calls.
+
+const STAGING_WEB_01: &str = "693e3d80-5e8e-d63f-5bdc-1f322deadfda";
+const PROD_WEB_04: &str = "14c4d3b6-aa66-a429-0942-5c8f6410b65a";
+
+#[test]
+fn calls_refused_on_expired_resources_are_warnings_not_operations() {
+    let env = Env::new();
+    // staging-web-01 is expired (policy 0); prod-db-01 auto-renews.
+    env.seed_with(|s| {
+        resource_mut(s, PROD_DB_01)["status"] = 4.into();
+    });
+    let m = env.manifest(
+        "m.yaml",
+        "\
+version: 1
+resources:
+  - id: 693e3d80-5e8e-d63f-5bdc-1f322deadfda
+    name: staging-web-01
+    on_expiry: on_demand
+  - id: 4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01
+    name: prod-db-01
+    on_expiry: none
+",
+    );
+    // Before: set_on_demand and cancel_auto_renew planned, refused at apply.
+    let (run, plan) = env.plan_json(&m, &["--detailed-exitcode"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(plan["changes"].as_array().unwrap().is_empty(), "{plan:#}");
+    let warnings = strings(&plan["warnings"]);
+    for (name, what) in [
+        (
+            "staging-web-01",
+            "is expired: the API refuses set_on_demand (CBC.99003610)",
+        ),
+        (
+            "prod-db-01",
+            "is frozen: the API refuses cancel_auto_renew (CBC.99003602)",
+        ),
+    ] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.starts_with(name) && w.contains(what) && w.contains("renew it first")),
+            "{name}: {warnings:?}"
+        );
+    }
+}
+
+#[test]
+fn the_sandbox_refuses_set_on_demand_on_an_expired_resource() {
+    let env = Env::new();
+    // A plan for prod-web-04 (in use), turned by hand into one for the
+    // expired staging-web-01: what an older bssctl would have planned.
+    let m = env.manifest(
+        "m.yaml",
+        "version: 1\nresources:\n  - id: 14c4d3b6-aa66-a429-0942-5c8f6410b65a\n    on_expiry: on_demand\n",
+    );
+    let file = env.ws.path("p.json");
+    let run = env.bssctl(&["plan", "-f", &m, "--out", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(PROD_WEB_04, STAGING_WEB_01);
+    let mut saved: Value = serde_json::from_str(&text).unwrap();
+    saved["fingerprints"] = serde_json::json!({});
+    std::fs::write(&file, serde_json::to_string(&saved).unwrap()).unwrap();
+
+    let run = env.bssctl(&["apply", "--auto-approve", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("Failed: set_on_demand") && run.stdout.contains("CBC.99003610"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(resource(&env.state(), STAGING_WEB_01)["expire_policy"], 0);
+}

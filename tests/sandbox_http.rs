@@ -1122,13 +1122,13 @@ async fn auto_renew_on_and_off() {
     assert_eq!(off.status, 200, "{}", off.body);
     assert_eq!(sb.resource(&api01).await["expire_policy"], 0);
     assert_eq!(sb.resource(&api01_disk).await["expire_policy"], 0);
-    // Not auto-renewing: a no-op success.
-    assert_eq!(
-        sb.call("DELETE", &format!("{AUTORENEW}{api01}"), None)
-            .await
-            .status,
-        200
-    );
+    // Not auto-renewing: refused as the reference says (§10, CBC.99003605);
+    // the sandbox used to answer a no-op success.
+    let again = sb
+        .call("DELETE", &format!("{AUTORENEW}{api01}"), None)
+        .await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert_eq!(again.body["error_code"], "CBC.99003605");
 
     // A resource that switches to pay-per-use gets that back when auto-renew is cancelled.
     let api02 = seed_id("prod-api-02");

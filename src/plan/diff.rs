@@ -136,15 +136,21 @@ fn diff_one(
             &mut tentative_after,
             warnings,
         );
-        let enables = settings_ops
+        // The API refuses these on expired/frozen resources until they are
+        // renewed (reference §10); a renewal planned here runs first and
+        // brings the resource back in use.
+        let refused: Vec<String> = settings_ops
             .iter()
-            .any(|o| matches!(o, Operation::EnableAutoRenew { .. }));
-        if enables && frozen_or_expired && renew.is_none() {
-            // The API refuses auto-renew on expired/frozen resources
-            // (CBC.99003602) until they are renewed.
+            .filter_map(refused_when_expired)
+            .map(|(kind, code)| format!("{kind} ({code})"))
+            .collect();
+        if !refused.is_empty() && frozen_or_expired && renew.is_none() {
             warnings.push(format!(
-                "{} is {}: auto-renew can be enabled only after a renewal (add renew_ahead or renew it); not planned", label(),
-                status_name(live.status)
+                "{} is {}: the API refuses {} on expired or frozen resources; not planned: renew it first (add \
+                 renew_ahead, or renew it in the console) and the next plan makes this change",
+                label(),
+                status_name(live.status),
+                refused.join(" and ")
             ));
             settings_ops.clear();
         } else {
@@ -334,6 +340,18 @@ fn plan_renewal(
     );
     let new_expiry = add_period(expire, period).map(crate::clock::format_api_time);
     Some((op, reason, new_expiry))
+}
+
+/// The error code the API answers `op` with on an expired or frozen
+/// resource, if it refuses it (reference §10).
+fn refused_when_expired(op: &Operation) -> Option<(&'static str, &'static str)> {
+    match op {
+        Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew {} => {
+            Some((op.kind_name(), "CBC.99003602"))
+        }
+        Operation::SetOnDemand {} => Some((op.kind_name(), "CBC.99003610")),
+        _ => None,
+    }
 }
 
 /// Which renewal period to buy.
@@ -865,6 +883,36 @@ mod tests {
         let out = run(d, live("r", 0, 5, "2026-11-01T00:00:00Z"), &[]);
         assert!(out.changes.is_empty());
         assert!(out.warnings[0].contains("expired"), "{:?}", out.warnings);
+        assert!(out.warnings[0].contains("enable_auto_renew (CBC.99003602)"));
+    }
+
+    #[test]
+    fn calls_the_api_refuses_on_frozen_resources_are_not_planned() {
+        for (target, policy, want) in [
+            (OnExpiry::None, 3, "cancel_auto_renew (CBC.99003602)"),
+            (OnExpiry::OnDemand, 0, "set_on_demand (CBC.99003610)"),
+            (
+                OnExpiry::OnDemand,
+                3,
+                "cancel_auto_renew (CBC.99003602) and set_on_demand (CBC.99003610)",
+            ),
+        ] {
+            let mut d = desired("r");
+            d.on_expiry = Some(target);
+            let out = run(d.clone(), live("r", policy, 4, "2026-11-01T00:00:00Z"), &[]);
+            assert!(out.changes.is_empty(), "{target:?}");
+            assert!(out.warnings[0].contains(want), "{:?}", out.warnings);
+            // Renewed first in the same apply: planned after the renewal.
+            d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+            let out = run(d, live("r", policy, 4, "2026-11-01T00:00:00Z"), &[]);
+            assert_eq!(kinds(&out)[0], "renew");
+            assert!(kinds(&out).len() > 1);
+        }
+        // cancel_on_demand is not refused.
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::None);
+        let out = run(d, live("r", 1, 5, "2026-11-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["cancel_on_demand"]);
     }
 
     #[test]
