@@ -155,10 +155,13 @@ pub struct PlanOptions {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Plan only these resources (main ids); repeatable.
+    /// Plan only these (repeatable): managed resource ids (an attached id means its main, with a
+    /// note), or renewal_settings[.deduction_day|.expire_day]; with targets, account settings
+    /// change only when named. A target that matches nothing is an error.
     #[arg(long = "target", value_name = "ID")]
     pub targets: Vec<String>,
-    /// Leave these resources out (main ids); repeatable.
+    /// Leave these out (repeatable): resource ids (an attached id means its main) or
+    /// renewal_settings[.deduction_day|.expire_day].
     #[arg(long = "exclude", value_name = "ID")]
     pub excludes: Vec<String>,
     /// Refuse (exit 3) when the renewals bought now would cost more than this.
