@@ -706,3 +706,52 @@ fn the_sandbox_refuses_set_on_demand_on_an_expired_resource() {
     );
     assert_eq!(resource(&env.state(), STAGING_WEB_01)["expire_policy"], 0);
 }
+
+// ---------------------------------------------------------------------------
+// Item 10: --max-cost is about money now, and says which price is unknown.
+
+/// prod-db-01's renewal is priced (CNY 22,050.00); data-obs-pkg-02 cannot be
+/// rated (not renewable), so the auto-renew commitment it adds is unknown.
+const KNOWN_NOW_UNKNOWN_COMMITMENT: &str = "\
+version: 1
+resources:
+  - id: 4f2c8a1de0b34c7e9a51f6d3b2c1e0a9in01
+    name: prod-db-01
+    renew_ahead: { min_remaining: 30d, period: 1y }
+  - id: ebb54cd1-a000-2c41-eaf1-4959897eaf0e
+    name: data-obs-pkg-02
+    on_expiry: auto_renew
+";
+
+#[test]
+fn max_cost_checks_money_now_and_names_an_unknown_renewal_price() {
+    let env = Env::new();
+    let m = env.manifest("m.yaml", KNOWN_NOW_UNKNOWN_COMMITMENT);
+    // Before: exit 3, "cost guardrail cannot be checked: 1 price(s) unknown".
+    let (run, plan) = env.plan_json(&m, &["--max-cost", "30000"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(plan.get("guardrail_violations").is_none(), "{plan:#}");
+    assert_eq!(plan["summary"]["unknown_prices"], 1);
+
+    // Renewing the unratable one: money now is unknown, and named.
+    let m = env.manifest(
+        "m2.yaml",
+        &format!(
+            "{KNOWN_NOW_UNKNOWN_COMMITMENT}    renew_ahead: {{ min_remaining: 30d, period: 3m }}\n"
+        ),
+    );
+    let run = env.bssctl(&["plan", "-f", &m, "--max-cost", "30000"]);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let message =
+        "cost guardrail --max-cost cannot be checked: the renewal price of data-obs-pkg-02 \
+                   (ebb54cd1-a000-2c41-eaf1-4959897eaf0e) is unknown (see warnings)";
+    assert_eq!(run.stdout.matches(message).count(), 1, "{}", run.stdout);
+    // Printed once: stderr points at it.
+    assert!(!run.stderr.contains(message), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the plan exceeds a cost guardrail (shown above)"),
+        "{}",
+        run.stderr
+    );
+}

@@ -97,11 +97,10 @@ async fn apply(
     if let Some(e) = super::plan_cmd::plan_errors(plan, args.options.format) {
         return Err(e);
     }
-    if let Some(v) = plan.guardrail_violations.first() {
-        return Err(CliError::Guardrail(format!(
-            "{}; nothing was applied",
-            v.message
-        )));
+    if let Some(e) =
+        super::plan_cmd::guardrail_error(plan, args.options.format, true, "; nothing was applied")
+    {
+        return Err(e);
     }
     if plan.batches.is_empty() {
         return Ok(EXIT_OK);

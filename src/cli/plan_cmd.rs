@@ -37,7 +37,8 @@ async fn plan_and_render(
 ) -> Result<i32, CliError> {
     let planned = build(conn, set, options, paths, now).await?;
     let has_changes = planned.plan.summary.has_changes();
-    if !args.quiet_if_no_changes || has_changes {
+    let shown = !args.quiet_if_no_changes || has_changes;
+    if shown {
         print_plan(&planned.plan, options.format, use_color(g))?;
     }
     if let Some(e) = plan_errors(&planned.plan, options.format) {
@@ -52,14 +53,41 @@ async fn plan_and_render(
             out.display()
         );
     }
-    if let Some(v) = planned.plan.guardrail_violations.first() {
-        return Err(CliError::Guardrail(v.message.clone()));
+    if let Some(e) = guardrail_error(&planned.plan, options.format, shown, "") {
+        return Err(e);
     }
     Ok(if args.detailed_exitcode && has_changes {
         EXIT_CHANGES
     } else {
         EXIT_OK
     })
+}
+
+/// The refusal for a plan over a cost guardrail, printed once: a text or
+/// markdown plan already shows the violations, so stderr only points at them.
+pub fn guardrail_error(
+    plan: &crate::plan::Plan,
+    format: Format,
+    shown: bool,
+    suffix: &str,
+) -> Option<CliError> {
+    let v = plan.guardrail_violations.first()?;
+    let message = match format {
+        Format::Text | Format::Markdown if shown => {
+            let n = plan.guardrail_violations.len();
+            format!(
+                "the plan exceeds {} cost guardrail{} (shown above){suffix}",
+                if n == 1 {
+                    "a".to_string()
+                } else {
+                    n.to_string()
+                },
+                if n == 1 { "" } else { "s" }
+            )
+        }
+        _ => format!("{}{suffix}", v.message),
+    };
+    Some(CliError::Guardrail(message))
 }
 
 /// The refusal for a plan with errors; the errors themselves are part of the
