@@ -755,3 +755,44 @@ fn max_cost_checks_money_now_and_names_an_unknown_renewal_price() {
         run.stderr
     );
 }
+
+// ---------------------------------------------------------------------------
+// Item 8: cancelling a conversion can restore auto-renew; one apply still
+// reaches the desired state.
+
+const PROD_API_02: &str = "6f5e22cd-3ff8-2627-6971-bb210ff1cec2";
+const PROD_API_02_SYS: &str = "84d1a717-1382-32d8-78bd-1accca189d2a";
+
+#[test]
+fn cancel_on_demand_that_restores_auto_renew_is_followed_by_a_cancel() {
+    let env = Env::new();
+    // prod-api-02 was switched to pay-per-use while it auto-renewed (say,
+    // in the console): cancelling the switch brings auto-renew back.
+    env.seed_with(|s| {
+        for id in [PROD_API_02, PROD_API_02_SYS] {
+            resource_mut(s, id)["previous_expire_policy"] = 3.into();
+        }
+    });
+    let m = env.manifest(
+        "m.yaml",
+        "version: 1\nresources:\n  - id: 6f5e22cd-3ff8-2627-6971-bb210ff1cec2\n    name: prod-api-02\n    on_expiry: none\n",
+    );
+    let (_, plan) = env.plan_json(&m, &[]);
+    assert_eq!(kinds(&plan, PROD_API_02), ["cancel_on_demand"]);
+
+    let run = env.bssctl(&["apply", "-f", &m, "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("restored the earlier auto-renew policy; auto-renew was cancelled too"),
+        "{}",
+        run.stdout
+    );
+    // Before: auto-renew on (policy 3) after the apply, and the next plan
+    // had to cancel it. Now: as desired at once.
+    let state = env.state();
+    assert_eq!(resource(&state, PROD_API_02)["expire_policy"], 0);
+    assert_eq!(resource(&state, PROD_API_02_SYS)["expire_policy"], 0);
+    let run = env.bssctl(&["plan", "-f", &m, "--detailed-exitcode"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}
