@@ -796,3 +796,46 @@ fn cancel_on_demand_that_restores_auto_renew_is_followed_by_a_cancel() {
     let run = env.bssctl(&["plan", "-f", &m, "--detailed-exitcode"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 }
+
+// ---------------------------------------------------------------------------
+// Item 11: protect with a release coming up; 4w == 28d.
+
+#[test]
+fn a_protected_resource_that_will_be_released_is_warned_about() {
+    let env = Env::new();
+    // staging-db-01 expires 2026-11-30 with the grace-period policy.
+    let m = env.manifest(
+        "m.yaml",
+        "version: 1\nresources:\n  - id: c3d9f1a2b8e74c5d9f0a6b1e2d3c4f5ain01\n    name: staging-db-01\n    protect: true\n",
+    );
+    // Before: "No changes" and silence.
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warnings = strings(&plan["warnings"]);
+    assert!(
+        warnings.iter().any(|w| w.starts_with("staging-db-01")
+            && w.contains("is protected (protect: true) but expires 2026-11-30 (in 6 days)")
+            && w.contains("the platform will release it")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn two_selectors_writing_4w_and_28d_agree() {
+    let env = Env::new();
+    let m = env.manifest(
+        "m.yaml",
+        "\
+version: 1
+selectors:
+  - match: { service_type: hws.service.type.rds }
+    renew_ahead: { min_remaining: 4w, period: 1y }
+  - match: { name: \"prod-db-*\" }
+    renew_ahead: { min_remaining: 28d, period: 1y }
+",
+    );
+    // Before: "selectors disagree on renew_ahead", exit 1.
+    let (run, plan) = env.plan_json(&m, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(kinds(&plan, PROD_DB_01), ["renew"]);
+}

@@ -50,7 +50,12 @@ pub fn diff(input: &DiffInput<'_>) -> DiffOutput {
                 out.warnings.push(note);
             }
         }
-        match diff_one(input, desired, live, &mut out.warnings, &mut out.errors) {
+        let change = diff_one(input, desired, live, &mut out.warnings, &mut out.errors);
+        if desired.protect && desired.state == DesiredState::Active {
+            out.warnings
+                .extend(protected_release_warning(live, change.as_ref(), input.now));
+        }
+        match change {
             Some(change) => out.changes.push(change),
             None => out.unchanged += 1,
         }
@@ -197,6 +202,54 @@ fn diff_one(
     }
     Some(build_change(
         input, live, desired, before, after, ops, reasons,
+    ))
+}
+
+/// How far ahead a release at expiry counts as "coming up" for a
+/// protected resource.
+const PROTECT_WARN_DAYS: i64 = 30;
+
+/// `protect: true` only stops bssctl's own unsubscribe: a protected resource
+/// that will still be released at expiry (no auto-renew, no switch to
+/// pay-per-use, no renewal far enough) gets a warning.
+fn protected_release_warning(
+    live: &LiveResource,
+    change: Option<&Change>,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    if !live.is_main || live.is_closed() {
+        return None;
+    }
+    let policy = change.map_or(live.expire_policy, |c| c.after.expire_policy);
+    if policy == EXPIRE_POLICY_AUTO_RENEW || policy == EXPIRE_POLICY_TO_ON_DEMAND {
+        return None;
+    }
+    let expiry = match change {
+        Some(c) => c
+            .after
+            .expire_time
+            .as_deref()
+            .and_then(crate::clock::parse_api_time),
+        None => live.expire_time,
+    }?;
+    if expiry > now + chrono::Duration::days(PROTECT_WARN_DAYS) {
+        return None;
+    }
+    let when = if expiry <= now {
+        format!("expired {}", fmt_date(expiry))
+    } else {
+        format!(
+            "expires {} (in {} days)",
+            fmt_date(expiry),
+            (expiry - now).num_days()
+        )
+    };
+    Some(format!(
+        "{} is protected (protect: true) but {when} with expiry policy {}: the platform will release it; protect only \
+         stops bssctl from unsubscribing it. To keep it, set on_expiry: auto_renew or on_demand, or renew it \
+         (renew_ahead)",
+        display_name(live),
+        policy_name(policy)
     ))
 }
 
@@ -1088,5 +1141,31 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.contains("renewal not planned")));
+    }
+
+    #[test]
+    fn a_protected_resource_about_to_be_released_gets_a_warning() {
+        let mut d = desired("r");
+        d.protect = true;
+        // Expires in 6 days, grace-period policy: warned.
+        let out = run(d.clone(), live("r", 0, 2, "2026-11-30T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert!(
+            out.warnings[0]
+                .contains("is protected (protect: true) but expires 2026-11-30 (in 6 days)"),
+            "{:?}",
+            out.warnings
+        );
+        // Far away, auto-renewing, or renewed by this plan: no warning.
+        assert!(run(d.clone(), live("r", 0, 2, "2027-06-01T00:00:00Z"), &[])
+            .warnings
+            .is_empty());
+        assert!(run(d.clone(), live("r", 3, 2, "2026-11-30T00:00:00Z"), &[])
+            .warnings
+            .is_empty());
+        d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+        assert!(run(d, live("r", 0, 2, "2026-11-30T00:00:00Z"), &[])
+            .warnings
+            .is_empty());
     }
 }
