@@ -47,11 +47,23 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
     let mut out = Output::default();
-    let result = apply(g, args, &conn, set.as_ref(), saved, &paths, now, &mut out).await;
+    let source = match (saved, set.as_ref()) {
+        (Some(saved), _) => Source::Saved(Box::new(saved)),
+        (None, Some(set)) => Source::Manifests(set),
+        (None, None) => unreachable!("checked above"),
+    };
+    let result = apply(g, args, &conn, source, &paths, now, &mut out).await;
     conn.close().await;
     let printed = write_output(args.options.format, &out);
     let code = result?;
     printed.map(|()| code)
+}
+
+/// What apply acts on: a saved plan (already checked for its date) or
+/// manifests to plan now.
+enum Source<'a> {
+    Saved(Box<SavedPlan>),
+    Manifests(&'a crate::manifest::ManifestSet),
 }
 
 /// What apply shows at the end: the plan it acted on and, once executed,
@@ -66,22 +78,20 @@ async fn apply(
     g: &GlobalArgs,
     args: &ApplyArgs,
     conn: &Connection,
-    set: Option<&crate::manifest::ManifestSet>,
-    saved: Option<SavedPlan>,
+    source: Source<'_>,
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
     out: &mut Output,
 ) -> Result<i32, CliError> {
-    let (plan, verified) = match (&args.plan_file, set) {
-        (Some(file), _) => {
-            let saved = saved.expect("read with the plan file");
-            (check_saved_plan(conn, file, saved).await?, Vec::new())
+    let (plan, verified) = match source {
+        Source::Saved(saved) => {
+            let file = args.plan_file.as_deref().expect("a saved plan has a file");
+            (check_saved_plan(conn, file, *saved).await?, Vec::new())
         }
-        (None, Some(set)) => {
+        Source::Manifests(set) => {
             let planned = build(conn, set, &args.options, paths, now).await?;
             (planned.plan, planned.verified)
         }
-        (None, None) => unreachable!("checked by the caller"),
     };
     if !verified.is_empty() {
         // What the plan learned about earlier in-flight purchases.

@@ -139,8 +139,15 @@ fn diff_one(
             &mut settings_ops,
             &mut tentative_reasons,
             &mut tentative_after,
-            warnings,
         );
+        if target == OnExpiry::None
+            && !matches!(
+                live.expire_policy,
+                EXPIRE_POLICY_GRACE | EXPIRE_POLICY_TO_ON_DEMAND | EXPIRE_POLICY_AUTO_RENEW
+            )
+        {
+            warnings.push(none_leaves_policy_warning(live));
+        }
         // The API refuses these on expired/frozen resources until they are
         // renewed (reference §10); a renewal planned here runs first and
         // brings the resource back in use.
@@ -478,7 +485,6 @@ fn expiry_ops(
     ops: &mut Vec<Operation>,
     reasons: &mut Vec<String>,
     after: &mut ResourceState,
-    warnings: &mut Vec<String>,
 ) {
     let policy = live.expire_policy;
     let from = policy_name(policy);
@@ -540,9 +546,6 @@ fn expiry_ops(
             } else if policy == EXPIRE_POLICY_TO_ON_DEMAND {
                 ops.push(Operation::CancelOnDemand {});
             } else {
-                if policy != EXPIRE_POLICY_GRACE {
-                    warnings.push(none_leaves_policy_warning(live));
-                }
                 return;
             }
             reasons.push(format!("on_expiry: {from} → none"));
@@ -668,7 +671,7 @@ pub fn state_of(live: &LiveResource, record: Option<&AutoRenewRecord>) -> Resour
     let auto = live.expire_policy == EXPIRE_POLICY_AUTO_RENEW;
     let rec = record.filter(|_| auto);
     ResourceState {
-        on_expiry: policy_name(live.expire_policy).into(),
+        on_expiry: policy_name(live.expire_policy),
         expire_policy: live.expire_policy,
         auto_renew_period: rec.and_then(|r| r.period_type.as_deref().map(str::to_ascii_lowercase)),
         auto_renew_times: rec.and_then(|r| r.auto_renew_times),
