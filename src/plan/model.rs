@@ -427,3 +427,67 @@ impl SavedPlan {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(planned_at: &str, inner: &str) -> SavedPlan {
+        SavedPlan {
+            format_version: FORMAT_VERSION.into(),
+            endpoint: "http://127.0.0.1:1".into(),
+            domain_id: "d".into(),
+            planned_at: planned_at.into(),
+            fingerprints: BTreeMap::new(),
+            plan: Plan {
+                format_version: FORMAT_VERSION.into(),
+                planned_at: inner.into(),
+                changes: Vec::new(),
+                account_changes: Vec::new(),
+                batches: Vec::new(),
+                summary: Summary::default(),
+                warnings: Vec::new(),
+                errors: Vec::new(),
+                pending_orders: Vec::new(),
+                guardrail_violations: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn plan_age_is_checked_both_ways() {
+        let t = |s: &str| crate::clock::parse_api_time(s).unwrap();
+        let day = chrono::TimeDelta::hours(24);
+        let now = t("2026-11-24T12:00:00Z");
+        let p = saved("2026-11-24T00:00:00Z", "");
+        assert_eq!(p.check_age(now, day), Ok(()));
+        // Exactly the allowed age is still fine; a minute more is not.
+        assert_eq!(p.check_age(t("2026-11-25T00:00:00Z"), day), Ok(()));
+        assert_eq!(
+            p.check_age(t("2026-11-25T00:01:00Z"), day),
+            Err(PlanAgeProblem::TooOld {
+                planned_at: "2026-11-24T00:00:00Z".into(),
+                age_hours: 24
+            })
+        );
+        // From the future beyond clock skew.
+        let future = saved("2027-07-15T00:00:00Z", "");
+        assert!(matches!(
+            future.check_age(now, day),
+            Err(PlanAgeProblem::FromTheFuture { .. })
+        ));
+        assert_eq!(
+            saved("2026-11-24T12:04:00Z", "").check_age(now, day),
+            Ok(())
+        );
+        // Older files: the inner plan's planned_at stands in.
+        assert_eq!(
+            saved("", "2026-11-24T00:00:00Z").check_age(now, day),
+            Ok(())
+        );
+        assert!(matches!(
+            saved("", "").check_age(now, day),
+            Err(PlanAgeProblem::Unreadable(_))
+        ));
+    }
+}
