@@ -234,7 +234,7 @@ fn a_frozen_resource_is_renewed_back_into_use_and_the_next_plan_converges() {
         reasons
             .iter()
             .any(|r| r
-                .contains("renew 3m (renew_ahead.period 1m would end 2026-11-20, still expired")),
+                .contains("renew 3m: renew_ahead.period 1m would end 2026-11-20, still expired, as the platform renews")),
         "{reasons:?}"
     );
     assert!(strings(&plan["warnings"]).is_empty(), "{plan:#}");

@@ -390,7 +390,7 @@ fn plan_renewal(
         ahead.min_remaining,
         choice
             .as_ref()
-            .map(|(_, why)| format!(" ({why})"))
+            .map(|(_, why)| format!(": {why}"))
             .unwrap_or_default(),
         if desired.auto_pay {
             ""
@@ -454,8 +454,8 @@ fn choose_period(
         return PeriodChoice::Longer(
             p,
             format!(
-                "renew_ahead.period {written} would end {written_end}, {state} (the platform renews from the old \
-                 expiry); {p} is the shortest period that brings it past the window"
+                "renew_ahead.period {written} would end {written_end}, {state}, as the platform renews from the \
+                 old expiry; {p} is the shortest period that brings it past the window"
             ),
         );
     }
@@ -1136,7 +1136,7 @@ mod tests {
         assert!(c
             .reasons
             .iter()
-            .any(|r| r.contains("renew 3m (renew_ahead.period 1m would end")));
+            .any(|r| r.contains("renew 3m: renew_ahead.period 1m would end")));
         assert!(out.warnings.is_empty(), "{:?}", out.warnings);
         let out = run(d, live("r", 0, 4, "2022-01-01T00:00:00Z"), &[]);
         assert!(out.changes.is_empty());
