@@ -19,6 +19,16 @@ pub fn now_from(env_value: Option<&str>) -> Result<DateTime<Utc>, String> {
     }
 }
 
+/// Whether `BSSCTL_NOW` replaces the system clock in this process.
+pub fn is_overridden() -> bool {
+    overridden_value().is_some()
+}
+
+/// The `BSSCTL_NOW` value in effect, if any.
+pub fn overridden_value() -> Option<String> {
+    std::env::var(ENV_NOW).ok().filter(|v| !v.trim().is_empty())
+}
+
 pub fn now() -> Result<DateTime<Utc>, String> {
     now_from(std::env::var(ENV_NOW).ok().as_deref())
 }

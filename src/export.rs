@@ -14,10 +14,12 @@
 //!   settings exactly, which adds nothing but a way to be wrong. Closed
 //!   resources have nothing left to manage.
 //! - **`on_expiry` is exactly the live `expire_policy`**: 3 → `auto_renew`,
-//!   1 → `on_demand`, anything else (0 grace period, and the platform's rarer
-//!   delete/freeze policies) → `none`. The planner compares with the same
-//!   mapping, so none of them plans an operation: `none` on a resource whose
-//!   policy is not 1 or 3 is already satisfied.
+//!   1 → `on_demand`, 0 (grace period) → `none`. The platform's other
+//!   policies (2 delete, 4 freeze, 5 delete from retention, unknown values)
+//!   have no `on_expiry` word: the entry leaves `on_expiry` out (so nothing
+//!   is planned) and a comment says what the platform will do and what the
+//!   user can choose instead. Writing `none` would claim a grace period the
+//!   resource does not have.
 //! - **`auto_renew: {period, times}` only where the last-applied record knows
 //!   them** (and only with `on_expiry: auto_renew`), in the form the planner
 //!   reads back as equal (see [`auto_renew_of`]): the API never returns them.
@@ -73,8 +75,14 @@ pub struct Entry {
     pub expire_time: Option<DateTime<Utc>>,
     /// `in_use`, `expired`, `frozen`.
     pub status: &'static str,
-    pub on_expiry: OnExpiry,
+    /// `None` when the live policy has no `on_expiry` word (see `expire_policy`).
+    pub on_expiry: Option<OnExpiry>,
+    /// The live `expire_policy`, as seen.
+    pub expire_policy: i32,
     pub auto_renew: Option<AutoRenewSpec>,
+    /// Attached resources that expire earlier or under another policy
+    /// (written as comments: the API manages them through the main only).
+    pub attached_notes: Vec<String>,
 }
 
 /// Resources of one output file.
@@ -115,7 +123,8 @@ impl Export {
     ) -> Export {
         let mut groups: BTreeMap<String, Group> = BTreeMap::new();
         for r in inv.mains().filter(|r| filter.matches(r, now)) {
-            let entry = entry_of(r, records.get(&r.resource_id));
+            let mut entry = entry_of(r, records.get(&r.resource_id));
+            entry.attached_notes = crate::plan::diff::attached_differences(inv, r, now);
             let label = match grouping {
                 Grouping::Service => &entry.service_type,
                 Grouping::Region => &entry.region,
@@ -261,7 +270,9 @@ fn entry_of(r: &LiveResource, record: Option<&AutoRenewRecord>) -> Entry {
         expire_time: r.expire_time,
         status: status_name(r.status),
         on_expiry,
-        auto_renew: if on_expiry == OnExpiry::AutoRenew {
+        expire_policy: r.expire_policy,
+        attached_notes: Vec::new(),
+        auto_renew: if on_expiry == Some(OnExpiry::AutoRenew) {
             record.and_then(auto_renew_of)
         } else {
             None
@@ -279,12 +290,14 @@ fn status_name(status: i32) -> &'static str {
     }
 }
 
-/// `expire_policy` → `on_expiry`: 3 auto-renew, 1 to on-demand, else none.
-pub fn on_expiry_of(expire_policy: i32) -> OnExpiry {
+/// `expire_policy` → `on_expiry`: 3 auto-renew, 1 to on-demand, 0 none;
+/// `None` for the policies `on_expiry` cannot name (2, 4, 5, unknown).
+pub fn on_expiry_of(expire_policy: i32) -> Option<OnExpiry> {
     match expire_policy {
-        crate::bss::model::EXPIRE_POLICY_AUTO_RENEW => OnExpiry::AutoRenew,
-        crate::bss::model::EXPIRE_POLICY_TO_ON_DEMAND => OnExpiry::OnDemand,
-        _ => OnExpiry::None,
+        crate::bss::model::EXPIRE_POLICY_AUTO_RENEW => Some(OnExpiry::AutoRenew),
+        crate::bss::model::EXPIRE_POLICY_TO_ON_DEMAND => Some(OnExpiry::OnDemand),
+        crate::bss::model::EXPIRE_POLICY_GRACE => Some(OnExpiry::None),
+        _ => None,
     }
 }
 
@@ -328,7 +341,10 @@ fn write_entry(out: &mut String, e: &Entry) {
         None => about.push("expiry unknown".to_string()),
     }
     let _ = writeln!(out, "  # {}", comment_text(&about.join(" · ")));
-    if (e.status == "expired" || e.status == "frozen") && e.on_expiry != OnExpiry::AutoRenew {
+    for note in &e.attached_notes {
+        let _ = writeln!(out, "  # Note: {}", comment_text(note));
+    }
+    if (e.status == "expired" || e.status == "frozen") && e.on_expiry != Some(OnExpiry::AutoRenew) {
         out.push_str(
             "  # Auto-renew can be enabled only after a renewal: add renew_ahead first.\n",
         );
@@ -337,7 +353,23 @@ fn write_entry(out: &mut String, e: &Entry) {
     if !e.name.is_empty() {
         let _ = writeln!(out, "    name: {}", scalar(&e.name));
     }
-    let _ = writeln!(out, "    on_expiry: {}", e.on_expiry);
+    match e.on_expiry {
+        Some(on_expiry) => {
+            let _ = writeln!(out, "    on_expiry: {on_expiry}");
+        }
+        None => {
+            let policy = e.expire_policy;
+            let _ = writeln!(
+                out,
+                "    # on_expiry left out: the platform's policy is {} (expire_policy {policy}: {}),",
+                comment_text(&crate::plan::diff::policy_name(policy)),
+                comment_text(&crate::plan::diff::policy_consequence(policy).unwrap_or_default())
+            );
+            out.push_str(
+                "    # which on_expiry cannot name (none would mean the grace period). To choose, set\n    # on_expiry: auto_renew or on_demand.\n",
+            );
+        }
+    }
     if let Some(spec) = e.auto_renew {
         // AutoRenewSpec displays as flow YAML: `{ period: year, times: 0 }`.
         let _ = writeln!(out, "    auto_renew: {spec}");

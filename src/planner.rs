@@ -78,7 +78,13 @@ pub async fn make_plan(
         // Plan this page alone to learn which prices it needs.
         let page = Inventory::from_rows(rows.iter().cloned());
         let mut page_desired = crate::manifest::resolve(set, &page, now).desired;
-        apply_scope(&mut page_desired, &page, scope, &mut Vec::new());
+        apply_scope(
+            &mut page_desired,
+            &page,
+            scope,
+            &mut Vec::new(),
+            &mut Vec::new(),
+        );
         let page_plan = plan::build(&plan::PlanInput {
             desired: &page_desired,
             inventory: &page,
@@ -118,7 +124,19 @@ pub async fn make_plan(
         .map(|d| d.to_string())
         .collect();
     warnings.extend(inventory.warnings().iter().cloned());
-    apply_scope(&mut desired, &inventory, scope, &mut warnings);
+    let mut scope_errors = Vec::new();
+    apply_scope(
+        &mut desired,
+        &inventory,
+        scope,
+        &mut warnings,
+        &mut scope_errors,
+    );
+    let renewal_settings = scope_settings(set.renewal_settings.as_ref(), scope);
+    scope_errors.extend(unknown_setting_targets(
+        set.renewal_settings.as_ref(),
+        scope,
+    ));
 
     let InFlightCheck {
         mut holds,
@@ -155,10 +173,11 @@ pub async fn make_plan(
         inventory: &inventory,
         auto_renew_records: &account_record.auto_renew,
         renew_holds: &holds,
-        renewal_settings: set.renewal_settings.as_ref(),
+        renewal_settings: renewal_settings.as_ref(),
         settings_record: account_record.renewal_settings.as_ref(),
         now,
     });
+    plan.errors.extend(scope_errors);
     plan.pending_orders = pending;
     let keys = crate::pricing::price_keys(&plan.changes);
     let book = prefetch.finish(&keys).await;
@@ -188,8 +207,9 @@ pub async fn make_plan(
 
 /// Whether any manifest entry can renew (so the balance will matter).
 fn manifests_renew(set: &ManifestSet) -> bool {
-    set.resources.iter().any(|r| r.value.renew_ahead.is_some())
-        || set.selectors.iter().any(|s| s.value.renew_ahead.is_some())
+    let on = |r: Option<crate::manifest::RenewAheadSetting>| r.and_then(|r| r.on()).is_some();
+    set.resources.iter().any(|r| on(r.value.renew_ahead))
+        || set.selectors.iter().any(|s| on(s.value.renew_ahead))
 }
 
 /// Money the plan pays at once: renewals with auto-pay, at their prices.
@@ -269,29 +289,120 @@ pub enum PlanError {
     State(String),
 }
 
+/// What `--target`/`--exclude` can name besides resource ids.
+pub const SETTING_TARGETS: [&str; 3] = [
+    "renewal_settings",
+    "renewal_settings.deduction_day",
+    "renewal_settings.expire_day",
+];
+
+fn is_setting(name: &str) -> bool {
+    SETTING_TARGETS.contains(&name)
+}
+
+/// Narrows the plan to `--target`s minus `--exclude`s. An attached id
+/// stands for its main resource (with a note), but never for a release:
+/// targeting an attached id of a main being unsubscribed is an error, as is
+/// a target that names no managed resource.
 fn apply_scope(
     desired: &mut BTreeMap<String, Desired>,
     inv: &Inventory,
     scope: &Scope,
     warnings: &mut Vec<String>,
+    errors: &mut Vec<String>,
 ) {
-    let to_main = |id: &String| {
-        inv.main_of(id)
-            .map(str::to_string)
-            .unwrap_or_else(|| id.clone())
-    };
-    if !scope.targets.is_empty() {
-        let targets: BTreeSet<String> = scope.targets.iter().map(to_main).collect();
-        for t in &targets {
-            if !desired.contains_key(t) {
-                warnings.push(format!("--target {t}: not a managed resource"));
-            }
+    let mut to_main = |flag: &str, id: &String, errors: &mut Vec<String>| -> Option<String> {
+        let main = inv.main_of(id).filter(|m| m != id)?.to_string();
+        if flag == "--target"
+            && desired
+                .get(&main)
+                .is_some_and(|d| d.state == crate::manifest::DesiredState::Unsubscribed)
+        {
+            errors.push(format!(
+                "--target {id}: it is attached to {main}, which the manifests unsubscribe; releasing it would \
+                 release {main} and everything attached to it: target {main} itself to do that"
+            ));
+            return None;
         }
+        warnings.push(format!(
+            "{flag} {id}: it is attached to {main}; the API manages attached resources through their main, so \
+             {flag} applies to {main} (and every resource attached to it)"
+        ));
+        Some(main)
+    };
+    let mut targets = BTreeSet::new();
+    if !scope.targets.is_empty() {
+        for t in scope.targets.iter().filter(|t| !is_setting(t)) {
+            let id = match to_main("--target", t, errors) {
+                Some(main) => main,
+                None if inv.main_of(t).is_some_and(|m| m != t) => continue,
+                None => t.clone(),
+            };
+            if !desired.contains_key(&id) {
+                // The inventory holds only what the manifests name, so a live
+                // resource no manifest names looks like a wrong id here.
+                errors.push(format!(
+                    "--target {id}: no manifest entry or selector manages such a resource (a wrong id, a closed \
+                     resource, or one the manifests do not name)"
+                ));
+            }
+            targets.insert(id);
+        }
+    }
+    let excludes: Vec<String> = scope
+        .excludes
+        .iter()
+        .filter(|e| !is_setting(e))
+        .map(|e| to_main("--exclude", e, &mut Vec::new()).unwrap_or_else(|| e.clone()))
+        .collect();
+    if !scope.targets.is_empty() {
         desired.retain(|id, _| targets.contains(id));
     }
-    for e in scope.excludes.iter().map(to_main) {
-        desired.remove(&e);
+    for id in &excludes {
+        desired.remove(id);
     }
+}
+
+/// The account renewal settings `--target`/`--exclude` leave in the plan:
+/// with targets, only the settings they name (`renewal_settings` or one of
+/// its keys); excludes remove them.
+fn scope_settings(
+    settings: Option<&crate::manifest::RenewalSettings>,
+    scope: &Scope,
+) -> Option<crate::manifest::RenewalSettings> {
+    let s = settings?;
+    let named =
+        |list: &[String], key: &str| list.iter().any(|t| t == "renewal_settings" || t == key);
+    let picked = |key: &str| {
+        (scope.targets.is_empty() || named(&scope.targets, key)) && !named(&scope.excludes, key)
+    };
+    Some(crate::manifest::RenewalSettings {
+        deduction_day: s
+            .deduction_day
+            .filter(|_| picked("renewal_settings.deduction_day")),
+        expire_day: s
+            .expire_day
+            .filter(|_| picked("renewal_settings.expire_day")),
+    })
+}
+
+/// `--target renewal_settings…` naming a setting the manifests do not set.
+fn unknown_setting_targets(
+    settings: Option<&crate::manifest::RenewalSettings>,
+    scope: &Scope,
+) -> Vec<String> {
+    let set = |key: &str| match (settings, key) {
+        (None, _) => false,
+        (Some(s), "renewal_settings.deduction_day") => s.deduction_day.is_some(),
+        (Some(s), "renewal_settings.expire_day") => s.expire_day.is_some(),
+        (Some(s), _) => s.deduction_day.is_some() || s.expire_day.is_some(),
+    };
+    scope
+        .targets
+        .iter()
+        .filter(|t| is_setting(t) && !set(t))
+        .map(|t| format!("--target {t}: the manifests do not set it"))
+        .collect()
 }
 
 /// SHA-256 of each live row a plan used: managed mains and their attached.

@@ -565,8 +565,10 @@ async fn auto_renew_on_and_off_for_main_and_attached() {
     );
     c.cancel_auto_renew(API01).await.unwrap();
     assert!(policies(sb.client()).await.iter().all(|(_, p)| *p == 0));
-    // Off again is a no-op, not an error.
-    c.cancel_auto_renew(API01).await.unwrap();
+    // Off again is refused, as the reference says (§10, CBC.99003605);
+    // the sandbox used to accept it silently.
+    let err = c.cancel_auto_renew(API01).await.unwrap_err();
+    service(err, Api::CancelAutoRenew, 400, "CBC.99003605");
 
     // Errors from the service: unknown id, attached id, expired resource.
     let err = c

@@ -104,7 +104,14 @@ fn max_cost_exceeded_exits_3_in_every_format() {
         "{}",
         text.stdout
     );
-    assert!(text.stderr.contains(message), "{}", text.stderr);
+    // Printed once: stderr points at the plan instead of repeating it.
+    assert!(!text.stderr.contains(message), "{}", text.stderr);
+    assert!(
+        text.stderr
+            .contains("Error: the plan exceeds a cost guardrail (shown above)"),
+        "{}",
+        text.stderr
+    );
 
     let json = env.bssctl(&["plan", "-f", &m, "--max-cost", "100", "--format", "json"]);
     assert_eq!(json.code, 3);

@@ -1078,6 +1078,37 @@ async fn pay_insufficient_balance_changes_nothing() {
 // ---------------------------------------------------------------------------
 // Auto-renew, to-on-demand, unsubscribe
 
+/// Reference §10's state rules: auto-renew changes on expired/frozen
+/// resources (CBC.99003602) and conversion to pay-per-use in the grace or
+/// retention period (CBC.99003610) are refused, and nothing changes.
+#[tokio::test]
+async fn expired_and_frozen_resources_refuse_policy_changes() {
+    let sb = Sb::start().await;
+    let frozen = seed_id("staging-app-01");
+    let expired = seed_id("staging-web-01");
+    for id in [&frozen, &expired] {
+        let r = sb.call("DELETE", &format!("{AUTORENEW}{id}"), None).await;
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(r.body["error_code"], "CBC.99003602");
+    }
+    let r = sb
+        .post(
+            TO_ON_DEMAND,
+            json!({"operation": "SET_UP", "resource_ids": [frozen, expired]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let codes: Vec<&str> = r.body["error_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["error_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["CBC.99003610", "CBC.99003610"]);
+    assert_eq!(sb.resource(&frozen).await["expire_policy"], 0);
+    assert_eq!(sb.resource(&expired).await["expire_policy"], 0);
+}
+
 #[tokio::test]
 async fn auto_renew_on_and_off() {
     let sb = Sb::start().await;
@@ -1122,13 +1153,13 @@ async fn auto_renew_on_and_off() {
     assert_eq!(off.status, 200, "{}", off.body);
     assert_eq!(sb.resource(&api01).await["expire_policy"], 0);
     assert_eq!(sb.resource(&api01_disk).await["expire_policy"], 0);
-    // Not auto-renewing: a no-op success.
-    assert_eq!(
-        sb.call("DELETE", &format!("{AUTORENEW}{api01}"), None)
-            .await
-            .status,
-        200
-    );
+    // Not auto-renewing: refused as the reference says (§10, CBC.99003605);
+    // the sandbox used to answer a no-op success.
+    let again = sb
+        .call("DELETE", &format!("{AUTORENEW}{api01}"), None)
+        .await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert_eq!(again.body["error_code"], "CBC.99003605");
 
     // A resource that switches to pay-per-use gets that back when auto-renew is cancelled.
     let api02 = seed_id("prod-api-02");

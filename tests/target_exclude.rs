@@ -1,6 +1,7 @@
 //! `--target` / `--exclude` on plan and apply, against the embedded sandbox:
 //! a target plans only that resource, an exclude leaves it out, an attached
-//! id stands for its main resource, and an unknown target is a warning.
+//! id stands for its main resource (with a note), and an unknown target is
+//! an error.
 
 mod common;
 
@@ -148,32 +149,50 @@ fn an_attached_id_stands_for_its_main_resource() {
         .map(|a| a["resource_id"].as_str().unwrap())
         .collect();
     assert_eq!(attached, [PROD_WEB_01_DISK]);
-    assert!(warnings(&plan).is_empty(), "{:?}", warnings(&plan));
+    // It says so (it used to widen silently).
+    assert_eq!(
+        warnings(&plan),
+        [format!(
+            "--target {PROD_WEB_01_DISK}: it is attached to {PROD_WEB_01}; the API manages attached resources \
+             through their main, so --target applies to {PROD_WEB_01} (and every resource attached to it)"
+        )]
+    );
 
     let plan = env.plan(&["--exclude", PROD_WEB_01_DISK]);
     assert_eq!(changed(&plan), sorted(&[PROD_DB_01, BACKUP_VOL_01]));
 }
 
 #[test]
-fn an_unknown_target_warns_and_plans_nothing() {
+fn an_unknown_target_is_an_error() {
     let env = Env::new();
-    let plan = env.plan(&["--target", "does-not-exist"]);
+    let m = env.manifest().display().to_string();
+    let plan_json = |extra: &[&str]| {
+        let mut args = vec!["plan", "-f", m.as_str(), "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = env.bssctl(&args);
+        let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+        (run, doc)
+    };
+    // It used to be a warning with exit 0 (a typo planned nothing, silently).
+    let (run, plan) = plan_json(&["--target", "does-not-exist"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(changed(&plan).is_empty());
     assert_eq!(
-        warnings(&plan),
-        ["--target does-not-exist: not a managed resource"]
+        plan["errors"],
+        serde_json::json!([
+            "--target does-not-exist: no manifest entry or selector manages such a resource (a wrong id, a closed resource, or one the manifests do not name)"
+        ])
     );
 
-    // Live but in no manifest: also not managed.
-    let plan = env.plan(&["--target", PROD_WEB_04, "--target", PROD_DB_01]);
+    // Live but in no manifest: nothing manages it.
+    let (run, plan) = plan_json(&["--target", PROD_WEB_04, "--target", PROD_DB_01]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(changed(&plan), [PROD_DB_01]);
-    assert_eq!(
-        warnings(&plan),
-        [format!("--target {PROD_WEB_04}: not a managed resource")]
-    );
+    assert!(plan["errors"][0].as_str().unwrap().starts_with(&format!(
+        "--target {PROD_WEB_04}: no manifest entry or selector manages"
+    )));
 
-    // In text, and with --detailed-exitcode: no changes, exit 0.
-    let m = env.manifest().display().to_string();
+    // In text, and with --detailed-exitcode: exit 1, and apply does nothing.
     let run = env.bssctl(&[
         "plan",
         "-f",
@@ -182,13 +201,90 @@ fn an_unknown_target_warns_and_plans_nothing() {
         "does-not-exist",
         "--detailed-exitcode",
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("Warning: --target does-not-exist: not a managed resource"),
+            .contains("Error: --target does-not-exist: no manifest entry or selector manages"),
         "{}",
         run.stdout
     );
+    let run = env.bssctl(&[
+        "apply",
+        "-f",
+        &m,
+        "--target",
+        "does-not-exist",
+        "--target",
+        PROD_DB_01,
+        "--auto-approve",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nothing is bought or released"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Account renewal settings change only when targeted.
+#[test]
+fn targets_change_account_settings_only_when_they_name_them() {
+    let env = Env::new();
+    let text =
+        format!("{MANIFEST}renewal_settings:\n  deduction_day: 5\n  expire_day: month_end\n");
+    std::fs::write(env.manifest(), text).unwrap();
+    let settings = |plan: &Value| -> Vec<String> {
+        plan.get("account_changes")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|c| c["setting"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Without scope: both. With a resource target: none (it used to be both).
+    assert_eq!(settings(&env.plan(&[])).len(), 2);
+    let plan = env.plan(&["--target", PROD_DB_01]);
+    assert!(settings(&plan).is_empty(), "{plan:#}");
+    assert_eq!(plan["summary"]["account_settings_to_change"], 0);
+    // Named: only those.
+    let plan = env.plan(&["--target", "renewal_settings.deduction_day"]);
+    assert_eq!(settings(&plan), ["renewal_settings.deduction_day"]);
+    assert!(changed(&plan).is_empty());
+    let plan = env.plan(&["--exclude", "renewal_settings"]);
+    assert!(settings(&plan).is_empty());
+    assert_eq!(changed(&plan).len(), 3);
+}
+
+/// An attached id never widens to its main's release.
+#[test]
+fn an_attached_target_never_widens_to_an_unsubscribe() {
+    let env = Env::new();
+    std::fs::write(
+        env.manifest(),
+        format!("{MANIFEST}  - id: 1470292c-dacf-c358-7a11-5be62fa9a061\n    name: prod-web-02\n    state: unsubscribed\n"),
+    )
+    .unwrap();
+    let m = env.manifest().display().to_string();
+    // prod-web-02-data, attached to prod-web-02.
+    let run = env.bssctl(&[
+        "plan",
+        "-f",
+        &m,
+        "--format",
+        "json",
+        "--target",
+        "1e26dfd8-48f4-99bc-aa0c-fdb7225fb4f2",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(changed(&plan).is_empty(), "{plan:#}");
+    assert_eq!(plan["summary"]["to_unsubscribe"], 0);
+    assert!(plan["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("which the manifests unsubscribe"));
 }
 
 #[test]

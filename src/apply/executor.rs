@@ -102,6 +102,8 @@ struct BatchCtx<'a> {
     /// Resources held by unpaid renewal orders created since the plan, or
     /// why that could not be learned.
     held: &'a Result<BTreeMap<String, String>, ApiError>,
+    /// The planned `expire_policy` after the apply, by resource id.
+    policy_after: &'a BTreeMap<String, i32>,
 }
 
 impl Executor<'_> {
@@ -125,11 +127,17 @@ impl Executor<'_> {
             true => recheck::held_by_new_orders(self.client, plan).await,
             false => Ok(BTreeMap::new()),
         };
+        let policy_after: BTreeMap<String, i32> = plan
+            .changes
+            .iter()
+            .map(|c| (c.resource_id.clone(), c.after.expire_policy))
+            .collect();
         let ctx = BatchCtx {
             exec: self,
             expire_before: &expire_before,
             seen: &seen,
             held: &held,
+            policy_after: &policy_after,
         };
         let total: usize = plan
             .batches
@@ -344,8 +352,11 @@ impl BatchCtx<'_> {
                 }
                 out
             }
-            Operation::SetOnDemand {} | Operation::CancelOnDemand {} => {
-                self.to_on_demand(batch, ids).await
+            Operation::SetOnDemand {} => self.to_on_demand(batch, ids).await,
+            Operation::CancelOnDemand {} => {
+                let mut results = self.to_on_demand(batch, ids).await;
+                self.settle_cancelled_on_demand(&mut results).await;
+                results
             }
             Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew {} => {
                 let mut out = Vec::new();
@@ -840,6 +851,73 @@ impl BatchCtx<'_> {
             vec![],
             Some(e.to_string()),
         );
+    }
+}
+
+impl BatchCtx<'_> {
+    /// Cancelling a to-on-demand conversion restores the policy from before
+    /// it, which may be auto-renew. Re-read the policy, and cancel auto-renew
+    /// where the plan wants it off, so that one apply reaches the desired
+    /// state (the next plan would otherwise find auto-renew on).
+    async fn settle_cancelled_on_demand(&self, results: &mut [OpResult]) {
+        use crate::bss::model::EXPIRE_POLICY_AUTO_RENEW;
+        let ids: Vec<String> = results
+            .iter()
+            .filter(|r| r.status == Status::Done)
+            .filter(|r| {
+                self.policy_after
+                    .get(&r.resource_id)
+                    .is_some_and(|p| *p != EXPIRE_POLICY_AUTO_RENEW)
+            })
+            .map(|r| r.resource_id.clone())
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let restored: Vec<String> = match self.exec.client.query_resources_by_ids(&ids, true).await
+        {
+            Ok(rows) => rows
+                .into_iter()
+                .filter(|row| row.expire_policy == Some(EXPIRE_POLICY_AUTO_RENEW))
+                .filter_map(|row| row.resource_id)
+                .filter(|id| ids.contains(id))
+                .collect(),
+            Err(e) => {
+                for r in results.iter_mut().filter(|r| ids.contains(&r.resource_id)) {
+                    r.note = Some(format!(
+                        "could not re-read the expiry policy after cancelling the conversion ({e}); the platform may \
+                         have restored auto-renew: run bssctl plan again"
+                    ));
+                }
+                return;
+            }
+        };
+        for r in results
+            .iter_mut()
+            .filter(|r| restored.contains(&r.resource_id))
+        {
+            match self.exec.client.cancel_auto_renew(&r.resource_id).await {
+                Ok(_) => {
+                    r.note = Some(
+                        "cancelling the conversion restored the earlier auto-renew policy; auto-renew was \
+                         cancelled too"
+                            .to_string(),
+                    );
+                }
+                Err(e) => {
+                    let failed = failed_from(&r.resource_id, &r.operation, &e);
+                    r.status = Status::Failed;
+                    r.error_code = failed.error_code;
+                    r.error_msg = failed.error_msg;
+                    r.hint = failed.hint;
+                    r.note = Some(
+                        "cancelling the conversion restored the earlier auto-renew policy, and cancelling \
+                         auto-renew failed"
+                            .to_string(),
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -27,6 +27,20 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
         ));
     }
     let now = now()?;
+    if crate::clock::is_overridden() && !super::connect::is_local(g) {
+        return Err(CliError::Refused(format!(
+            "refusing to apply against {}: {} is set, so every renewal decision is for {} rather than today; unset \
+             it to apply to a real account (a fake clock is for tests and the sandbox on 127.0.0.1)",
+            super::connect::bss_endpoint(g),
+            crate::clock::ENV_NOW,
+            crate::clock::format_api_time(now)
+        )));
+    }
+    // A saved plan's date is checked before anything is sent.
+    let saved = match &args.plan_file {
+        Some(file) => Some(read_saved_plan(file, now, args.max_plan_age)?),
+        None => None,
+    };
     // Held for the whole run: two applies on one checkout never overlap.
     let _lock = StateLock::acquire(
         &g.state_dir,
@@ -41,11 +55,23 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
     let mut out = Output::default();
-    let result = apply(g, args, &conn, set.as_ref(), &paths, now, &mut out).await;
+    let source = match (saved, set.as_ref()) {
+        (Some(saved), _) => Source::Saved(Box::new(saved)),
+        (None, Some(set)) => Source::Manifests(set),
+        (None, None) => unreachable!("checked above"),
+    };
+    let result = apply(g, args, &conn, source, &paths, now, &mut out).await;
     conn.close().await;
     let printed = write_output(args.options.format, &out);
     let code = result?;
     printed.map(|()| code)
+}
+
+/// What apply acts on: a saved plan (already checked for its date) or
+/// manifests to plan now.
+enum Source<'a> {
+    Saved(Box<SavedPlan>),
+    Manifests(&'a crate::manifest::ManifestSet),
 }
 
 /// What apply shows at the end: the plan it acted on and, once executed,
@@ -60,15 +86,16 @@ async fn apply(
     g: &GlobalArgs,
     args: &ApplyArgs,
     conn: &Connection,
-    set: Option<&crate::manifest::ManifestSet>,
+    source: Source<'_>,
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
     out: &mut Output,
 ) -> Result<i32, CliError> {
     let settle = settle_time(g);
-    let (plan, verified, holds) = match (&args.plan_file, set) {
-        (Some(file), _) => {
-            let plan = load_saved_plan(conn, file).await?;
+    let (plan, verified, holds) = match source {
+        Source::Saved(saved) => {
+            let file = args.plan_file.as_deref().expect("a saved plan has a file");
+            let plan = check_saved_plan(conn, file, *saved).await?;
             // The same in-flight check a fresh plan makes.
             let records = journal::read(&paths.journal)
                 .map_err(|e| CliError::io("cannot read the journal", &paths.journal, e))?;
@@ -105,11 +132,10 @@ async fn apply(
             }
             (plan, check.verified, holds)
         }
-        (None, Some(set)) => {
+        Source::Manifests(set) => {
             let planned = build(conn, set, &args.options, paths, settle, now).await?;
             (planned.plan, planned.verified, Default::default())
         }
-        (None, None) => unreachable!("checked by the caller"),
     };
     if !verified.is_empty() {
         // What the plan learned about earlier in-flight purchases.
@@ -123,11 +149,13 @@ async fn apply(
     refuse_held(&plan, &holds)?;
     let plan: &Plan = out.plan.insert(plan);
     show_plan(g, args, plan)?;
-    if let Some(v) = plan.guardrail_violations.first() {
-        return Err(CliError::Guardrail(format!(
-            "{}; nothing was applied",
-            v.message
-        )));
+    if let Some(e) = super::plan_cmd::plan_errors(plan, args.options.format) {
+        return Err(e);
+    }
+    if let Some(e) =
+        super::plan_cmd::guardrail_error(plan, args.options.format, true, "; nothing was applied")
+    {
+        return Err(e);
     }
     if plan.batches.is_empty() {
         return Ok(EXIT_OK);
@@ -360,8 +388,14 @@ fn confirmation_question(plan: &Plan) -> String {
     q
 }
 
-/// Loads a saved plan and refuses it when the account moved on since.
-async fn load_saved_plan(conn: &Connection, file: &std::path::Path) -> Result<Plan, CliError> {
+/// Reads a saved plan and refuses it when its format or date is wrong:
+/// renewal decisions depend on the date, so a plan from the future (a fake
+/// clock) or older than `max_age` is refused. No call is sent.
+fn read_saved_plan(
+    file: &std::path::Path,
+    now: chrono::DateTime<chrono::Utc>,
+    max_age: crate::manifest::Duration,
+) -> Result<SavedPlan, CliError> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::io("cannot read the plan file", file, e))?;
     let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
@@ -375,6 +409,37 @@ async fn load_saved_plan(conn: &Connection, file: &std::path::Path) -> Result<Pl
             crate::plan::FORMAT_VERSION
         )));
     }
+    use crate::plan::PlanAgeProblem;
+    let refused = |why: String| {
+        Err(CliError::Refused(format!(
+            "{}: {why}; nothing was applied: run bssctl plan again",
+            file.display()
+        )))
+    };
+    match saved.check_age(now, max_age.to_chrono()) {
+        Ok(()) => Ok(saved),
+        Err(PlanAgeProblem::Unreadable(at)) => refused(format!("planned_at {at:?} is not a time")),
+        Err(PlanAgeProblem::FromTheFuture { planned_at }) => refused(format!(
+            "the plan was made for {planned_at}, after now ({}), e.g. with {} set; its renewal decisions are not \
+             today's",
+            crate::clock::format_api_time(now),
+            crate::clock::ENV_NOW
+        )),
+        Err(PlanAgeProblem::TooOld {
+            planned_at,
+            age_hours,
+        }) => refused(format!(
+            "the plan was made at {planned_at}, {age_hours} hours ago, more than --max-plan-age {max_age}"
+        )),
+    }
+}
+
+/// Refuses a saved plan when the account moved on since it was made.
+async fn check_saved_plan(
+    conn: &Connection,
+    file: &std::path::Path,
+    saved: SavedPlan,
+) -> Result<Plan, CliError> {
     if saved.domain_id != conn.domain_id {
         return Err(CliError::Refused(format!(
             "stale plan: {} was made for account {}, not {}",

@@ -195,10 +195,13 @@ pub struct PlanOptions {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Plan only these resources (main ids); repeatable.
+    /// Plan only these (repeatable): managed resource ids (an attached id means its main, with a
+    /// note), or renewal_settings[.deduction_day|.expire_day]; with targets, account settings
+    /// change only when named. A target that matches nothing is an error.
     #[arg(long = "target", value_name = "ID")]
     pub targets: Vec<String>,
-    /// Leave these resources out (main ids); repeatable.
+    /// Leave these out (repeatable): resource ids (an attached id means its main) or
+    /// renewal_settings[.deduction_day|.expire_day].
     #[arg(long = "exclude", value_name = "ID")]
     pub excludes: Vec<String>,
     /// Refuse (exit 3) when the renewals bought now would cost more than this.
@@ -251,6 +254,10 @@ pub struct ApplyArgs {
     /// Wait this long for another run's lock on the state dir (e.g. 30s, 5m).
     #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = super::duration_flag::parse)]
     pub lock_timeout: std::time::Duration,
+    /// Refuse a saved plan older than this (<n>h, <n>d or <n>w): renewal
+    /// decisions depend on the date. A plan from the future is always refused.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub max_plan_age: crate::manifest::Duration,
 }
 
 #[derive(Debug, Args)]

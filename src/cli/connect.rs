@@ -76,16 +76,30 @@ pub fn credentials_from_env() -> Result<Credentials, CliError> {
     Ok(creds)
 }
 
+/// The BSS endpoint a real (not embedded-sandbox) connection uses.
+pub fn bss_endpoint(g: &GlobalArgs) -> String {
+    g.endpoint
+        .clone()
+        .or_else(|| std::env::var("HUAWEICLOUD_SDK_REGION_BSS_CN_NORTH_1").ok())
+        .unwrap_or_else(|| g.site.bss_endpoint().to_string())
+}
+
+/// Whether this run talks only to this machine: the embedded sandbox, or
+/// an endpoint on a loopback host.
+pub fn is_local(g: &GlobalArgs) -> bool {
+    g.sandbox
+        || reqwest::Url::parse(bss_endpoint(g).trim())
+            .ok()
+            .and_then(|u| u.host_str().map(crate::bss::endpoint::is_loopback))
+            .unwrap_or(false)
+}
+
 pub async fn connect(g: &GlobalArgs) -> Result<Connection, CliError> {
     if g.sandbox {
         return connect_sandbox(g).await;
     }
     let creds = credentials_from_env()?;
-    let endpoint = g
-        .endpoint
-        .clone()
-        .or_else(|| std::env::var("HUAWEICLOUD_SDK_REGION_BSS_CN_NORTH_1").ok())
-        .unwrap_or_else(|| g.site.bss_endpoint().to_string());
+    let endpoint = bss_endpoint(g);
     let iam = g
         .iam_endpoint
         .clone()

@@ -45,9 +45,11 @@ async fn export(
     let rows = conn
         .client
         .query_resources_all(&QueryResourcesReq {
-            only_main_resource: Some(1),
+            // Attached resources too (of any service: an ECS's disks are EVS),
+            // for the notes on those that expire earlier than their main;
+            // the filter below selects the mains to write.
+            only_main_resource: Some(0),
             status_list: Some(vec![STATUS_IN_USE, STATUS_FROZEN, STATUS_EXPIRED]),
-            service_type_code: args.service_type.clone(),
             ..Default::default()
         })
         .await?;
@@ -118,7 +120,7 @@ fn warn_unknown_auto_renew(ex: &Export) {
         .groups
         .iter()
         .flat_map(|g| &g.entries)
-        .filter(|e| e.on_expiry == OnExpiry::AutoRenew && e.auto_renew.is_none())
+        .filter(|e| e.on_expiry == Some(OnExpiry::AutoRenew) && e.auto_renew.is_none())
         .count();
     if unknown > 0 {
         eprintln!(

@@ -20,6 +20,14 @@ use error::{CliError, EXIT_ERROR, EXIT_OK};
 
 /// Runs bssctl with the process's arguments; returns the exit code.
 pub fn main_exit_code() -> i32 {
+    if let Some(v) = crate::clock::overridden_value() {
+        // First, before anything else: a fake clock must never go unnoticed.
+        eprintln!(
+            "Note: {}={v} replaces the system clock: dates and renewal decisions are for that time, not now (apply \
+             refuses non-loopback endpoints)",
+            crate::clock::ENV_NOW
+        );
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

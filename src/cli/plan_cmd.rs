@@ -37,8 +37,13 @@ async fn plan_and_render(
 ) -> Result<i32, CliError> {
     let planned = build(conn, set, options, paths, settle_time(g), now).await?;
     let has_changes = planned.plan.summary.has_changes();
-    if !args.quiet_if_no_changes || has_changes {
+    let shown = !args.quiet_if_no_changes || has_changes;
+    if shown {
         print_plan(&planned.plan, options.format, use_color(g))?;
+    }
+    if let Some(e) = plan_errors(&planned.plan, options.format) {
+        // Like a manifest error: no plan file, nothing to apply.
+        return Err(e);
     }
     if let Some(out) = &args.out {
         save(out, conn, &planned)?;
@@ -48,14 +53,57 @@ async fn plan_and_render(
             out.display()
         );
     }
-    if let Some(v) = planned.plan.guardrail_violations.first() {
-        return Err(CliError::Guardrail(v.message.clone()));
+    if let Some(e) = guardrail_error(&planned.plan, options.format, shown, "") {
+        return Err(e);
     }
     Ok(if args.detailed_exitcode && has_changes {
         EXIT_CHANGES
     } else {
         EXIT_OK
     })
+}
+
+/// The refusal for a plan over a cost guardrail, printed once: a text or
+/// markdown plan already shows the violations, so stderr only points at them.
+pub fn guardrail_error(
+    plan: &crate::plan::Plan,
+    format: Format,
+    shown: bool,
+    suffix: &str,
+) -> Option<CliError> {
+    let v = plan.guardrail_violations.first()?;
+    let message = match format {
+        Format::Text | Format::Markdown if shown => {
+            let n = plan.guardrail_violations.len();
+            format!(
+                "the plan exceeds {} cost guardrail{} (shown above){suffix}",
+                if n == 1 {
+                    "a".to_string()
+                } else {
+                    n.to_string()
+                },
+                if n == 1 { "" } else { "s" }
+            )
+        }
+        _ => format!("{}{suffix}", v.message),
+    };
+    Some(CliError::Guardrail(message))
+}
+
+/// The refusal for a plan with errors; the errors themselves are part of the
+/// rendered plan (text, markdown), so those formats only get a count here.
+pub fn plan_errors(plan: &crate::plan::Plan, format: Format) -> Option<CliError> {
+    let n = plan.errors.len();
+    if n == 0 {
+        return None;
+    }
+    let listed = match format {
+        Format::Json => format!(": {}", plan.errors.join("; ")),
+        Format::Text | Format::Markdown => " (shown above)".to_string(),
+    };
+    Some(CliError::Refused(format!(
+        "the plan has {n} error(s){listed}; nothing is bought or released until they are fixed"
+    )))
 }
 
 /// The plan pipeline with resolve errors printed and turned into an error.
@@ -134,6 +182,7 @@ fn save(path: &std::path::Path, conn: &Connection, planned: &Planned) -> Result<
         format_version: FORMAT_VERSION.to_string(),
         endpoint: conn.client.endpoint().to_string(),
         domain_id: conn.domain_id.clone(),
+        planned_at: planned.plan.planned_at.clone(),
         fingerprints: planned.fingerprints.clone(),
         plan: planned.plan.clone(),
     };

@@ -70,10 +70,12 @@ fn load_ok(text: &str) -> crate::manifest::ManifestSet {
 
 #[test]
 fn on_expiry_follows_the_live_policy() {
-    assert_eq!(on_expiry_of(3), OnExpiry::AutoRenew);
-    assert_eq!(on_expiry_of(1), OnExpiry::OnDemand);
-    for p in [0, 2, 4, 5, -1, 99] {
-        assert_eq!(on_expiry_of(p), OnExpiry::None, "{p}");
+    assert_eq!(on_expiry_of(3), Some(OnExpiry::AutoRenew));
+    assert_eq!(on_expiry_of(1), Some(OnExpiry::OnDemand));
+    assert_eq!(on_expiry_of(0), Some(OnExpiry::None));
+    // What on_expiry cannot name is left out, not written as none.
+    for p in [2, 4, 5, -1, 99] {
+        assert_eq!(on_expiry_of(p), None, "{p}");
     }
 }
 

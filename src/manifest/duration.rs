@@ -37,10 +37,26 @@ impl DurationUnit {
 
 /// A duration as written in a manifest; it keeps its unit so it prints back
 /// the way the user wrote it (`30d` stays `30d`, not `720h`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Equal when equally long: `4w` == `28d` == `672h` (two selectors that
+/// write the same window differently agree). Display keeps the spelling.
+#[derive(Debug, Clone, Copy)]
 pub struct Duration {
     amount: u32,
     unit: DurationUnit,
+}
+
+impl PartialEq for Duration {
+    fn eq(&self, other: &Duration) -> bool {
+        self.total_hours() == other.total_hours()
+    }
+}
+
+impl Eq for Duration {}
+
+impl std::hash::Hash for Duration {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.total_hours().hash(state);
+    }
 }
 
 impl Duration {
@@ -239,5 +255,14 @@ mod tests {
         assert_eq!(serde_json::to_value(d).unwrap(), serde_json::json!("2w"));
         let err = serde_json::from_value::<Duration>(serde_json::json!(30)).unwrap_err();
         assert!(err.to_string().contains("add a unit: 30d"), "{err}");
+    }
+
+    #[test]
+    fn equal_lengths_compare_equal() {
+        let p = |s: &str| s.parse::<Duration>().unwrap();
+        assert_eq!(p("4w"), p("28d"));
+        assert_eq!(p("1d"), p("24h"));
+        assert_ne!(p("4w"), p("27d"));
+        assert_eq!(p("4w").to_string(), "4w");
     }
 }

@@ -3,7 +3,10 @@
 //! first unknown key, this reports all of them (with a "did you mean").
 //! A test keeps this table and the JSON schema in step.
 
-use super::yaml::{Mark, Node, Value};
+use super::yaml::{Mark, Node, Scalar, Value};
+
+/// Mapping-valued keys that also take `false` (turn an inherited value off).
+const SWITCHABLE: &[&str] = &["renew_ahead"];
 
 /// One mapping level: its keys, and for keys whose value is itself a
 /// mapping, that mapping's level.
@@ -174,13 +177,21 @@ pub fn checked_json(
                 _ if e.value.is_null() => {
                     out.insert(e.key.clone(), serde_json::Value::Null);
                 }
+                Value::Scalar(Scalar::Bool(false), _) if SWITCHABLE.contains(&e.key.as_str()) => {
+                    out.insert(e.key.clone(), serde_json::Value::Bool(false));
+                }
                 _ => problems.push(Problem {
                     mark: e.value.mark,
                     path,
                     message: format!(
-                        "{} must be a mapping like {}, not {}",
+                        "{} must be a mapping like {}{}, not {}",
                         e.key,
                         child.example,
+                        if SWITCHABLE.contains(&e.key.as_str()) {
+                            ", or false to turn it off"
+                        } else {
+                            ""
+                        },
                         e.value.describe()
                     ),
                 }),

@@ -34,6 +34,6 @@ pub use period::RenewPeriod;
 pub use resolve::{resolve, Desired, Resolution};
 pub use types::{
     json_schema, json_schema_pretty, AutoRenewPeriod, AutoRenewSpec, Defaults, DesiredState,
-    ExpireDay, Match, OnExpiry, Policy, RenewAhead, RenewalSettings, ResourceEntry, SelectorEntry,
-    Settings,
+    ExpireDay, Match, OnExpiry, Policy, RenewAhead, RenewAheadSetting, RenewalSettings,
+    ResourceEntry, SelectorEntry, Settings,
 };

@@ -31,6 +31,21 @@ impl RenewPeriod {
         }
     }
 
+    /// Length in calendar months (a year is 12).
+    pub fn months(&self) -> u32 {
+        match *self {
+            RenewPeriod::Months(n) => u32::from(n),
+            RenewPeriod::Years(n) => 12 * u32::from(n),
+        }
+    }
+
+    /// Every period the renew API accepts, shortest first: 1m..11m, 1y..3y.
+    pub fn all() -> impl Iterator<Item = RenewPeriod> {
+        (1..=11)
+            .map(RenewPeriod::Months)
+            .chain((1..=3).map(RenewPeriod::Years))
+    }
+
     /// The shortest length this period can have, in hours (a month counts
     /// 28 days, a year 365).
     pub fn shortest_hours(&self) -> i64 {

@@ -168,7 +168,11 @@ pub fn resolve(set: &ManifestSet, inv: &Inventory, now: DateTime<Utc>) -> Resolu
             }
             continue;
         };
-        check_name(e, r, &mut cx.out);
+        if r.is_closed() || !r.is_main {
+            // For a managed main resource the plan checks the name, and
+            // refuses its renewals and unsubscribe when it differs.
+            check_name(e, r, &mut cx.out);
+        }
         if r.is_closed() {
             if !unsubscribe {
                 cx.out.push(e.origin.warning(
@@ -431,7 +435,8 @@ impl Ctx<'_> {
             name: entry.and_then(|e| e.value.name.clone()),
             on_expiry: on_expiry.value,
             auto_renew: auto_renew.value,
-            renew_ahead: renew_ahead.value,
+            // `false` in an entry turns a selector's window off.
+            renew_ahead: renew_ahead.value.and_then(|r| r.on()),
             protect: protect.value.unwrap_or(false),
             state,
             auto_pay: self.set.defaults.auto_pay,
@@ -486,7 +491,8 @@ impl Ctx<'_> {
         );
         check(
             "renew_ahead",
-            s.renew_ahead.map(|v| show(&v)),
+            s.renew_ahead
+                .map(|v| v.on().map_or("not set".into(), |v| show(&v))),
             d.and_then(|d| d.renew_ahead)
                 .map_or("not set".into(), |v| show(&v)),
         );

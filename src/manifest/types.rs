@@ -300,13 +300,105 @@ impl fmt::Display for RenewAhead {
     }
 }
 
+/// `renew_ahead` as written in an entry: a window, or `false`, which turns
+/// off a selector's renew_ahead for that resource (absent or null inherits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RenewAheadSetting {
+    Off,
+    On(RenewAhead),
+}
+
+impl RenewAheadSetting {
+    /// The window in effect, if any.
+    pub fn on(self) -> Option<RenewAhead> {
+        match self {
+            RenewAheadSetting::Off => None,
+            RenewAheadSetting::On(r) => Some(r),
+        }
+    }
+}
+
+/// Flow-YAML form: `false` or `{ min_remaining: 30d, period: 1y }`.
+impl fmt::Display for RenewAheadSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenewAheadSetting::Off => f.write_str("false"),
+            RenewAheadSetting::On(r) => r.fmt(f),
+        }
+    }
+}
+
+impl From<RenewAhead> for RenewAheadSetting {
+    fn from(r: RenewAhead) -> RenewAheadSetting {
+        RenewAheadSetting::On(r)
+    }
+}
+
+impl Serialize for RenewAheadSetting {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RenewAheadSetting::Off => serializer.serialize_bool(false),
+            RenewAheadSetting::On(r) => r.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RenewAheadSetting {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<RenewAheadSetting, D::Error> {
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = RenewAheadSetting;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a mapping like { min_remaining: 30d, period: 1y }, or false to turn it off",
+                )
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RenewAheadSetting, E> {
+                if v {
+                    Err(E::custom(
+                        "renew_ahead: true says neither when nor how much to renew; give { min_remaining: 30d, \
+                         period: 1y }, or false to turn off a selector's renew_ahead",
+                    ))
+                } else {
+                    Ok(RenewAheadSetting::Off)
+                }
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RenewAheadSetting, A::Error> {
+                RenewAhead::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RenewAheadSetting::On)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl JsonSchema for RenewAheadSetting {
+    fn schema_name() -> Cow<'static, str> {
+        "RenewAheadSetting".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let window = generator.subschema_for::<RenewAhead>();
+        json_schema!({
+            "description": "Renew now when the subscription expires within min_remaining; false turns off a selector's renew_ahead for this resource (absent or null inherits it).",
+            "anyOf": [
+                window,
+                { "type": "boolean", "const": false, "description": "No renew_ahead for this resource, whatever a selector says." }
+            ]
+        })
+    }
+}
+
 /// The settings an entry can give a resource; merged per field, resource
 /// entries over selectors over defaults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Settings {
     pub on_expiry: Option<OnExpiry>,
     pub auto_renew: Option<AutoRenewSpec>,
-    pub renew_ahead: Option<RenewAhead>,
+    pub renew_ahead: Option<RenewAheadSetting>,
     pub protect: Option<bool>,
 }
 
@@ -323,7 +415,7 @@ pub struct ResourceEntry {
     /// resource_id of a main resource (an attached one only when its settings equal its main's).
     #[schemars(length(min = 1))]
     pub id: String,
-    /// The resource's name, for readers; the plan warns when the live name differs.
+    /// The resource's name, a check against a pasted wrong id: when the live name differs, this entry's renewal and unsubscribe are an error (nothing is bought or released); setting changes go ahead with a warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// What happens at expiry: auto_renew, on_demand or none.
@@ -332,9 +424,9 @@ pub struct ResourceEntry {
     /// Auto-renew period and times; needs on_expiry: auto_renew.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_renew: Option<AutoRenewSpec>,
-    /// Renew now when the subscription expires within min_remaining.
+    /// Renew now when the subscription expires within min_remaining; false turns off a selector's renew_ahead (absent or null inherits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renew_ahead: Option<RenewAhead>,
+    pub renew_ahead: Option<RenewAheadSetting>,
     /// Refuse any unsubscribe of this resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect: Option<bool>,
@@ -371,9 +463,9 @@ pub struct SelectorEntry {
     /// Auto-renew period and times; needs on_expiry: auto_renew.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_renew: Option<AutoRenewSpec>,
-    /// Renew now when the subscription expires within min_remaining.
+    /// Renew now when the subscription expires within min_remaining; false turns off a selector's renew_ahead (absent or null inherits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renew_ahead: Option<RenewAhead>,
+    pub renew_ahead: Option<RenewAheadSetting>,
     /// Refuse any unsubscribe of the matched resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect: Option<bool>,

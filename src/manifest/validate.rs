@@ -55,7 +55,7 @@ fn check_settings(s: &Settings, at: &Origin, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    if let Some(ra) = s.renew_ahead {
+    if let Some(ra) = s.renew_ahead.and_then(|r| r.on()) {
         if ra.period.shortest_hours() <= ra.min_remaining.total_hours() {
             out.push(at.error(
                 "renew_ahead.period",
@@ -92,7 +92,10 @@ pub fn check_resource(e: &ResourceEntry, at: &Origin, out: &mut Vec<Diagnostic>)
         for (key, set) in [
             ("on_expiry", e.on_expiry.is_some()),
             ("auto_renew", e.auto_renew.is_some()),
-            ("renew_ahead", e.renew_ahead.is_some()),
+            (
+                "renew_ahead",
+                e.renew_ahead.is_some_and(|r| r.on().is_some()),
+            ),
         ] {
             if set {
                 out.push(at.error(

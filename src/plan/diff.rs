@@ -29,6 +29,8 @@ pub struct DiffOutput {
     pub changes: Vec<Change>,
     pub unchanged: usize,
     pub warnings: Vec<String>,
+    /// What makes the plan unappliable (see `Plan::errors`).
+    pub errors: Vec<String>,
 }
 
 pub fn diff(input: &DiffInput<'_>) -> DiffOutput {
@@ -36,13 +38,24 @@ pub fn diff(input: &DiffInput<'_>) -> DiffOutput {
         changes: Vec::new(),
         unchanged: 0,
         warnings: Vec::new(),
+        errors: Vec::new(),
     };
     for (id, desired) in input.desired {
         let Some(live) = input.inventory.get(id) else {
             // Resolve has already reported ids that do not exist.
             continue;
         };
-        match diff_one(input, desired, live, &mut out.warnings) {
+        if live.is_main && !live.is_closed() {
+            for note in attached_differences(input.inventory, live, input.now) {
+                out.warnings.push(note);
+            }
+        }
+        let change = diff_one(input, desired, live, &mut out.warnings, &mut out.errors);
+        if desired.protect && desired.state == DesiredState::Active {
+            out.warnings
+                .extend(protected_release_warning(live, change.as_ref(), input.now));
+        }
+        match change {
             Some(change) => out.changes.push(change),
             None => out.unchanged += 1,
         }
@@ -55,9 +68,17 @@ fn diff_one(
     desired: &Desired,
     live: &LiveResource,
     warnings: &mut Vec<String>,
+    errors: &mut Vec<String>,
 ) -> Option<Change> {
     // Built only when a message needs it: most resources need none.
     let label = || display_name(live);
+    // The entry's `name` guards against a pasted wrong id: nothing is
+    // bought or released for an entry that names another resource.
+    let name_mismatch = desired
+        .name
+        .as_deref()
+        .filter(|n| *n != live.name)
+        .map(|wanted| name_mismatch_message(desired, live, wanted));
     if !live.is_main {
         // The API takes only main ids; attached resources follow their main.
         warnings.push(format!(
@@ -86,6 +107,10 @@ fn diff_one(
             ));
             return None;
         }
+        if let Some(m) = &name_mismatch {
+            errors.push(format!("{m}: its unsubscribe is not planned"));
+            return None;
+        }
         if let Some(why) = input.renew_holds.get(&live.resource_id) {
             // An earlier purchase or release of it has an unknown outcome.
             warnings.push(format!("{}: unsubscribe not planned: {why}", label()));
@@ -102,7 +127,11 @@ fn diff_one(
     }
 
     let frozen_or_expired = live.status == STATUS_EXPIRED || live.status == STATUS_FROZEN;
-    let renew = plan_renewal(input, desired, live, warnings);
+    let mut renew = plan_renewal(input, desired, live, warnings);
+    if let (Some(m), Some(_)) = (&name_mismatch, &renew) {
+        errors.push(format!("{m}: its renewal is not planned"));
+        renew = None;
+    }
     let mut settings_ops = Vec::new();
     if let Some(target) = desired.on_expiry {
         let mut tentative_after = after.clone();
@@ -116,15 +145,29 @@ fn diff_one(
             &mut tentative_reasons,
             &mut tentative_after,
         );
-        let enables = settings_ops
+        if target == OnExpiry::None
+            && !matches!(
+                live.expire_policy,
+                EXPIRE_POLICY_GRACE | EXPIRE_POLICY_TO_ON_DEMAND | EXPIRE_POLICY_AUTO_RENEW
+            )
+        {
+            warnings.push(none_leaves_policy_warning(live));
+        }
+        // The API refuses these on expired/frozen resources until they are
+        // renewed (reference §10); a renewal planned here runs first and
+        // brings the resource back in use.
+        let refused: Vec<String> = settings_ops
             .iter()
-            .any(|o| matches!(o, Operation::EnableAutoRenew { .. }));
-        if enables && frozen_or_expired && renew.is_none() {
-            // The API refuses auto-renew on expired/frozen resources
-            // (CBC.99003602) until they are renewed.
+            .filter_map(refused_when_expired)
+            .map(|(kind, code)| format!("{kind} ({code})"))
+            .collect();
+        if !refused.is_empty() && frozen_or_expired && renew.is_none() {
             warnings.push(format!(
-                "{} is {}: auto-renew can be enabled only after a renewal (add renew_ahead or renew it); not planned", label(),
-                status_name(live.status)
+                "{} is {}: the API refuses {} on expired or frozen resources; not planned: renew it first (add \
+                 renew_ahead, or renew it in the console) and the next plan makes this change",
+                label(),
+                status_name(live.status),
+                refused.join(" and ")
             ));
             settings_ops.clear();
         } else {
@@ -143,11 +186,6 @@ fn diff_one(
             if frozen_or_expired {
                 if renewed_past_now {
                     after.status = "in_use".into();
-                } else {
-                    warnings.push(format!(
-                        "{}: renewing by {} still leaves it expired (the platform renews from the old expiry); choose a longer renew_ahead.period", label(),
-                        desired.renew_ahead.as_ref().map(|a| a.period.to_string()).unwrap_or_default()
-                    ));
                 }
                 // Renew first: settings cannot change before.
                 ops.push(op);
@@ -162,12 +200,142 @@ fn diff_one(
         }
         None => ops.extend(settings_ops),
     }
+    if let Some(m) = &name_mismatch {
+        if ops.is_empty() {
+            warnings.push(m.clone());
+        } else {
+            warnings.push(format!(
+                "{m}: its setting changes are planned anyway (they buy and release nothing)"
+            ));
+        }
+    }
     if ops.is_empty() {
         return None;
     }
     Some(build_change(
         input, live, desired, before, after, ops, reasons,
     ))
+}
+
+/// How far ahead a release at expiry counts as "coming up" for a
+/// protected resource.
+const PROTECT_WARN_DAYS: i64 = 30;
+
+/// `protect: true` only stops bssctl's own unsubscribe: a protected resource
+/// that will still be released at expiry (no auto-renew, no switch to
+/// pay-per-use, no renewal far enough) gets a warning.
+fn protected_release_warning(
+    live: &LiveResource,
+    change: Option<&Change>,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    if !live.is_main || live.is_closed() {
+        return None;
+    }
+    let policy = change.map_or(live.expire_policy, |c| c.after.expire_policy);
+    if policy == EXPIRE_POLICY_AUTO_RENEW || policy == EXPIRE_POLICY_TO_ON_DEMAND {
+        return None;
+    }
+    let expiry = match change {
+        Some(c) => c
+            .after
+            .expire_time
+            .as_deref()
+            .and_then(crate::clock::parse_api_time),
+        None => live.expire_time,
+    }?;
+    if expiry > now + chrono::Duration::days(PROTECT_WARN_DAYS) {
+        return None;
+    }
+    let when = if expiry <= now {
+        format!("expired {}", fmt_date(expiry))
+    } else {
+        format!(
+            "expires {} (in {} days)",
+            fmt_date(expiry),
+            (expiry - now).num_days()
+        )
+    };
+    Some(format!(
+        "{} is protected (protect: true) but {when} with expiry policy {}: the platform will release it; protect only \
+         stops bssctl from unsubscribing it. To keep it, set on_expiry: auto_renew or on_demand, or renew it \
+         (renew_ahead)",
+        display_name(live),
+        policy_name(policy)
+    ))
+}
+
+/// Attached resources that expire before their main, or under another
+/// expiry policy: the API renews and sets policies through main resources
+/// only, so a plan that looks converged for the main can hide them.
+pub fn attached_differences(
+    inv: &Inventory,
+    main: &LiveResource,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in inv
+        .attached_of(&main.resource_id)
+        .iter()
+        .filter_map(|id| inv.get(id))
+        .filter(|a| !a.is_closed())
+    {
+        let mut what = Vec::new();
+        if let (Some(at), Some(mt)) = (a.expire_time, main.expire_time) {
+            if at < mt {
+                let when = if at <= now {
+                    format!("expired {}", fmt_date(at))
+                } else {
+                    format!(
+                        "expires {} (in {} days)",
+                        fmt_date(at),
+                        (at - now).num_days()
+                    )
+                };
+                what.push(format!("{when}, before its main ({})", fmt_date(mt)));
+            }
+        }
+        if a.expire_policy != main.expire_policy {
+            what.push(format!(
+                "its expiry policy is {}, its main's {}",
+                policy_name(a.expire_policy),
+                policy_name(main.expire_policy)
+            ));
+        }
+        if what.is_empty() {
+            continue;
+        }
+        out.push(format!(
+            "attached {} of {} {}; the API renews and sets expiry policies through main resources only, so \
+             bssctl cannot plan it on its own: renew or set it in the console (or detach it and manage it as a \
+             main resource)",
+            display_name(a),
+            display_name(main),
+            what.join(", and ")
+        ));
+    }
+    out
+}
+
+/// "file:line (resources[N]): name "a" differs from the live name "b" of ID".
+fn name_mismatch_message(desired: &Desired, live: &LiveResource, wanted: &str) -> String {
+    let place = desired
+        .sources
+        .first()
+        .map(|o| {
+            let (line, column) = o.position("name");
+            format!(
+                "{}:{line}:{column}: {}: ",
+                o.file.display(),
+                o.full_key("name")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{place}name {wanted:?} differs from the live name {:?} of resource {}; check the id (or fix name if the \
+         resource was renamed)",
+        live.name, live.resource_id
+    )
 }
 
 /// The renewal due under `renew_ahead`, with its reason and the new expiry.
@@ -194,7 +362,23 @@ fn plan_renewal(
         warnings.push(format!("{}: renewal due but not planned: {why}", label()));
         return None;
     }
-    let (period_type, period_num) = ahead.period.api_period();
+    let choice = match choose_period(expire, ahead.period, input.now + window, input.now) {
+        PeriodChoice::AsWritten => None,
+        PeriodChoice::Longer(p, why) => Some((p, why)),
+        PeriodChoice::LeavesWindowOpen(p, why) => {
+            warnings.push(format!(
+                "{}: {why}; the next plan will renew it again unless renew_ahead.min_remaining is shorter",
+                label()
+            ));
+            Some((p, why))
+        }
+        PeriodChoice::None(why) => {
+            warnings.push(format!("{}: renewal not planned: {why}", label()));
+            return None;
+        }
+    };
+    let period = choice.as_ref().map_or(ahead.period, |(p, _)| *p);
+    let (period_type, period_num) = period.api_period();
     let op = Operation::Renew {
         period_type,
         period_num,
@@ -207,17 +391,95 @@ fn plan_renewal(
         format!("expires {} (in {days} days)", fmt_date(expire))
     };
     let reason = format!(
-        "{when}, within renew_ahead.min_remaining {}: renew {}{}",
+        "{when}, within renew_ahead.min_remaining {}: renew {period}{}{}",
         ahead.min_remaining,
-        ahead.period,
+        choice
+            .as_ref()
+            .map(|(_, why)| format!(": {why}"))
+            .unwrap_or_default(),
         if desired.auto_pay {
             ""
         } else {
             " (order left unpaid: auto_pay false)"
         }
     );
-    let new_expiry = add_period(expire, ahead.period).map(crate::clock::format_api_time);
+    let new_expiry = add_period(expire, period).map(crate::clock::format_api_time);
     Some((op, reason, new_expiry))
+}
+
+/// The error code the API answers `op` with on an expired or frozen
+/// resource, if it refuses it (reference §10).
+fn refused_when_expired(op: &Operation) -> Option<(&'static str, &'static str)> {
+    match op {
+        Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew {} => {
+            Some((op.kind_name(), "CBC.99003602"))
+        }
+        Operation::SetOnDemand {} => Some((op.kind_name(), "CBC.99003610")),
+        _ => None,
+    }
+}
+
+/// Which renewal period to buy.
+#[derive(Debug, PartialEq)]
+enum PeriodChoice {
+    /// `renew_ahead.period` brings the expiry past the window.
+    AsWritten,
+    /// A longer period is needed (the resource is long expired): the
+    /// shortest allowed one that leaves the window, and why.
+    Longer(RenewPeriod, String),
+    /// No allowed period leaves the window, but this one (the shortest
+    /// past now) brings the resource back in use.
+    LeavesWindowOpen(RenewPeriod, String),
+    /// No allowed period brings the resource back in use.
+    None(String),
+}
+
+/// The platform renews from the old expiry, so a resource expired long ago
+/// may need more than `renew_ahead.period` to be in use again, and more
+/// still to leave the renew_ahead window (or the next plan renews again).
+/// Picks the shortest allowed period, at least as long as the one written.
+fn choose_period(
+    expire: DateTime<Utc>,
+    written: RenewPeriod,
+    window_end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> PeriodChoice {
+    let ends = |p: RenewPeriod| add_period(expire, p);
+    if ends(written).is_some_and(|t| t > window_end) {
+        return PeriodChoice::AsWritten;
+    }
+    let written_end = ends(written).map(fmt_date).unwrap_or_default();
+    let candidates = || RenewPeriod::all().filter(|p| p.months() >= written.months());
+    if let Some(p) = candidates().find(|p| ends(*p).is_some_and(|t| t > window_end)) {
+        let state = if ends(written).is_some_and(|t| t > now) {
+            "back inside the renew_ahead window"
+        } else {
+            "still expired"
+        };
+        return PeriodChoice::Longer(
+            p,
+            format!(
+                "renew_ahead.period {written} would end {written_end}, {state}, as the platform renews from the \
+                 old expiry; {p} is the shortest period that brings it past the window"
+            ),
+        );
+    }
+    if let Some(p) = candidates().find(|p| ends(*p).is_some_and(|t| t > now)) {
+        return PeriodChoice::LeavesWindowOpen(
+            p,
+            format!(
+                "no allowed period (up to 3y) ends after the renew_ahead window; {p} is the shortest that brings \
+                 it back in use (until {})",
+                ends(p).map(fmt_date).unwrap_or_default()
+            ),
+        );
+    }
+    PeriodChoice::None(format!(
+        "it expired {} and even the longest allowed period, 3y, would end {}, still expired (the platform \
+         renews from the old expiry); renew it in the console or release it",
+        fmt_date(expire),
+        ends(RenewPeriod::Years(3)).map(fmt_date).unwrap_or_default()
+    ))
 }
 
 fn expiry_ops(
@@ -414,7 +676,7 @@ pub fn state_of(live: &LiveResource, record: Option<&AutoRenewRecord>) -> Resour
     let auto = live.expire_policy == EXPIRE_POLICY_AUTO_RENEW;
     let rec = record.filter(|_| auto);
     ResourceState {
-        on_expiry: policy_name(live.expire_policy).into(),
+        on_expiry: policy_name(live.expire_policy),
         expire_policy: live.expire_policy,
         auto_renew_period: rec.and_then(|r| r.period_type.as_deref().map(str::to_ascii_lowercase)),
         auto_renew_times: rec.and_then(|r| r.auto_renew_times),
@@ -423,17 +685,50 @@ pub fn state_of(live: &LiveResource, record: Option<&AutoRenewRecord>) -> Resour
     }
 }
 
-/// `expire_policy` in the words of the manifest.
-pub fn policy_name(policy: i32) -> &'static str {
+/// `expire_policy` in the words of the manifest; the platform's other
+/// policies as they are (`delete`, `freeze`, `delete_from_retention`,
+/// `unknown(N)`).
+pub fn policy_name(policy: i32) -> std::borrow::Cow<'static, str> {
     match policy {
-        0 => "none",
-        1 => "on_demand",
-        2 => "delete",
-        3 => "auto_renew",
-        4 => "freeze",
-        5 => "delete_from_retention",
-        _ => "unknown",
+        0 => "none".into(),
+        1 => "on_demand".into(),
+        2 => "delete".into(),
+        3 => "auto_renew".into(),
+        4 => "freeze".into(),
+        5 => "delete_from_retention".into(),
+        n => format!("unknown({n})").into(),
     }
+}
+
+/// What the platform does at expiry under a policy `on_expiry` cannot
+/// name, for warnings and export comments; `None` for 0, 1 and 3.
+pub fn policy_consequence(policy: i32) -> Option<String> {
+    Some(match policy {
+        0 | 1 | 3 => return None,
+        2 => "deleted at expiry, with no grace period".to_string(),
+        4 => "frozen at expiry".to_string(),
+        5 => "deleted from the retention period".to_string(),
+        n => format!("an expiry policy bssctl does not know ({n})"),
+    })
+}
+
+/// `on_expiry: none` means the grace period, then release; a platform
+/// policy other than that is left as it is (no API sets policy 0).
+fn none_leaves_policy_warning(live: &LiveResource) -> String {
+    let policy = live.expire_policy;
+    let what = policy_consequence(policy).unwrap_or_default();
+    let deletes = matches!(policy, 2 | 5);
+    format!(
+        "{}: on_expiry: none, but the platform's policy is {} (expire_policy {policy}: {what}); bssctl cannot set the \
+         grace-period policy (no API does){}",
+        display_name(live),
+        policy_name(policy),
+        if deletes {
+            ", so this resource will be DELETED at expiry: set on_expiry: auto_renew or on_demand (or renew it) to keep it"
+        } else {
+            "; set on_expiry: auto_renew or on_demand to choose what happens"
+        }
+    )
 }
 
 pub fn status_name(status: i32) -> &'static str {
@@ -649,6 +944,36 @@ mod tests {
         let out = run(d, live("r", 0, 5, "2026-11-01T00:00:00Z"), &[]);
         assert!(out.changes.is_empty());
         assert!(out.warnings[0].contains("expired"), "{:?}", out.warnings);
+        assert!(out.warnings[0].contains("enable_auto_renew (CBC.99003602)"));
+    }
+
+    #[test]
+    fn calls_the_api_refuses_on_frozen_resources_are_not_planned() {
+        for (target, policy, want) in [
+            (OnExpiry::None, 3, "cancel_auto_renew (CBC.99003602)"),
+            (OnExpiry::OnDemand, 0, "set_on_demand (CBC.99003610)"),
+            (
+                OnExpiry::OnDemand,
+                3,
+                "cancel_auto_renew (CBC.99003602) and set_on_demand (CBC.99003610)",
+            ),
+        ] {
+            let mut d = desired("r");
+            d.on_expiry = Some(target);
+            let out = run(d.clone(), live("r", policy, 4, "2026-11-01T00:00:00Z"), &[]);
+            assert!(out.changes.is_empty(), "{target:?}");
+            assert!(out.warnings[0].contains(want), "{:?}", out.warnings);
+            // Renewed first in the same apply: planned after the renewal.
+            d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+            let out = run(d, live("r", policy, 4, "2026-11-01T00:00:00Z"), &[]);
+            assert_eq!(kinds(&out)[0], "renew");
+            assert!(kinds(&out).len() > 1);
+        }
+        // cancel_on_demand is not refused.
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::None);
+        let out = run(d, live("r", 1, 5, "2026-11-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["cancel_on_demand"]);
     }
 
     #[test]
@@ -724,5 +1049,131 @@ mod tests {
         });
         assert!(out.changes.is_empty());
         assert!(out.warnings[0].contains("unpaid renewal order CS1"));
+    }
+
+    #[test]
+    fn a_name_that_differs_blocks_renewals_and_unsubscribes_only() {
+        // The unsubscribe of a resource with another live name: an error.
+        let mut d = desired("r");
+        d.name = Some("staging-db-01".into());
+        d.state = DesiredState::Unsubscribed;
+        let out = run(d.clone(), live("r", 0, 2, "2027-12-01T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert_eq!(out.errors.len(), 1);
+        assert!(
+            out.errors[0].contains("\"staging-db-01\"") && out.errors[0].contains("\"name-r\"")
+        );
+        // A renewal: dropped with an error; the setting change stays.
+        d.state = DesiredState::Active;
+        d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+        d.on_expiry = Some(OnExpiry::AutoRenew);
+        let out = run(d.clone(), live("r", 0, 2, "2026-12-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["enable_auto_renew"]);
+        assert!(out.errors[0].contains("renewal is not planned"));
+        assert!(out.warnings[0].contains("setting changes are planned anyway"));
+        // The right name: everything planned, no error.
+        d.name = Some("name-r".into());
+        let out = run(d, live("r", 0, 2, "2026-12-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["enable_auto_renew", "renew"]);
+        assert!(out.errors.is_empty() && out.warnings.is_empty());
+    }
+
+    #[test]
+    fn an_expired_resource_gets_the_shortest_period_that_leaves_the_window() {
+        let t = |s: &str| crate::clock::parse_api_time(s).unwrap();
+        let now = now(); // 2026-11-24
+        let window = now + chrono::Duration::days(30); // 2026-12-24
+        let m = RenewPeriod::Months;
+        // In use: as written.
+        assert_eq!(
+            choose_period(t("2026-12-01T00:00:00Z"), m(1), window, now),
+            PeriodChoice::AsWritten
+        );
+        // Expired 2026-10-20: 1m ends 11-20 (expired), 2m 12-20 (in the
+        // window), 3m 2027-01-20: the first that leaves it.
+        match choose_period(t("2026-10-20T00:00:00Z"), m(1), window, now) {
+            PeriodChoice::Longer(p, why) => {
+                assert_eq!(p, m(3));
+                assert!(why.contains("would end 2026-11-20, still expired"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Never shorter than written: 1y already leaves the window.
+        assert_eq!(
+            choose_period(
+                t("2026-10-20T00:00:00Z"),
+                RenewPeriod::Years(1),
+                window,
+                now
+            ),
+            PeriodChoice::AsWritten
+        );
+        // Expired 2023-12-01: only 3y gets past now, not past the window.
+        assert!(matches!(
+            choose_period(t("2023-12-01T00:00:00Z"), m(1), window, now),
+            PeriodChoice::LeavesWindowOpen(RenewPeriod::Years(3), _)
+        ));
+        // Expired 2022: nothing can.
+        assert!(matches!(
+            choose_period(t("2022-01-01T00:00:00Z"), m(1), window, now),
+            PeriodChoice::None(_)
+        ));
+    }
+
+    #[test]
+    fn a_frozen_resource_is_renewed_back_into_use_or_not_at_all() {
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::AutoRenew);
+        d.renew_ahead = ahead(30, RenewPeriod::Months(1));
+        let out = run(d.clone(), live("r", 0, 4, "2026-10-20T00:00:00Z"), &[]);
+        let c = &out.changes[0];
+        assert_eq!(
+            c.operations[0],
+            Operation::Renew {
+                period_type: 2,
+                period_num: 3,
+                is_auto_pay: 1
+            }
+        );
+        assert_eq!(kinds(&out), ["renew", "enable_auto_renew"]);
+        assert_eq!(c.after.status, "in_use");
+        assert_eq!(c.after.expire_time.as_deref(), Some("2027-01-20T00:00:00Z"));
+        assert!(c
+            .reasons
+            .iter()
+            .any(|r| r.contains("renew 3m: renew_ahead.period 1m would end")));
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        let out = run(d, live("r", 0, 4, "2022-01-01T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert!(out
+            .warnings
+            .iter()
+            .any(|w| w.contains("renewal not planned")));
+    }
+
+    #[test]
+    fn a_protected_resource_about_to_be_released_gets_a_warning() {
+        let mut d = desired("r");
+        d.protect = true;
+        // Expires in 6 days, grace-period policy: warned.
+        let out = run(d.clone(), live("r", 0, 2, "2026-11-30T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert!(
+            out.warnings[0]
+                .contains("is protected (protect: true) but expires 2026-11-30 (in 6 days)"),
+            "{:?}",
+            out.warnings
+        );
+        // Far away, auto-renewing, or renewed by this plan: no warning.
+        assert!(run(d.clone(), live("r", 0, 2, "2027-06-01T00:00:00Z"), &[])
+            .warnings
+            .is_empty());
+        assert!(run(d.clone(), live("r", 3, 2, "2026-11-30T00:00:00Z"), &[])
+            .warnings
+            .is_empty());
+        d.renew_ahead = ahead(30, RenewPeriod::Years(1));
+        assert!(run(d, live("r", 0, 2, "2026-11-30T00:00:00Z"), &[])
+            .warnings
+            .is_empty());
     }
 }

@@ -49,22 +49,65 @@ pub fn check(plan: &Plan, limits: &Limits) -> Vec<GuardrailViolation> {
         })
     };
     let mut out = Vec::new();
-    // Fail closed: a limit cannot be checked against an unknown price.
-    let has_limit = limits.max_renewal_cost.is_some()
-        || limits.max_cost_flag.is_some()
-        || limits.max_commitment_increase.is_some();
-    if has_limit && plan.summary.unknown_prices > 0 {
+    // Fail closed: a limit cannot be checked against an unknown price. Each
+    // limit is about its own prices: money now (--max-cost,
+    // max_renewal_cost) about renewals, the commitment limit about auto-renew.
+    let label = |c: &super::model::Change| {
+        if c.resource_name.is_empty() {
+            c.resource_id.clone()
+        } else {
+            format!("{} ({})", c.resource_name, c.resource_id)
+        }
+    };
+    let renewals_unknown: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.renews() && c.price.is_none())
+        .map(|c| format!("the renewal price of {}", label(c)))
+        .collect();
+    let commitments_unknown: Vec<String> = plan
+        .changes
+        .iter()
+        .flat_map(|c| {
+            c.commitments
+                .iter()
+                .filter(|m| m.price.is_none())
+                .map(move |m| format!("the auto-renew price of {} per {}", label(c), m.per))
+        })
+        .collect();
+    let money_now_limits: Vec<&str> = [
+        limits.max_cost_flag.map(|_| "--max-cost"),
+        limits.max_renewal_cost.map(|_| "policy.max_renewal_cost"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut unknown = |names: Vec<&str>, prices: &[String]| {
+        if names.is_empty() || prices.is_empty() {
+            return;
+        }
         out.push(GuardrailViolation {
             guardrail: "unknown_prices".to_string(),
             currency: currency.clone(),
             limit: Decimal::ZERO,
-            actual: Decimal::from(plan.summary.unknown_prices),
+            actual: Decimal::from(prices.len()),
             message: format!(
-                "cost guardrail cannot be checked: {} price(s) unknown (see warnings)",
-                plan.summary.unknown_prices
+                "cost guardrail {} cannot be checked: {} {} unknown (see warnings)",
+                names.join(" and "),
+                prices.join(", "),
+                if prices.len() == 1 { "is" } else { "are" }
             ),
         });
-    }
+    };
+    unknown(money_now_limits, &renewals_unknown);
+    unknown(
+        limits
+            .max_commitment_increase
+            .map(|_| "policy.max_commitment_increase")
+            .into_iter()
+            .collect(),
+        &commitments_unknown,
+    );
     if let Some(l) = limits.max_renewal_cost {
         out.extend(over("policy.max_renewal_cost", l, cost, "renewal cost now"));
     }
@@ -80,4 +123,100 @@ pub fn check(plan: &Plan, limits: &Limits) -> Vec<GuardrailViolation> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::*;
+    use std::borrow::Cow;
+
+    fn change(renews: bool, renewal_price: bool, commitment_price: bool) -> Change {
+        let state = ResourceState {
+            on_expiry: Cow::Borrowed("none"),
+            expire_policy: 0,
+            auto_renew_period: None,
+            auto_renew_times: None,
+            expire_time: None,
+            status: Cow::Borrowed("in_use"),
+        };
+        let price = Price {
+            currency: "CNY".into(),
+            official_amount: Decimal::from(10),
+            discount_amount: Decimal::ZERO,
+            amount: Decimal::from(10),
+            period: "1m".into(),
+        };
+        Change {
+            resource_id: "r1".into(),
+            resource_name: "db".into(),
+            service_type: String::new(),
+            resource_type: String::new(),
+            region: String::new(),
+            is_main_resource: true,
+            main_resource_id: None,
+            attached: Vec::new(),
+            actions: if renews {
+                vec![Action::Renew, Action::Update]
+            } else {
+                vec![Action::Update]
+            },
+            before: state.clone(),
+            after: state,
+            operations: Vec::new(),
+            price: (renews && renewal_price).then(|| price.clone()),
+            commitments: vec![Commitment {
+                direction: "added".into(),
+                per: "month".into(),
+                price: commitment_price.then_some(price),
+                estimated: false,
+            }],
+            reasons: Vec::new(),
+            protected: false,
+        }
+    }
+
+    fn plan(c: Change) -> Plan {
+        Plan {
+            format_version: "1".into(),
+            planned_at: String::new(),
+            changes: vec![c],
+            account_changes: Vec::new(),
+            batches: Vec::new(),
+            summary: Summary {
+                unknown_prices: 1,
+                ..Default::default()
+            },
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            pending_orders: Vec::new(),
+            guardrail_violations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn max_cost_is_about_money_now_and_names_the_unknown_price() {
+        let max_cost = Limits {
+            max_cost_flag: Some(Decimal::from(1000)),
+            ..Default::default()
+        };
+        // Only the commitment price is unknown: --max-cost can be checked.
+        assert!(check(&plan(change(true, true, false)), &max_cost).is_empty());
+        // The renewal price is unknown: refused, naming it.
+        let v = check(&plan(change(true, false, true)), &max_cost);
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            v[0].message,
+            "cost guardrail --max-cost cannot be checked: the renewal price of db (r1) is unknown (see warnings)"
+        );
+        // The commitment limit is about the commitment price.
+        let commitment = Limits {
+            max_commitment_increase: Some(Decimal::from(1000)),
+            ..Default::default()
+        };
+        let v = check(&plan(change(false, false, false)), &commitment);
+        assert!(v[0]
+            .message
+            .contains("the auto-renew price of db (r1) per month is unknown"));
+    }
 }

@@ -55,6 +55,7 @@ pub fn build(input: &PlanInput<'_>) -> Plan {
         batches,
         summary,
         warnings: out.warnings,
+        errors: out.errors,
         pending_orders: Vec::new(),
         guardrail_violations: Vec::new(),
     }

@@ -322,6 +322,11 @@ pub struct Plan {
     pub batches: Vec<Batch>,
     pub summary: Summary,
     pub warnings: Vec<String>,
+    /// Problems that make this plan unappliable (exit 1): e.g. a manifest
+    /// `name` that differs from the live name of a resource due for a
+    /// renewal or an unsubscribe. What they concern is left out of `changes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
     /// Unpaid renewal orders that already exist for managed resources.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending_orders: Vec<PendingOrder>,
@@ -364,7 +369,125 @@ pub struct SavedPlan {
     pub format_version: String,
     pub endpoint: String,
     pub domain_id: String,
+    /// The planning clock (`BSSCTL_NOW` or the system clock) when the plan
+    /// was made; apply refuses a plan from the future or older than
+    /// `--max-plan-age`. Absent in files from older bssctl versions: then
+    /// `plan.planned_at` stands in.
+    #[serde(default)]
+    pub planned_at: String,
     /// SHA-256 of every live row the plan used, by resource id.
     pub fingerprints: BTreeMap<String, String>,
     pub plan: Plan,
+}
+
+/// Why a saved plan's date makes it unsafe to apply now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanAgeProblem {
+    /// `planned_at` is not a time.
+    Unreadable(String),
+    /// Made after "now" (e.g. with `BSSCTL_NOW` set to a later date).
+    FromTheFuture { planned_at: String },
+    /// Older than the allowed age.
+    TooOld { planned_at: String, age_hours: i64 },
+}
+
+/// Clocks of two machines differ a little; more than this is "the future".
+pub const PLAN_CLOCK_SKEW_SECONDS: i64 = 300;
+
+impl SavedPlan {
+    pub fn planned_at(&self) -> &str {
+        if self.planned_at.is_empty() {
+            &self.plan.planned_at
+        } else {
+            &self.planned_at
+        }
+    }
+
+    /// Whether the plan may be applied at `now`, given `max_age`.
+    pub fn check_age(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        max_age: chrono::TimeDelta,
+    ) -> Result<(), PlanAgeProblem> {
+        let at = self.planned_at();
+        let Some(t) = crate::clock::parse_api_time(at) else {
+            return Err(PlanAgeProblem::Unreadable(at.to_string()));
+        };
+        if t > now + chrono::TimeDelta::seconds(PLAN_CLOCK_SKEW_SECONDS) {
+            return Err(PlanAgeProblem::FromTheFuture {
+                planned_at: at.to_string(),
+            });
+        }
+        if now - t > max_age {
+            return Err(PlanAgeProblem::TooOld {
+                planned_at: at.to_string(),
+                age_hours: (now - t).num_hours(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(planned_at: &str, inner: &str) -> SavedPlan {
+        SavedPlan {
+            format_version: FORMAT_VERSION.into(),
+            endpoint: "http://127.0.0.1:1".into(),
+            domain_id: "d".into(),
+            planned_at: planned_at.into(),
+            fingerprints: BTreeMap::new(),
+            plan: Plan {
+                format_version: FORMAT_VERSION.into(),
+                planned_at: inner.into(),
+                changes: Vec::new(),
+                account_changes: Vec::new(),
+                batches: Vec::new(),
+                summary: Summary::default(),
+                warnings: Vec::new(),
+                errors: Vec::new(),
+                pending_orders: Vec::new(),
+                guardrail_violations: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn plan_age_is_checked_both_ways() {
+        let t = |s: &str| crate::clock::parse_api_time(s).unwrap();
+        let day = chrono::TimeDelta::hours(24);
+        let now = t("2026-11-24T12:00:00Z");
+        let p = saved("2026-11-24T00:00:00Z", "");
+        assert_eq!(p.check_age(now, day), Ok(()));
+        // Exactly the allowed age is still fine; a minute more is not.
+        assert_eq!(p.check_age(t("2026-11-25T00:00:00Z"), day), Ok(()));
+        assert_eq!(
+            p.check_age(t("2026-11-25T00:01:00Z"), day),
+            Err(PlanAgeProblem::TooOld {
+                planned_at: "2026-11-24T00:00:00Z".into(),
+                age_hours: 24
+            })
+        );
+        // From the future beyond clock skew.
+        let future = saved("2027-07-15T00:00:00Z", "");
+        assert!(matches!(
+            future.check_age(now, day),
+            Err(PlanAgeProblem::FromTheFuture { .. })
+        ));
+        assert_eq!(
+            saved("2026-11-24T12:04:00Z", "").check_age(now, day),
+            Ok(())
+        );
+        // Older files: the inner plan's planned_at stands in.
+        assert_eq!(
+            saved("", "2026-11-24T00:00:00Z").check_age(now, day),
+            Ok(())
+        );
+        assert!(matches!(
+            saved("", "").check_age(now, day),
+            Err(PlanAgeProblem::Unreadable(_))
+        ));
+    }
 }

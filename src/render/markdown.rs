@@ -18,6 +18,9 @@ pub fn render(plan: &Plan) -> String {
     for v in &plan.guardrail_violations {
         let _ = writeln!(out, "> [!CAUTION]\n> **{}**\n", cell(&v.message));
     }
+    for e in &plan.errors {
+        let _ = writeln!(out, "> [!CAUTION]\n> **Error:** {}\n", cell(e));
+    }
     if !plan.summary.has_changes() {
         let _ = writeln!(
             out,

@@ -121,6 +121,10 @@ pub(crate) fn plan(names: &[String]) -> Plan {
             .iter()
             .map(|n| format!("the live name of \"id\" is {n}, not \"web\""))
             .collect(),
+        errors: names
+            .iter()
+            .map(|n| format!("manifest name \"web\" differs from the live name {n}"))
+            .collect(),
         pending_orders: names
             .iter()
             .map(|n| PendingOrder {

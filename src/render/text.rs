@@ -131,6 +131,9 @@ pub fn render(plan: &Plan, color: bool) -> String {
             text(&v.message)
         );
     }
+    for e in &plan.errors {
+        let _ = writeln!(out, "{}Error:{} {}", p.remove, reset(p.remove), text(e));
+    }
     for o in &plan.pending_orders {
         let _ = writeln!(
             out,

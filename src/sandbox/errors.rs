@@ -57,6 +57,8 @@ pub const CODE_NOT_RENEWABLE: &str = "CBC.30050013";
 pub const CODE_AUTORENEW_NO_RESOURCE: &str = "CBC.99003012";
 pub const CODE_AUTORENEW_EXPIRED: &str = "CBC.99003602";
 pub const CODE_ON_DEMAND_REFUSED: &str = "CBC.99003608";
+pub const CODE_AUTORENEW_ALREADY_CANCELLED: &str = "CBC.99003605";
+pub const CODE_ON_DEMAND_GRACE: &str = "CBC.99003610";
 
 impl ApiError {
     pub fn new(status: u16, code: &str, msg: impl Into<String>) -> ApiError {

@@ -87,7 +87,7 @@ fn each_problem_is_reported_with_position_and_key() {
         (
             "renew_ahead not a mapping",
             "resources:\n  - id: a\n    renew_ahead: 1y\n",
-            &["m.yaml:4:18: error: resources[0].renew_ahead: renew_ahead must be a mapping like { min_remaining: 30d, period: 1y }, not the string \"1y\""],
+            &["m.yaml:4:18: error: resources[0].renew_ahead: renew_ahead must be a mapping like { min_remaining: 30d, period: 1y }, or false to turn it off, not the string \"1y\""],
         ),
         (
             "period not longer than min_remaining (28 days = 1m)",

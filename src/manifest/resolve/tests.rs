@@ -482,16 +482,24 @@ selectors:
 }
 
 #[test]
-fn a_live_name_that_differs_is_a_warning() {
+fn a_live_name_that_differs_is_left_to_the_plan_for_main_resources() {
+    // The plan refuses the renewals and unsubscribe of such an entry
+    // (plan::diff); resolve only carries the name along.
     let res = run(
         "version: 1\nresources:\n  - id: vm-1\n    name: web-01\n    protect: true\n",
         &inventory(),
     );
+    assert!(messages(&res).is_empty(), "{:?}", messages(&res));
+    assert_eq!(res.desired["vm-1"].name.as_deref(), Some("web-01"));
+    // An attached entry gets no plan of its own: resolve warns.
+    let res = run(
+        "version: 1\nresources:\n  - id: disk-1\n    name: web-01-disk\n",
+        &inventory(),
+    );
     assert_eq!(
         messages(&res),
-        ["m.yaml:4:11: warning: resources[0].name: the live name of \"vm-1\" is \"prod-web-01\", not \"web-01\""]
+        ["m.yaml:4:11: warning: resources[0].name: the live name of \"disk-1\" is \"disk-1-disk\", not \"web-01-disk\""]
     );
-    assert!(res.desired.contains_key("vm-1"));
 }
 
 #[test]
@@ -531,4 +539,47 @@ selectors:
     );
     let lines: Vec<_> = a.diagnostics.iter().map(|d| d.line.unwrap()).collect();
     assert_eq!(lines, [5, 9]);
+}
+
+#[test]
+fn renew_ahead_false_in_an_entry_turns_a_selectors_window_off() {
+    let text = "version: 1
+resources:
+  - id: vm-1
+    renew_ahead: false
+  - id: vm-2
+    renew_ahead: ~
+selectors:
+  - match: {name: \"prod-*\"}
+    renew_ahead: {min_remaining: 30d, period: 1y}
+";
+    let res = run(text, &inventory());
+    assert!(messages(&res).is_empty(), "{:?}", messages(&res));
+    assert_eq!(res.desired["vm-1"].renew_ahead, None);
+    // null still inherits.
+    assert!(res.desired["vm-2"].renew_ahead.is_some());
+    // `true` is not a setting.
+    let loaded = load_str(
+        "m.yaml",
+        "version: 1\nresources:\n  - id: vm-1\n    renew_ahead: true\n",
+    );
+    let msgs: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        msgs,
+        ["m.yaml:4:18: error: resources[0].renew_ahead: renew_ahead must be a mapping like { min_remaining: 30d, period: 1y }, or false to turn it off, not the boolean true"]
+    );
+}
+
+#[test]
+fn selectors_that_write_one_window_differently_agree() {
+    let text = "version: 1
+selectors:
+  - match: {name: \"prod-*\"}
+    renew_ahead: {min_remaining: 4w, period: 1y}
+  - match: {name: \"prod-web-01\"}
+    renew_ahead: {min_remaining: 28d, period: 1y}
+";
+    let res = run(text, &inventory());
+    assert!(messages(&res).is_empty(), "{:?}", messages(&res));
+    assert!(res.desired["vm-1"].renew_ahead.is_some());
 }

@@ -106,7 +106,24 @@ pub fn cancel(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             "CancelAutoRenewalResources takes no request body.",
         ));
     }
-    let main_id = main_resource(ctx, state)?.resource_id.clone();
+    let main = main_resource(ctx, state)?;
+    // Reference §10: CBC.99003602 (expired or frozen), CBC.99003605
+    // (auto-renew already cancelled).
+    if main.status == model::STATUS_EXPIRED || main.status == model::STATUS_FROZEN {
+        return Err(ApiError::new(
+            400,
+            CODE_AUTORENEW_EXPIRED,
+            "The resource has expired or is frozen; renew it before changing auto-renew.",
+        ));
+    }
+    if main.expire_policy != model::EXPIRE_POLICY_AUTO_RENEW {
+        return Err(ApiError::new(
+            400,
+            CODE_AUTORENEW_ALREADY_CANCELLED,
+            "Auto-renew is already cancelled for this resource.",
+        ));
+    }
+    let main_id = main.resource_id.clone();
     for i in state.family(&main_id) {
         let Some(r) = state.resources.get_mut(i) else {
             continue;

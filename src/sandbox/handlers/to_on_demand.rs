@@ -51,6 +51,15 @@ pub fn update(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             ));
             continue;
         }
+        if set_up && (r.status == model::STATUS_EXPIRED || r.status == model::STATUS_FROZEN) {
+            // Reference §10: grace/retention-period resources cannot convert.
+            details.push(detail(
+                id,
+                CODE_ON_DEMAND_GRACE,
+                "Resources in the grace or retention period cannot be converted to pay-per-use; renew it first.",
+            ));
+            continue;
+        }
         if !r.to_on_demand_allowed {
             details.push(detail(
                 id,
