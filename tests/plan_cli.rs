@@ -310,3 +310,28 @@ fn plan_reports_purchases_left_in_flight_by_an_earlier_run() {
         "{out}"
     );
 }
+
+/// The JSON plan of the examples is byte-identical to the golden file made
+/// before the architecture refactor (issue 9): a restructuring must not
+/// change the documented contract (`docs/plan-json.md`).
+#[test]
+fn the_json_plan_of_the_examples_matches_the_golden_file() {
+    let ws = Workspace::new();
+    let mut c = ws.bssctl();
+    c.args([
+        "plan",
+        "--sandbox",
+        "--sandbox-reset",
+        "--format",
+        "json",
+        "-f",
+        &examples(),
+    ]);
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let golden = std::fs::read(repo("tests/fixtures/golden/examples-plan.json")).unwrap();
+    assert!(
+        o.stdout == golden,
+        "plan --format json of examples/manifests differs from tests/fixtures/golden/examples-plan.json"
+    );
+}
