@@ -42,10 +42,10 @@
 //! (`ec2.yaml`, `cn-north-4.yaml`), or one merged manifest for standard
 //! output, since the loader refuses `---` multi-document files.
 
-use crate::last_applied::AutoRenewRecord;
 use crate::live::{Inventory, LiveResource};
 use crate::manifest::selector::Matcher;
 use crate::manifest::{AutoRenewPeriod, AutoRenewSpec, OnExpiry};
+use crate::state::last_applied::AutoRenewRecord;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt::Write;

@@ -8,7 +8,6 @@ pub mod clock;
 pub mod export;
 pub mod fsutil;
 pub mod hints;
-pub mod last_applied;
 pub mod live;
 pub mod live_fetch;
 pub mod manifest;

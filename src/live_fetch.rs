@@ -81,3 +81,23 @@ fn take(
         inv.insert_row(row);
     }
 }
+
+/// The fingerprint of each of `ids` as it is now (id → fingerprint), for
+/// the saved-plan staleness rule (`state::saved_plan::check_fresh`). Ids
+/// no longer listed are absent.
+pub async fn fingerprints(
+    client: &BssClient,
+    ids: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows = client.query_resources_by_ids(ids, true).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let r = crate::live::LiveResource::from_row(row)?;
+            Some((r.resource_id.clone(), r.fingerprint()))
+        })
+        .collect())
+}

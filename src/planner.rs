@@ -3,7 +3,6 @@
 //! `manifest`, `plan` and `pricing`; this file only sequences them and does
 //! the I/O.
 
-use crate::apply::journal;
 use crate::apply::verify::{self, Outcome};
 use crate::bss::model::{
     ListCustomerOrdersQuery, ACCOUNT_TYPE_BALANCE, ACCOUNT_TYPE_CREDIT,
@@ -11,10 +10,11 @@ use crate::bss::model::{
 };
 use crate::bss::{ApiError, BssClient};
 use crate::clock::parse_api_time;
-use crate::last_applied::LastApplied;
 use crate::live::Inventory;
 use crate::manifest::{Desired, ManifestSet};
 use crate::plan::{self, BalanceCheck, Operation, PendingOrder, Plan};
+use crate::state::journal;
+use crate::state::last_applied::LastApplied;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -421,11 +421,6 @@ pub fn fingerprints<'a>(
         }
     }
     out
-}
-
-pub fn row_fingerprint(row: crate::bss::model::OrderInstanceV2) -> Option<(String, String)> {
-    let r = crate::live::LiveResource::from_row(row)?;
-    Some((r.resource_id.clone(), r.fingerprint()))
 }
 
 /// What checking the journal's unfinished purchases found.

@@ -4,14 +4,14 @@
 //! outcome is unknown until a later run checks it after the settle time),
 //! and skips what depends on a failure.
 
-use super::journal::{self, AccountKey, FailedId, Journal, Record};
 use super::progress::Progress;
 use super::recheck;
 use crate::bss::model::*;
 use crate::bss::{ApiError, BssClient};
 use crate::clock::format_api_time;
-use crate::last_applied::AutoRenewRecord;
 use crate::plan::{Batch, Operation, OperationKind, Plan};
+use crate::state::journal::{self, AccountKey, FailedId, Journal, Record};
+use crate::state::last_applied::AutoRenewRecord;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

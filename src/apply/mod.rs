@@ -1,7 +1,6 @@
 //! Apply: executes a plan safely (journal, verification, progress).
 
 pub mod executor;
-pub mod journal;
 pub mod progress;
 pub mod recheck;
 pub mod verify;

@@ -6,15 +6,16 @@ use super::common::{confirm, load_manifests, now, settle_time, state_paths, use_
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_OK};
 use super::plan_cmd::{build, print_plan};
-use crate::apply::journal::{self, Journal, Record};
 use crate::apply::progress::Progress;
 use crate::apply::{ApplyReport, Executor, Status};
 use crate::clock::format_api_time;
-use crate::last_applied::LastApplied;
-use crate::plan::{Plan, SavedPlan};
+use crate::plan::Plan;
 use crate::planner::StatePaths;
 use crate::render::untrusted::text;
 use crate::render::{name_and_id, Format};
+use crate::state::journal::{self, Journal, Record};
+use crate::state::last_applied::LastApplied;
+use crate::state::saved_plan::{self, SavedPlan, SavedPlanError};
 use crate::state::{Holder, StateLock};
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -38,7 +39,15 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     }
     // A saved plan's date is checked before anything is sent.
     let saved = match &args.plan_file {
-        Some(file) => Some(read_saved_plan(file, now, args.max_plan_age)?),
+        Some(file) => Some(
+            saved_plan::read(
+                file,
+                now,
+                args.max_plan_age.to_chrono(),
+                &args.max_plan_age.to_string(),
+            )
+            .map_err(|e| saved_plan_error(file, e))?,
+        ),
         None => None,
     };
     // Held for the whole run: two applies on one checkout never overlap.
@@ -388,49 +397,13 @@ fn confirmation_question(plan: &Plan) -> String {
     q
 }
 
-/// Reads a saved plan and refuses it when its format or date is wrong:
-/// renewal decisions depend on the date, so a plan from the future (a fake
-/// clock) or older than `max_age` is refused. No call is sent.
-fn read_saved_plan(
-    file: &std::path::Path,
-    now: chrono::DateTime<chrono::Utc>,
-    max_age: crate::manifest::Duration,
-) -> Result<SavedPlan, CliError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| CliError::io("cannot read the plan file", file, e))?;
-    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
-        CliError::Config(format!("{}: not a bssctl plan file ({e})", file.display()))
-    })?;
-    if saved.format_version != crate::plan::FORMAT_VERSION {
-        return Err(CliError::Refused(format!(
-            "{}: plan format_version {} is not supported (expected {})",
-            file.display(),
-            saved.format_version,
-            crate::plan::FORMAT_VERSION
-        )));
-    }
-    use crate::plan::PlanAgeProblem;
-    let refused = |why: String| {
-        Err(CliError::Refused(format!(
-            "{}: {why}; nothing was applied: run bssctl plan again",
-            file.display()
-        )))
-    };
-    match saved.check_age(now, max_age.to_chrono()) {
-        Ok(()) => Ok(saved),
-        Err(PlanAgeProblem::Unreadable(at)) => refused(format!("planned_at {at:?} is not a time")),
-        Err(PlanAgeProblem::FromTheFuture { planned_at }) => refused(format!(
-            "the plan was made for {planned_at}, after now ({}), e.g. with {} set; its renewal decisions are not \
-             today's",
-            crate::clock::format_api_time(now),
-            crate::clock::ENV_NOW
-        )),
-        Err(PlanAgeProblem::TooOld {
-            planned_at,
-            age_hours,
-        }) => refused(format!(
-            "the plan was made at {planned_at}, {age_hours} hours ago, more than --max-plan-age {max_age}"
-        )),
+/// Maps a saved-plan problem to its exit: unreadable (I/O), not a plan
+/// (config) or refused.
+fn saved_plan_error(file: &std::path::Path, e: SavedPlanError) -> CliError {
+    match e {
+        SavedPlanError::Read(e) => CliError::io("cannot read the plan file", file, e),
+        e if e.is_not_a_plan() => CliError::Config(e.to_string()),
+        e => CliError::Refused(e.to_string()),
     }
 }
 
@@ -440,41 +413,14 @@ async fn check_saved_plan(
     file: &std::path::Path,
     saved: SavedPlan,
 ) -> Result<Plan, CliError> {
-    if saved.domain_id != conn.domain_id {
-        return Err(CliError::Refused(format!(
-            "stale plan: {} was made for account {}, not {}",
-            file.display(),
-            saved.domain_id,
-            conn.domain_id
-        )));
-    }
-    let ids: Vec<String> = saved.fingerprints.keys().cloned().collect();
-    let rows = if ids.is_empty() {
-        Vec::new()
+    let live = if saved.domain_id != conn.domain_id {
+        Default::default()
     } else {
-        conn.client.query_resources_by_ids(&ids, true).await?
+        let ids: Vec<String> = saved.fingerprints.keys().cloned().collect();
+        crate::live_fetch::fingerprints(&conn.client, &ids).await?
     };
-    let live: std::collections::BTreeMap<String, String> = rows
-        .into_iter()
-        .filter_map(crate::planner::row_fingerprint)
-        .collect();
-    let changed: Vec<&String> = saved
-        .fingerprints
-        .iter()
-        .filter(|(id, fp)| live.get(*id) != Some(*fp))
-        .map(|(id, _)| id)
-        .collect();
-    if !changed.is_empty() {
-        let shown: Vec<&str> = changed.iter().take(5).map(|s| s.as_str()).collect();
-        return Err(CliError::Refused(format!(
-            "stale plan: {} resource(s) changed since {} was made ({}{}); run bssctl plan again",
-            changed.len(),
-            file.display(),
-            shown.join(", "),
-            if changed.len() > 5 { ", …" } else { "" }
-        )));
-    }
-    Ok(saved.plan)
+    saved_plan::check_fresh(file, saved, &conn.domain_id, &live)
+        .map_err(|e| saved_plan_error(file, e))
 }
 
 fn save_last_applied(

@@ -45,13 +45,13 @@ pub fn state_paths(g: &GlobalArgs, journal: Option<&Path>) -> StatePaths {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         (
-            dir.join(format!("sandbox-{}", crate::apply::journal::FILE_NAME)),
-            dir.join(format!("sandbox-{}", crate::last_applied::FILE_NAME)),
+            dir.join(format!("sandbox-{}", crate::state::journal::FILE_NAME)),
+            dir.join(format!("sandbox-{}", crate::state::last_applied::FILE_NAME)),
         )
     } else {
         (
-            g.state_dir.join(crate::apply::journal::FILE_NAME),
-            g.state_dir.join(crate::last_applied::FILE_NAME),
+            g.state_dir.join(crate::state::journal::FILE_NAME),
+            g.state_dir.join(crate::state::last_applied::FILE_NAME),
         )
     };
     StatePaths {

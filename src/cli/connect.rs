@@ -22,8 +22,8 @@ pub struct Connection {
 
 impl Connection {
     /// The account and endpoint journal records of this connection name.
-    pub fn account_key(&self) -> crate::apply::journal::AccountKey {
-        crate::apply::journal::AccountKey {
+    pub fn account_key(&self) -> crate::state::journal::AccountKey {
+        crate::state::journal::AccountKey {
             domain_id: self.domain_id.clone(),
             endpoint: self.journal_endpoint.clone(),
         }

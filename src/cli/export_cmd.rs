@@ -9,10 +9,10 @@ use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_OK};
 use crate::bss::model::{QueryResourcesReq, STATUS_EXPIRED, STATUS_FROZEN, STATUS_IN_USE};
 use crate::export::{Export, ExportFile, Grouping};
-use crate::last_applied::LastApplied;
 use crate::live::Inventory;
 use crate::manifest::selector::Matcher;
 use crate::manifest::{Duration, Match, OnExpiry};
+use crate::state::last_applied::LastApplied;
 use std::path::{Path, PathBuf};
 
 pub async fn run(g: &GlobalArgs, args: &ExportArgs) -> Result<i32, CliError> {

@@ -9,7 +9,6 @@ use super::args::{GlobalArgs, OrdersArgs, OrdersCommand};
 use super::common::{confirm_to, now, settle_time, state_paths};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
-use crate::apply::journal::{self, Journal, Record};
 use crate::bss::model::{
     CustomerOrder, ListCustomerOrdersQuery, QueryResourcesReq, ACCOUNT_TYPE_BALANCE,
     ACCOUNT_TYPE_CREDIT, ORDER_STATUS_PENDING_PAYMENT,
@@ -22,6 +21,7 @@ use crate::orders::outcome::{after_lost_answer, Action, OrderOutcome, Status};
 use crate::orders::render::{self, PayProposal};
 use crate::render::untrusted::text;
 use crate::render::Format;
+use crate::state::journal::{self, Journal, Record};
 use crate::state::{Holder, StateLock};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

@@ -4,9 +4,10 @@ use super::args::{GlobalArgs, PlanArgs, PlanOptions};
 use super::common::{load_manifests, now, print_diagnostics, settle_time, state_paths, use_color};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_CHANGES, EXIT_OK};
-use crate::plan::{SavedPlan, FORMAT_VERSION};
+use crate::plan::FORMAT_VERSION;
 use crate::planner::{self, Planned, Scope, StatePaths};
 use crate::render::{self, Format};
+use crate::state::saved_plan::SavedPlan;
 
 pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     let now = now()?;
@@ -186,7 +187,6 @@ fn save(path: &std::path::Path, conn: &Connection, planned: &Planned) -> Result<
         fingerprints: planned.fingerprints.clone(),
         plan: planned.plan.clone(),
     };
-    let text = serde_json::to_string_pretty(&saved).expect("a plan always serializes");
-    crate::fsutil::write_atomic(path, format!("{text}\n").as_bytes())
+    crate::state::saved_plan::write(path, &saved)
         .map_err(|e| CliError::io("cannot write the plan file", path, e))
 }

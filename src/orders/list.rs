@@ -1,8 +1,8 @@
 //! Which pending orders `bssctl orders` shows, and the row it shows for each
 //! (also the `--format json` array: docs/orders.md).
 
-use crate::apply::journal::{self, Record};
 use crate::bss::model::{CustomerOrder, ORDER_STATUS_PENDING_PAYMENT};
+use crate::state::journal::{self, Record};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -6,9 +6,9 @@ use crate::bss::model::{
     EXPIRE_POLICY_AUTO_RENEW, EXPIRE_POLICY_GRACE, EXPIRE_POLICY_TO_ON_DEMAND, STATUS_EXPIRED,
     STATUS_FROZEN,
 };
-use crate::last_applied::AutoRenewRecord;
 use crate::live::{Inventory, LiveResource};
 use crate::manifest::{AutoRenewPeriod, Desired, DesiredState, OnExpiry, RenewPeriod};
+use crate::state::last_applied::AutoRenewRecord;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 

@@ -9,9 +9,9 @@ pub mod settings;
 
 pub use model::*;
 
-use crate::last_applied::{AutoRenewRecord, RenewalSettingsRecord};
 use crate::live::Inventory;
 use crate::manifest::{Desired, RenewalSettings};
+use crate::state::last_applied::{AutoRenewRecord, RenewalSettingsRecord};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 

@@ -3,8 +3,8 @@
 
 use super::model::{AccountChange, Operation};
 use crate::bss::model::{RENEW_CONFIG_DEDUCTION_DATE, RENEW_CONFIG_EXPIRE_DATE};
-use crate::last_applied::RenewalSettingsRecord;
 use crate::manifest::{ExpireDay, RenewalSettings};
+use crate::state::last_applied::RenewalSettingsRecord;
 
 /// The API's `config_value` for each setting the manifests give.
 pub fn desired_configs(settings: &RenewalSettings) -> Vec<(&'static str, &'static str, String)> {

@@ -1,6 +1,11 @@
 //! Everything bssctl keeps under the state dir (`--state-dir`, default
-//! `.bssctl/`). For now: the lock that serialises writers (DESIGN §9).
+//! `.bssctl/`): the lock that serialises writers (DESIGN §9), the journal of
+//! runs and in-flight purchases, the last-applied record and saved plans
+//! (read, format and age checks, staleness against the live fingerprints).
 
+pub mod journal;
+pub mod last_applied;
 pub mod lock;
+pub mod saved_plan;
 
 pub use lock::{Holder, LockError, StateLock};
