@@ -1,15 +1,28 @@
 //! bssctl: a declarative reconciler for Huawei Cloud yearly/monthly
 //! subscriptions. See README.md for the architecture map.
+//!
+//! Layering (dependencies point down; checked by `tests/it/layering.rs`):
+//! `cli` parses flags, calls a pipeline and hands its result to `render`
+//! (views over the models, never imported back); below them `apply`,
+//! `orders` and `export` use the plan pipeline (`plan`, with `planner` and
+//! `pricing` as its I/O sequencing and price stage), which reads `manifest`,
+//! `live` (inventory, fetching, re-verification of in-flight purchases) and
+//! `state` (lock, journal, last-applied record, saved plans); `state` and
+//! `live` store and check the plan model (`plan::model`, plain data); all of
+//! them talk to the account through `bss`. At the bottom, with no model:
+//! `clock`, `fsutil` and `display` (the money formatter and the escaping of
+//! untrusted strings). `sandbox` (the BSS test double) uses only `bss`;
+//! `hints` only `bss`. No two modules import each other.
 
 pub mod apply;
 pub mod bss;
 pub mod cli;
 pub mod clock;
+pub mod display;
 pub mod export;
 pub mod fsutil;
 pub mod hints;
 pub mod live;
-pub mod live_fetch;
 pub mod manifest;
 pub mod orders;
 pub mod plan;

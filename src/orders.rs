@@ -5,7 +5,6 @@
 pub mod list;
 pub mod offer;
 pub mod outcome;
-pub mod render;
 
 pub use list::{OrderResource, PendingOrderRow};
 pub use offer::{choose, offers_from, Choice, OfferError, Offers, PayRequest};

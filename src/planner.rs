@@ -3,13 +3,13 @@
 //! `manifest`, `plan` and `pricing`; this file only sequences them and does
 //! the I/O.
 
-use crate::apply::verify::{self, Outcome};
 use crate::bss::model::{
     ListCustomerOrdersQuery, ACCOUNT_TYPE_BALANCE, ACCOUNT_TYPE_CREDIT,
     ORDER_STATUS_PENDING_PAYMENT, ORDER_TYPE_RENEWAL,
 };
 use crate::bss::{ApiError, BssClient};
-use crate::clock::parse_api_time;
+use crate::live::in_flight::{check_in_flight, InFlightCheck, InFlightPolicy};
+use crate::live::verify;
 use crate::live::Inventory;
 use crate::manifest::{Desired, ManifestSet};
 use crate::plan::{self, BalanceCheck, Operation, PendingOrder, Plan};
@@ -24,14 +24,6 @@ use std::path::PathBuf;
 pub struct StatePaths {
     pub journal: PathBuf,
     pub last_applied: PathBuf,
-}
-
-/// Which journal intents a plan may verify or close (those of its account
-/// and endpoint), and how long after sending (`--settle-time`).
-#[derive(Debug, Clone)]
-pub struct InFlightPolicy {
-    pub account: journal::AccountKey,
-    pub settle: chrono::Duration,
 }
 
 /// What narrows a plan (`--target`, `--exclude`).
@@ -98,7 +90,7 @@ pub async fn make_plan(
     };
     let wants_balance = manifests_renew(set);
     let (inventory, pending, in_flight, balances) = tokio::join!(
-        crate::live_fetch::fetch_with(client, &ids, !set.selectors.is_empty(), &mut on_rows),
+        crate::live::fetch::fetch_with(client, &ids, !set.selectors.is_empty(), &mut on_rows),
         pending_renewals(client, &journal_records),
         check_in_flight(client, &journal_records, policy, Utc::now()),
         async {
@@ -189,7 +181,7 @@ pub async fn make_plan(
         None => check_balance(client, &plan).await?,
     };
     if let Some(b) = plan.summary.balance.as_ref().filter(|b| !b.sufficient) {
-        warnings.push(balance_warning(b));
+        warnings.push(crate::plan::decide::balance_warning(b));
     }
     // Listings whose counts disagreed (DESIGN §9: never silently).
     warnings.extend(client.take_warnings());
@@ -270,15 +262,6 @@ pub fn balance_check(plan: &Plan, b: &crate::bss::model::BalancesResp) -> Option
         sufficient: available >= required,
         incomplete,
     })
-}
-
-pub fn balance_warning(b: &BalanceCheck) -> String {
-    use crate::render::money::money;
-    format!(
-        "the balance does not cover the renewals paid now: {} needed, {} available (cash and credit); top up, set auto_pay: false, or renew fewer resources — apply refuses before the first purchase",
-        money(&b.currency, b.required),
-        money(&b.currency, b.available)
-    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -421,125 +404,6 @@ pub fn fingerprints<'a>(
         }
     }
     out
-}
-
-/// What checking the journal's unfinished purchases found.
-#[derive(Default)]
-pub struct InFlightCheck {
-    /// Resources whose earlier purchase or release is still unknown: no new
-    /// renewal or unsubscribe is planned for them (id → why).
-    pub holds: BTreeMap<String, String>,
-    pub warnings: Vec<String>,
-    /// What was learned, as journal records.
-    pub verified: Vec<journal::Record>,
-}
-
-/// Journal intents of this account and endpoint without an outcome. Before
-/// the settle time has passed since sending, they are held unchecked (a
-/// late purchase may still be on its way); after it, the account is
-/// checked: expiry or status moved, or a renewal order created since the
-/// intent that is not cancelled, means it took effect; not seen means it
-/// did not. A check that fails holds them.
-pub async fn check_in_flight(
-    client: &BssClient,
-    records: &[journal::Record],
-    policy: &InFlightPolicy,
-    real_now: DateTime<Utc>,
-) -> InFlightCheck {
-    let mut learned = Vec::new();
-    let mut holds = BTreeMap::new();
-    let mut warnings = Vec::new();
-    for f in journal::in_flight(records, &policy.account) {
-        let ids: Vec<String> = f
-            .resource_ids
-            .iter()
-            .filter(|id| !f.known_done.contains(id))
-            .cloned()
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        let what = f.operation.kind_name();
-        let sent_at = parse_api_time(&f.ts);
-        let settled_at = sent_at.map(|t| t + policy.settle);
-        if settled_at.is_none_or(|t| real_now < t) {
-            let when = settled_at
-                .map(crate::clock::format_api_time)
-                .unwrap_or_else(|| "the settle time".into());
-            let why = format!(
-                "its {what} sent at {} (run {}) has an unknown outcome; bssctl checks it after {when} (--settle-time)",
-                f.ts, f.run_id
-            );
-            warnings.push(format!(
-                "journal: {what} of {} sent at {} (run {}) has an unknown outcome; held until bssctl checks it after {when} (--settle-time)",
-                ids.join(", "),
-                f.ts,
-                f.run_id
-            ));
-            for id in &ids {
-                holds.insert(id.clone(), why.clone());
-            }
-            continue;
-        }
-        let since = f
-            .orders_since
-            .as_deref()
-            .and_then(parse_api_time)
-            .or(sent_at)
-            .unwrap_or(real_now);
-        let checked = match &f.operation {
-            Operation::Renew { .. } => verify::renewal(client, &ids, &f.expire_before, since).await,
-            _ => verify::unsubscribe(client, &ids).await,
-        };
-        match checked {
-            Ok(outcomes) => {
-                let mut took_effect = Vec::new();
-                let mut not_applied = Vec::new();
-                let mut order_ids = Vec::new();
-                for (id, o) in outcomes {
-                    let verdict = match o {
-                        Outcome::TookEffect { order_ids: o } => {
-                            took_effect.push(id.clone());
-                            order_ids.extend(o);
-                            "it took effect"
-                        }
-                        Outcome::NotApplied => {
-                            not_applied.push(id.clone());
-                            "it did not take effect"
-                        }
-                    };
-                    warnings.push(format!(
-                        "journal: {what} of {id} sent at {} (run {}) had an unknown outcome; checked the account after the settle time: {verdict}",
-                        f.ts, f.run_id
-                    ));
-                }
-                order_ids.sort();
-                order_ids.dedup();
-                learned.push(journal::Record::Verified {
-                    ts: crate::clock::format_api_time(Utc::now()),
-                    run_id: f.run_id.clone(),
-                    intent_id: f.intent_id.clone(),
-                    took_effect,
-                    not_applied,
-                    unknown: Vec::new(),
-                    order_ids,
-                });
-            }
-            Err(e) => {
-                for id in &ids {
-                    holds.insert(
-                        id.clone(),
-                        format!("an earlier {what} (run {}) has an unknown outcome and could not be checked: {e}", f.run_id),
-                    );
-                }
-            }
-        }
-    }
-    InFlightCheck {
-        holds,
-        warnings,
-        verified: learned,
-    }
 }
 
 /// Unpaid renewal orders with the resources they hold. Orders bssctl created

@@ -354,12 +354,12 @@ pub fn allocate(
 /// the hint are escaped here (`render::untrusted::text`): then the only line
 /// break is the hint's, which renderers split at (`render::split_hint`).
 fn with_hint(why: String, hint: Option<String>) -> String {
-    let why = crate::render::untrusted::text(&why);
+    let why = crate::display::untrusted::text(&why);
     match hint {
         Some(h) => format!(
             "{why}{}{}",
-            crate::render::HINT_LINE,
-            crate::render::untrusted::text(&h)
+            crate::display::HINT_LINE,
+            crate::display::untrusted::text(&h)
         ),
         None => why.into_owned(),
     }
@@ -427,7 +427,7 @@ pub fn apply_prices(plan: &mut Plan, book: &PriceBook) -> Vec<String> {
                             .cloned()
                             .unwrap_or_else(|| "not priced".into());
                         // The name cannot forge a hint line (see with_hint).
-                        let label = crate::render::untrusted::text(&label);
+                        let label = crate::display::untrusted::text(&label);
                         warnings.push(format!("price of renewing {label} is unknown: {why}"));
                     }
                 }
@@ -454,7 +454,7 @@ pub fn apply_prices(plan: &mut Plan, book: &PriceBook) -> Vec<String> {
                         .get(&key)
                         .cloned()
                         .unwrap_or_else(|| "not priced".into());
-                    let label = crate::render::untrusted::text(&label);
+                    let label = crate::display::untrusted::text(&label);
                     warnings.push(format!(
                         "auto-renew price of {label} per {per} is unknown: {why}"
                     ));

@@ -4,7 +4,6 @@
 //! outcome is unknown until a later run checks it after the settle time),
 //! and skips what depends on a failure.
 
-use super::progress::Progress;
 use super::recheck;
 use crate::bss::model::*;
 use crate::bss::{ApiError, BssClient};
@@ -77,12 +76,23 @@ impl ApplyReport {
     }
 }
 
+/// What the executor reports while it runs; `progress::Progress` draws it
+/// on the terminal. The executor knows only this trait (no rendering here).
+pub trait Observer: Sync {
+    /// Before the first batch, with the number of operations.
+    fn start(&self, total: usize);
+    /// After each batch, with its results.
+    fn batch_done(&self, batch: &Batch, results: &[OpResult]);
+    /// After the last batch.
+    fn finish(&self);
+}
+
 pub struct Executor<'a> {
     pub client: &'a BssClient,
     pub journal: Arc<Mutex<Journal>>,
     pub run_id: String,
     pub parallelism: usize,
-    pub progress: &'a Progress,
+    pub progress: &'a dyn Observer,
     /// The planning clock (the service's clock in tests): orders created
     /// from then on may be this run's.
     pub now: DateTime<Utc>,

@@ -3,6 +3,6 @@
 pub mod executor;
 pub mod progress;
 pub mod recheck;
-pub mod verify;
+pub mod run;
 
 pub use executor::{ApplyReport, Executor, OpResult, Status};

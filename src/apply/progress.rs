@@ -41,7 +41,7 @@ impl Progress {
     /// `name (id)`, or the id alone when the name is unknown or empty.
     fn label(&self, id: &str) -> String {
         match self.names.get(id).filter(|n| !n.is_empty()) {
-            Some(n) => format!("{} ({id})", crate::render::untrusted::text(n)),
+            Some(n) => format!("{} ({id})", crate::display::untrusted::text(n)),
             None => id.to_string(),
         }
     }
@@ -130,7 +130,7 @@ impl Progress {
     /// A line on stderr; it may carry an API error message, hence one line
     /// made safe for the terminal.
     pub fn note(&self, msg: &str) {
-        let msg = crate::render::untrusted::text(msg);
+        let msg = crate::display::untrusted::text(msg);
         match &self.bar {
             Some(bar) => bar.println(&*msg),
             None if !self.quiet => eprintln!("{msg}"),
@@ -142,5 +142,19 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+impl super::executor::Observer for Progress {
+    fn start(&self, total: usize) {
+        Progress::start(self, total)
+    }
+
+    fn batch_done(&self, batch: &Batch, results: &[OpResult]) {
+        Progress::batch_done(self, batch, results)
+    }
+
+    fn finish(&self) {
+        Progress::finish(self)
     }
 }

@@ -131,7 +131,7 @@ pub async fn held_by_new_orders(
         let Some(order_id) = o.order_id.filter(|id| !known.contains(id.as_str())) else {
             continue;
         };
-        for id in super::verify::resources_of_order(client, &order_id).await? {
+        for id in crate::live::verify::resources_of_order(client, &order_id).await? {
             held.insert(
                 id,
                 format!("an unpaid renewal order {order_id} now holds it (created since the plan); not bought — pay it (bssctl orders pay {order_id}) or cancel it"),

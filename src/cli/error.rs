@@ -96,3 +96,14 @@ impl CliError {
         }
     }
 }
+
+/// A refusal of the plan's rules: a guardrail has its own exit code, the
+/// rest are refusals.
+impl From<crate::plan::decide::Refusal> for CliError {
+    fn from(r: crate::plan::decide::Refusal) -> CliError {
+        match r {
+            crate::plan::decide::Refusal::Guardrail(m) => CliError::Guardrail(m),
+            r => CliError::Refused(r.to_string()),
+        }
+    }
+}

@@ -18,7 +18,7 @@ use crate::clock::format_api_time;
 use crate::orders::list::{self, OrderResource, PendingOrderRow};
 use crate::orders::offer::{self, PayRequest};
 use crate::orders::outcome::{after_lost_answer, Action, OrderOutcome, Status};
-use crate::orders::render::{self, PayProposal};
+use crate::render::orders::{self as render, PayProposal};
 use crate::render::untrusted::text;
 use crate::render::Format;
 use crate::state::journal::{self, Journal, Record};

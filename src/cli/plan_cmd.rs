@@ -4,7 +4,7 @@ use super::args::{GlobalArgs, PlanArgs, PlanOptions};
 use super::common::{load_manifests, now, print_diagnostics, settle_time, state_paths, use_color};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_CHANGES, EXIT_OK};
-use crate::plan::FORMAT_VERSION;
+use crate::plan::{decide, FORMAT_VERSION};
 use crate::planner::{self, Planned, Scope, StatePaths};
 use crate::render::{self, Format};
 use crate::state::saved_plan::SavedPlan;
@@ -42,10 +42,8 @@ async fn plan_and_render(
     if shown {
         print_plan(&planned.plan, options.format, use_color(g))?;
     }
-    if let Some(e) = plan_errors(&planned.plan, options.format) {
-        // Like a manifest error: no plan file, nothing to apply.
-        return Err(e);
-    }
+    // Like a manifest error: no plan file, nothing to apply.
+    decide::plan_errors(&planned.plan, options.format != Format::Json)?;
     if let Some(out) = &args.out {
         save(out, conn, &planned)?;
         eprintln!(
@@ -54,57 +52,12 @@ async fn plan_and_render(
             out.display()
         );
     }
-    if let Some(e) = guardrail_error(&planned.plan, options.format, shown, "") {
-        return Err(e);
-    }
+    decide::guardrail(&planned.plan, shown && options.format != Format::Json, "")?;
     Ok(if args.detailed_exitcode && has_changes {
         EXIT_CHANGES
     } else {
         EXIT_OK
     })
-}
-
-/// The refusal for a plan over a cost guardrail, printed once: a text or
-/// markdown plan already shows the violations, so stderr only points at them.
-pub fn guardrail_error(
-    plan: &crate::plan::Plan,
-    format: Format,
-    shown: bool,
-    suffix: &str,
-) -> Option<CliError> {
-    let v = plan.guardrail_violations.first()?;
-    let message = match format {
-        Format::Text | Format::Markdown if shown => {
-            let n = plan.guardrail_violations.len();
-            format!(
-                "the plan exceeds {} cost guardrail{} (shown above){suffix}",
-                if n == 1 {
-                    "a".to_string()
-                } else {
-                    n.to_string()
-                },
-                if n == 1 { "" } else { "s" }
-            )
-        }
-        _ => format!("{}{suffix}", v.message),
-    };
-    Some(CliError::Guardrail(message))
-}
-
-/// The refusal for a plan with errors; the errors themselves are part of the
-/// rendered plan (text, markdown), so those formats only get a count here.
-pub fn plan_errors(plan: &crate::plan::Plan, format: Format) -> Option<CliError> {
-    let n = plan.errors.len();
-    if n == 0 {
-        return None;
-    }
-    let listed = match format {
-        Format::Json => format!(": {}", plan.errors.join("; ")),
-        Format::Text | Format::Markdown => " (shown above)".to_string(),
-    };
-    Some(CliError::Refused(format!(
-        "the plan has {n} error(s){listed}; nothing is bought or released until they are fixed"
-    )))
 }
 
 /// The plan pipeline with resolve errors printed and turned into an error.
@@ -120,7 +73,7 @@ pub async fn build(
         targets: options.targets.clone(),
         excludes: options.excludes.clone(),
     };
-    let policy = planner::InFlightPolicy {
+    let policy = crate::live::in_flight::InFlightPolicy {
         account: conn.account_key(),
         settle,
     };
@@ -138,7 +91,7 @@ pub async fn build(
         Ok(Ok(mut p)) => {
             let limits =
                 crate::plan::guardrails::Limits::from_policy(set.policy.as_ref(), options.max_cost);
-            p.plan.guardrail_violations = crate::plan::guardrails::check(&p.plan, &limits);
+            decide::with_guardrails(&mut p.plan, &limits);
             Ok(p)
         }
         Ok(Err(diags)) => {

@@ -23,7 +23,7 @@ pub async fn run(g: &GlobalArgs, args: &ValidateArgs) -> Result<i32, CliError> {
     let now = now()?;
     let conn = connect(g).await?;
     let ids: BTreeSet<String> = set.resources.iter().map(|r| r.value.id.clone()).collect();
-    let inv = crate::live_fetch::fetch(&conn.client, &ids, !set.selectors.is_empty()).await;
+    let inv = crate::live::fetch::fetch(&conn.client, &ids, !set.selectors.is_empty()).await;
     conn.close().await;
     let inv = inv?;
     let resolution = crate::manifest::resolve(&set, &inv, now);

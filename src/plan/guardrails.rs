@@ -2,7 +2,7 @@
 //! (per month; yearly commitments count a twelfth) and `--max-cost`. Pure.
 
 use super::model::{GuardrailViolation, Plan};
-use crate::render::money::money;
+use crate::display::money::money;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,6 +1,7 @@
 //! Planning: desired vs live → changes → operation graph → batches, then
 //! prices. Everything here but `price` is pure.
 
+pub mod decide;
 pub mod diff;
 pub mod graph;
 pub mod guardrails;

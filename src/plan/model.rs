@@ -5,6 +5,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 pub const FORMAT_VERSION: &str = "1";
 
@@ -332,6 +333,22 @@ pub struct Plan {
     /// Cost guardrails this plan exceeds (exit code 3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guardrail_violations: Vec<GuardrailViolation>,
+}
+
+impl Plan {
+    /// Resource names by id, attached resources included.
+    pub fn names(&self) -> BTreeMap<String, String> {
+        self.changes
+            .iter()
+            .flat_map(|c| {
+                std::iter::once((c.resource_id.clone(), c.resource_name.clone())).chain(
+                    c.attached
+                        .iter()
+                        .map(|a| (a.resource_id.clone(), a.resource_name.clone())),
+                )
+            })
+            .collect()
+    }
 }
 
 /// A cost limit the plan goes over.

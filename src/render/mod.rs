@@ -1,13 +1,17 @@
 //! Plan output: text (Terraform-like), JSON (versioned contract) and
 //! markdown (a PR comment). Pure: plan in, string out.
 
+/// The money formatter and the escaping of untrusted strings live in
+/// `display` (every layer uses them); views reach them here too.
+pub use crate::display::{money, untrusted, HINT_LINE};
+
 pub mod apply_json;
+pub mod apply_summary;
 pub mod json;
 pub mod markdown;
-pub mod money;
+pub mod orders;
 pub mod state_lines;
 pub mod text;
-pub mod untrusted;
 
 #[cfg(test)]
 pub(crate) mod safety_props;
@@ -90,9 +94,6 @@ pub fn split_hint(warning: &str) -> (&str, Option<&str>) {
         None => (warning, None),
     }
 }
-
-/// How a hint continues a warning.
-pub const HINT_LINE: &str = "\n  hint: ";
 
 /// `name (id)`, or the id alone, both made safe for the terminal.
 pub fn name_and_id(name: &str, id: &str) -> String {

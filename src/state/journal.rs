@@ -7,7 +7,7 @@
 //! only a run against the same account and endpoint verifies or closes it.
 //! An intent that cannot be written and fsynced is never sent.
 
-use crate::plan::Operation;
+use crate::plan::model::Operation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};

@@ -3,7 +3,7 @@
 //! (every resource the plan used must still have its fingerprint). No call
 //! is made here: the live fingerprints are fetched by `live::fingerprints`.
 
-use crate::plan::{Plan, FORMAT_VERSION};
+use crate::plan::model::{Plan, FORMAT_VERSION};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -238,7 +238,7 @@ pub fn check_fresh(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Plan, Summary, FORMAT_VERSION};
+    use crate::plan::model::{Plan, Summary, FORMAT_VERSION};
     use std::collections::BTreeMap;
 
     fn saved(planned_at: &str, inner: &str) -> SavedPlan {

@@ -15,6 +15,7 @@ mod completions;
 mod export_round_trip;
 mod guardrails;
 mod hints;
+mod layering;
 mod money_e2e;
 mod money_safety;
 mod no_secrets_in_output;

@@ -3,7 +3,6 @@
 //! batches within the API's limits, dependencies respected, determinism.
 
 use bssctl::bss::model::OrderInstanceV2;
-use bssctl::last_applied::AutoRenewRecord;
 use bssctl::live::Inventory;
 use bssctl::manifest::{
     AutoRenewPeriod, AutoRenewSpec, Desired, DesiredState, Duration, OnExpiry, RenewAhead,
@@ -11,6 +10,7 @@ use bssctl::manifest::{
 };
 use bssctl::plan::{self, Operation, OperationKind, Plan};
 use bssctl::pricing;
+use bssctl::state::last_applied::AutoRenewRecord;
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};

@@ -364,11 +364,12 @@ fn after_a_429_the_next_call_to_that_api_comes_a_second_later() {
 /// CHANGED_SINCE_PLAN, and only the unchanged one is bought.
 #[tokio::test]
 async fn a_resource_renewed_elsewhere_after_the_plan_is_not_bought_again() {
-    use bssctl::apply::journal::{AccountKey, Journal};
     use bssctl::apply::progress::Progress;
     use bssctl::apply::{Executor, Status};
     use bssctl::bss::model::{RenewalResourcesReq, PERIOD_TYPE_MONTH};
-    use bssctl::planner::{make_plan, InFlightPolicy, Scope, StatePaths};
+    use bssctl::live::in_flight::InFlightPolicy;
+    use bssctl::planner::{make_plan, Scope, StatePaths};
+    use bssctl::state::journal::{AccountKey, Journal};
     use std::sync::{Arc, Mutex};
 
     let sb = Sandbox::start().await;

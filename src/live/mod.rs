@@ -1,6 +1,12 @@
 //! The live account as bssctl sees it: subscription resources and the
-//! main/attached tree, built from the resource query's rows. Pure data; the
-//! fetching lives in `live_fetch`.
+//! main/attached tree, built from the resource query's rows. Pure data here;
+//! `fetch` lists it, `verify` re-reads resources and orders to learn whether
+//! a purchase took effect, and `in_flight` re-verifies the journal's
+//! purchases of unknown outcome.
+
+pub mod fetch;
+pub mod in_flight;
+pub mod verify;
 
 use crate::bss::model::{self, OrderInstanceV2};
 use crate::clock::parse_api_time;

@@ -1,10 +1,10 @@
 //! `bssctl orders` output: the pending-order list (text, markdown, json), what
 //! a payment will use, and what became of each order. Pure: data in, text out.
 
-use super::list::PendingOrderRow;
-use super::offer::{Choice, DISCOUNT_PRICE_ADJUSTMENT};
-use super::outcome::{Action, OrderOutcome, Status};
-use crate::render::untrusted::{markdown, markdown_code, text};
+use crate::display::untrusted::{markdown, markdown_code, text};
+use crate::orders::list::PendingOrderRow;
+use crate::orders::offer::{Choice, DISCOUNT_PRICE_ADJUSTMENT};
+use crate::orders::outcome::{Action, OrderOutcome, Status};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 

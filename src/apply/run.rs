@@ -1,0 +1,108 @@
+//! The bookkeeping of one apply run: the journal's run records (no journal,
+//! no purchase: it must be writable before anything is sent), the outcomes
+//! a plan learned about earlier purchases, and the last-applied record
+//! updated from what the run set.
+
+use super::{ApplyReport, Status};
+use crate::clock::format_api_time;
+use crate::state::journal::{self, AccountKey, Journal, Record};
+use crate::state::last_applied::LastApplied;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// Appends what a plan learned about earlier in-flight purchases.
+pub fn append_verified(journal_path: &Path, verified: &[Record]) -> std::io::Result<()> {
+    if verified.is_empty() {
+        return Ok(());
+    }
+    let mut j = Journal::open(journal_path)?;
+    for r in verified {
+        j.append(r)?;
+    }
+    Ok(())
+}
+
+/// A started run: its id and the journal it writes to.
+pub struct Run {
+    pub run_id: String,
+    pub journal: Arc<Mutex<Journal>>,
+}
+
+/// Opens the journal and records the start of a run.
+pub fn start(journal_path: &Path, account: &AccountKey) -> std::io::Result<Run> {
+    let run_id = journal::new_run_id();
+    let mut journal = Journal::open(journal_path)?;
+    journal.append(&Record::RunStarted {
+        ts: format_api_time(chrono::Utc::now()),
+        run_id: run_id.clone(),
+        endpoint: account.endpoint.clone(),
+        domain_id: account.domain_id.clone(),
+    })?;
+    Ok(Run {
+        run_id,
+        journal: Arc::new(Mutex::new(journal)),
+    })
+}
+
+impl Run {
+    /// Records the end of the run; a journal that cannot be written is
+    /// reported in `report.journal_error` (unless one is there already).
+    pub fn finish(self, report: &mut ApplyReport, journal_path: &Path) {
+        let finished = self
+            .journal
+            .lock()
+            .expect("journal lock")
+            .append(&Record::RunFinished {
+                ts: format_api_time(chrono::Utc::now()),
+                run_id: self.run_id,
+                done: report.count(Status::Done),
+                failed: report.count(Status::Failed) + report.count(Status::Unknown),
+                skipped: report.count(Status::Skipped),
+            });
+        if let (Err(e), None) = (finished, &report.journal_error) {
+            report.journal_error = Some(format!(
+                "cannot write the journal {}: {e}",
+                journal_path.display()
+            ));
+        }
+    }
+}
+
+/// Updates the last-applied record from what the run set: auto-renew
+/// settings and account renewal settings.
+pub fn save_last_applied(path: &Path, domain_id: &str, report: &ApplyReport) -> Result<(), String> {
+    if report.auto_renew_set.is_empty()
+        && report.auto_renew_cancelled.is_empty()
+        && report.renew_config_set.is_empty()
+    {
+        return Ok(());
+    }
+    let mut la = LastApplied::load(path)?;
+    let account = la.account_mut(domain_id);
+    for id in &report.auto_renew_cancelled {
+        account.auto_renew.remove(id);
+    }
+    for (id, rec) in &report.auto_renew_set {
+        account.auto_renew.insert(id.clone(), rec.clone());
+    }
+    if !report.renew_config_set.is_empty() {
+        let rec = account
+            .renewal_settings
+            .get_or_insert_with(Default::default);
+        for (name, value) in &report.renew_config_set {
+            match name.as_str() {
+                crate::bss::model::RENEW_CONFIG_DEDUCTION_DATE => {
+                    rec.deduction_date = Some(value.clone())
+                }
+                _ => rec.expire_date = Some(value.clone()),
+            }
+        }
+        rec.applied_at = format_api_time(chrono::Utc::now());
+    }
+    la.save(path)
+}
+
+/// Operations that did not succeed: failed, skipped or of unknown outcome.
+pub fn not_done(report: &ApplyReport) -> usize {
+    report.count(Status::Failed) + report.count(Status::Skipped) + report.count(Status::Unknown)
+}
