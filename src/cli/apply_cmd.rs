@@ -69,7 +69,7 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     };
     let result = apply(g, args, &conn, source, &paths, now, &mut out).await;
     conn.close().await;
-    let printed = write_output(args.options.format, &out);
+    let printed = write_output(Format::from(args.options.format), &out);
     let code = result?;
     printed.map(|()| code)
 }
@@ -134,7 +134,7 @@ async fn apply(
     decide::held(&plan, &holds)?;
     let plan: &Plan = out.plan.insert(plan);
     show_plan(g, args, plan)?;
-    let listed_above = args.options.format != Format::Json;
+    let listed_above = Format::from(args.options.format) != Format::Json;
     decide::plan_errors(plan, listed_above)?;
     decide::guardrail(plan, listed_above, "; nothing was applied")?;
     if plan.batches.is_empty() {
@@ -191,8 +191,8 @@ async fn apply(
 /// JSON document, written at the end (`write_output`); a person asked to
 /// confirm sees the plan as text on stderr instead.
 fn show_plan(g: &GlobalArgs, args: &ApplyArgs, plan: &Plan) -> Result<(), CliError> {
-    if args.options.format != Format::Json {
-        return print_plan(plan, args.options.format, use_color(g));
+    if Format::from(args.options.format) != Format::Json {
+        return print_plan(plan, Format::from(args.options.format), use_color(g));
     }
     if !args.auto_approve && !plan.batches.is_empty() && std::io::stdin().is_terminal() {
         eprint!("{}", crate::render::text::render(plan, false));

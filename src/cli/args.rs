@@ -193,8 +193,8 @@ pub struct ManifestArgs {
 #[derive(Debug, Clone, Args)]
 pub struct PlanOptions {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
     /// Plan only these (repeatable): managed resource ids (an attached id means its main, with a
     /// note), or renewal_settings[.deduction_day|.expire_day]; with targets, account settings
     /// change only when named. A target that matches nothing is an error.
@@ -391,8 +391,8 @@ pub struct OrdersArgs {
     #[arg(long)]
     pub all: bool,
     /// Output format of the list.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
     /// Journal file [default: <state-dir>/journal.jsonl].
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
@@ -443,5 +443,23 @@ mod tests {
         assert!(parse_settle_time("10").unwrap_err().contains("unit"));
         assert!(parse_settle_time("ten").is_err());
         assert!(parse_settle_time("90d").is_err());
+    }
+}
+
+/// `--format`, as clap parses it; the views get `render::Format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+        }
     }
 }

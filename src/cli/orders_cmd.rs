@@ -60,7 +60,7 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
         unknown_pays: &unknown_pays,
     };
     let result = match &args.command {
-        None => ctx.list(args.all, args.format).await,
+        None => ctx.list(args.all, Format::from(args.format)).await,
         Some(OrdersCommand::Pay {
             order_ids,
             coupons,
@@ -86,7 +86,7 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
 
 /// Refusals that need no call.
 fn check_flags(args: &OrdersArgs) -> Result<(), CliError> {
-    if args.command.is_some() && args.format != Format::Text {
+    if args.command.is_some() && Format::from(args.format) != Format::Text {
         return Err(CliError::Config(
             "--format applies to the list (bssctl orders --format json); pay and cancel print text"
                 .into(),
@@ -524,10 +524,15 @@ impl Ctx<'_> {
                     .sum();
                 let available = crate::orders::cents(available);
                 let currency = text(currency);
-                println!("Account balance available (cash and credit): {available} {currency}");
+                let money = |a| crate::display::money::money(&currency, a);
+                println!(
+                    "Account balance available (cash and credit): {}",
+                    money(available)
+                );
                 if available < total {
                     println!(
-                        "Warning: the balance does not cover the {total} {currency} to pay; the API will refuse (CBC.99005003).\n  hint: {}",
+                        "Warning: the balance does not cover the {} to pay; the API will refuse (CBC.99005003).\n  hint: {}",
+                        money(total),
                         crate::hints::hint("CBC.99005003").unwrap_or_default()
                     );
                 }
@@ -643,13 +648,10 @@ impl Ctx<'_> {
         }
         for r in &to_cancel {
             println!(
-                "Order {}: {}, {} {}{}",
+                "Order {}: {}, {}{}",
                 text(&r.order_id),
                 text(&r.order_type_name),
-                r.amount
-                    .or(r.official_amount)
-                    .map_or("amount unknown".into(), |a| a.to_string()),
-                text(&r.currency),
+                render::money(r.amount.or(r.official_amount), &r.currency),
                 if r.resources.is_empty() {
                     String::new()
                 } else {

@@ -40,10 +40,10 @@ async fn plan_and_render(
     let has_changes = planned.plan.summary.has_changes();
     let shown = !args.quiet_if_no_changes || has_changes;
     if shown {
-        print_plan(&planned.plan, options.format, use_color(g))?;
+        print_plan(&planned.plan, Format::from(options.format), use_color(g))?;
     }
     // Like a manifest error: no plan file, nothing to apply.
-    decide::plan_errors(&planned.plan, options.format != Format::Json)?;
+    decide::plan_errors(&planned.plan, Format::from(options.format) != Format::Json)?;
     if let Some(out) = &args.out {
         save(out, conn, &planned)?;
         eprintln!(
@@ -52,7 +52,11 @@ async fn plan_and_render(
             out.display()
         );
     }
-    decide::guardrail(&planned.plan, shown && options.format != Format::Json, "")?;
+    decide::guardrail(
+        &planned.plan,
+        shown && Format::from(options.format) != Format::Json,
+        "",
+    )?;
     Ok(if args.detailed_exitcode && has_changes {
         EXIT_CHANGES
     } else {

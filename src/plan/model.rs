@@ -121,6 +121,17 @@ pub enum Action {
     Unsubscribe,
 }
 
+impl Action {
+    /// The plan's mark for it: `+` renew, `~` update, `-` unsubscribe.
+    pub fn symbol(self) -> char {
+        match self {
+            Action::Renew => '+',
+            Action::Update => '~',
+            Action::Unsubscribe => '-',
+        }
+    }
+}
+
 /// The expiry-related state of a resource, before or after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceState {
@@ -333,6 +344,20 @@ pub struct Plan {
     /// Cost guardrails this plan exceeds (exit code 3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guardrail_violations: Vec<GuardrailViolation>,
+}
+
+impl Change {
+    /// The action a change is shown by: unsubscribe before renew before
+    /// update.
+    pub fn main_action(&self) -> Action {
+        if self.unsubscribes() {
+            Action::Unsubscribe
+        } else if self.renews() {
+            Action::Renew
+        } else {
+            Action::Update
+        }
+    }
 }
 
 impl Plan {

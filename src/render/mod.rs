@@ -19,7 +19,8 @@ pub(crate) mod safety_props;
 use crate::plan::{Change, Operation};
 use crate::pricing::period_label;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The output formats of the views (`cli::args::FormatArg` is the flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
@@ -71,13 +72,7 @@ pub fn describe_operation(op: &Operation) -> String {
 
 /// `+` renew, `~` update only, `-` unsubscribe.
 pub fn symbol(change: &Change) -> char {
-    if change.unsubscribes() {
-        '-'
-    } else if change.renews() {
-        '+'
-    } else {
-        '~'
-    }
+    change.main_action().symbol()
 }
 
 /// `name (id)`, or the id alone; for the terminal ([`untrusted::text`]).

@@ -11,10 +11,11 @@ use std::fmt::Write;
 // Order ids, times, currencies, resource names, coupon ids and error
 // messages come from the API: every one goes through `untrusted`.
 
-fn money(amount: Option<rust_decimal::Decimal>, currency: &str) -> String {
+/// `CNY 1,234.50` (the one money formatter), or "amount unknown".
+pub fn money(amount: Option<rust_decimal::Decimal>, currency: &str) -> String {
     amount.map_or_else(
         || "amount unknown".into(),
-        |a| format!("{a} {}", text(currency)),
+        |a| crate::display::money::money(&text(currency), a),
     )
 }
 
@@ -201,14 +202,13 @@ pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
             let _ = writeln!(out, "  offers     none (list price)");
         }
         if e.exact() {
-            let _ = writeln!(out, "  to pay     {} {}", e.to_pay, text(&r.currency));
+            let _ = writeln!(out, "  to pay     {}", money(Some(e.to_pay), &r.currency));
         } else {
             let _ = writeln!(
                 out,
-                "  to pay     {} to {} {} (the API does not state the discount coupon's rate)",
-                e.to_pay_at_least,
-                e.to_pay,
-                text(&r.currency)
+                "  to pay     {} to {} (the API does not state the discount coupon's rate)",
+                money(Some(e.to_pay_at_least), &r.currency),
+                money(Some(e.to_pay), &r.currency)
             );
         }
         for n in &p.notes {
@@ -312,12 +312,12 @@ mod tests {
     fn list_text_shows_the_deadline_in_days() {
         let now = crate::clock::parse_api_time("2026-11-24T00:00:00Z").unwrap();
         let t = list_text(&[row()], false, now);
-        assert!(t.contains("CS1  renewal  364.00 CNY"), "{t}");
+        assert!(t.contains("CS1  renewal  CNY 364.00"), "{t}");
         assert!(t.contains("2026-11-29T09:30:00Z (in 5 days)"), "{t}");
         assert!(t.contains("web (r1)"), "{t}");
         assert!(list_text(&[], false, now).contains("--all"));
         let md = list_markdown(&[row()], true);
-        assert!(md.contains("| `CS1` | renewal | 364.00 CNY |"), "{md}");
+        assert!(md.contains("| `CS1` | renewal | CNY 364.00 |"), "{md}");
     }
 
     #[test]

@@ -148,7 +148,7 @@ fn lists_bssctl_orders_and_with_all_every_pending_order() {
     let (code, out, err) = env.bssctl(&["orders", "--all"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains(&format!("{SEED_ORDER}  renewal  364.00 CNY")),
+        out.contains(&format!("{SEED_ORDER}  renewal  CNY 364.00")),
         "{out}"
     );
     assert!(
@@ -207,7 +207,7 @@ fn lists_bssctl_orders_and_with_all_every_pending_order() {
         "{out}"
     );
     assert!(
-        out.contains(&format!("| `{SEED_ORDER}` | renewal | 364.00 CNY |")),
+        out.contains(&format!("| `{SEED_ORDER}` | renewal | CNY 364.00 |")),
         "{out}"
     );
 }
@@ -235,7 +235,7 @@ fn pays_with_the_best_offer_by_default() {
         )),
         "{out}"
     );
-    assert!(out.contains("to pay     227.60 CNY"), "{out}");
+    assert!(out.contains("to pay     CNY 227.60"), "{out}");
     assert!(
         out.contains(&format!(
             "pass --coupon {DISCOUNT_COUPON} to use it instead"
@@ -243,7 +243,7 @@ fn pays_with_the_best_offer_by_default() {
         "{out}"
     );
     assert!(
-        out.contains("Account balance available (cash and credit): 70000.00 CNY"),
+        out.contains("Account balance available (cash and credit): CNY 70,000.00"),
         "{out}"
     );
     assert!(out.contains(&format!("Paid {SEED_ORDER}")), "{out}");
@@ -310,7 +310,7 @@ fn pays_with_named_coupons_and_discount() {
         out.contains("(discount coupon, type 300)  up to -364.00"),
         "{out}"
     );
-    assert!(out.contains("to pay     0.00 to 264.00 CNY"), "{out}");
+    assert!(out.contains("to pay     CNY 0.00 to CNY 264.00"), "{out}");
     let after = env.state();
     let o = order(&after, SEED_ORDER);
     assert_eq!(o["status"], 5);
@@ -396,7 +396,7 @@ fn no_offers_pays_the_list_price() {
         env.bssctl(&["orders", "pay", SEED_ORDER, "--no-offers", "--auto-approve"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("offers     none (list price)"), "{out}");
-    assert!(out.contains("to pay     364.00 CNY"), "{out}");
+    assert!(out.contains("to pay     CNY 364.00"), "{out}");
     let after = env.state();
     assert_eq!(cash(&after), "49636.00");
     assert!(coupons_used(order(&after, SEED_ORDER)).is_empty());
@@ -409,7 +409,7 @@ fn cancels_and_then_refuses_to_cancel_again() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
         out.contains(&format!(
-            "Order {SEED_ORDER}: renewal, 364.00 CNY; resources staging-app-02"
+            "Order {SEED_ORDER}: renewal, CNY 364.00; resources staging-app-02"
         )),
         "{out}"
     );
@@ -550,7 +550,7 @@ fn an_order_price_adjustment_609_is_always_used() {
         ),
         "{out}"
     );
-    assert!(out.contains("to pay     250.00 CNY"), "{out}");
+    assert!(out.contains("to pay     CNY 250.00"), "{out}");
     let after = env.state();
     let o = order(&after, SEED_ORDER);
     assert_eq!(o["status"], 5);
