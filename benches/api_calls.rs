@@ -62,8 +62,8 @@ fn ids_manifest(ids: &[String]) -> String {
 }
 
 fn floor_for(plan: &bssctl::plan::Plan) -> usize {
-    let keys = bssctl::pricing::price_keys(&plan.changes);
-    bssctl::pricing::rate_requests(&keys).len()
+    let keys = bssctl::plan::price::price_keys(&plan.changes);
+    bssctl::plan::price::rate_requests(&keys).len()
 }
 
 async fn run(name: &str, manifest: &str, listing_floor: usize) {
@@ -120,8 +120,8 @@ async fn run(name: &str, manifest: &str, listing_floor: usize) {
         &set,
         &Scope::default(),
         &paths,
-        &bssctl::planner::InFlightPolicy {
-            account: bssctl::apply::journal::AccountKey {
+        &bssctl::live::in_flight::InFlightPolicy {
+            account: bssctl::state::journal::AccountKey {
                 domain_id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
                 endpoint: "bench".into(),
             },

@@ -4,8 +4,8 @@
 //! Layering (dependencies point down; checked by `tests/it/layering.rs`):
 //! `cli` parses flags, calls a pipeline and hands its result to `render`
 //! (views over the models, never imported back); below them `apply`,
-//! `orders` and `export` use the plan pipeline (`plan`, with `planner` and
-//! `pricing` as its I/O sequencing and price stage), which reads `manifest`,
+//! `orders` and `export` use the plan pipeline (`plan`, its pure stages;
+//! `planner` sequences its I/O, `pricing` fetches prices), which reads `manifest`,
 //! `live` (inventory, fetching, re-verification of in-flight purchases) and
 //! `state` (lock, journal, last-applied record, saved plans); `state` and
 //! `live` store and check the plan model (`plan::model`, plain data); all of

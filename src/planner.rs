@@ -86,7 +86,7 @@ pub async fn make_plan(
             settings_record: None,
             now,
         });
-        prefetch.add(crate::pricing::price_keys(&page_plan.changes));
+        prefetch.add(crate::plan::price::price_keys(&page_plan.changes));
     };
     let wants_balance = manifests_renew(set);
     let (inventory, pending, in_flight, balances) = tokio::join!(
@@ -171,9 +171,9 @@ pub async fn make_plan(
     });
     plan.errors.extend(scope_errors);
     plan.pending_orders = pending;
-    let keys = crate::pricing::price_keys(&plan.changes);
+    let keys = crate::plan::price::price_keys(&plan.changes);
     let book = prefetch.finish(&keys).await;
-    let price_warnings = crate::pricing::apply_prices(&mut plan, &book);
+    let price_warnings = crate::plan::price::apply_prices(&mut plan, &book);
     warnings.append(&mut plan.warnings);
     warnings.extend(price_warnings);
     plan.summary.balance = match balances {

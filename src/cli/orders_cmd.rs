@@ -398,9 +398,9 @@ impl Ctx<'_> {
         self.show_balance(total, &currency).await;
         confirm_to(
             &format!(
-                "Pay {} order(s) for up to {total} {} from the account balance?",
+                "Pay {} order(s) for up to {} from the account balance?",
                 proposals.len(),
-                text(&currency)
+                render::money(Some(total), &currency)
             ),
             auto_approve,
             "pay",
@@ -572,9 +572,8 @@ impl Ctx<'_> {
         let mut outcome = self.settle(id, Action::Pay, sent).await;
         if outcome.status == Status::Done && outcome.note.is_none() {
             outcome.note = Some(format!(
-                "about {} {} from the balance{}",
-                p.choice.estimate.to_pay,
-                p.row.currency,
+                "about {} from the balance{}",
+                render::money(Some(p.choice.estimate.to_pay), &p.row.currency),
                 if p.choice.coupons.is_empty() && p.choice.discount.is_none() {
                     String::new()
                 } else {

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod graph;
 pub mod guardrails;
 pub mod model;
+pub mod price;
 pub mod settings;
 
 pub use model::*;

@@ -16,8 +16,8 @@ pub mod text;
 #[cfg(test)]
 pub(crate) mod safety_props;
 
+use crate::plan::price::period_label;
 use crate::plan::{Change, Operation};
-use crate::pricing::period_label;
 
 /// The output formats of the views (`cli::args::FormatArg` is the flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub fn title(change: &Change) -> String {
 }
 
 /// A warning and the hint it may end with (`\n  hint: …`, see
-/// `pricing::with_hint`, which escapes the parts before it so no name or API
+/// `plan::price::with_hint`, which escapes the parts before it so no name or API
 /// message can forge that line). Each part is escaped again when rendered.
 pub fn split_hint(warning: &str) -> (&str, Option<&str>) {
     match warning.rsplit_once(HINT_LINE) {

@@ -22,8 +22,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("state", &["plan::model", "bss", "clock", "fsutil"]),
     ("live", &["state", "plan::model", "bss", "clock"]),
     ("manifest", &["live", "bss", "clock", "fsutil", "display"]),
-    // The plan pipeline (`planner` and `pricing` are its I/O sequencing and
-    // price stage until they move under `plan/`).
+    // The plan pipeline (pure stages); `planner` sequences its I/O and
+    // `pricing` fetches the prices its price stage reads.
     (
         "plan",
         &[
@@ -37,10 +37,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "display",
         ],
     ),
-    (
-        "pricing",
-        &["plan", "plan::model", "hints", "bss", "display"],
-    ),
+    ("pricing", &["plan", "plan::model", "bss"]),
     (
         "planner",
         &[
@@ -90,7 +87,6 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "plan",
             "plan::model",
-            "pricing",
             "apply",
             "orders",
             "live",

@@ -8,8 +8,8 @@ use bssctl::manifest::{
     AutoRenewPeriod, AutoRenewSpec, Desired, DesiredState, Duration, OnExpiry, RenewAhead,
     RenewPeriod,
 };
+use bssctl::plan::price;
 use bssctl::plan::{self, Operation, OperationKind, Plan};
-use bssctl::pricing;
 use bssctl::state::last_applied::AutoRenewRecord;
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
@@ -194,7 +194,7 @@ proptest! {
                 prop_assert!(!attached.contains(id), "attached {id} in a {:?} batch", b.kind);
             }
         }
-        for req in pricing::rate_requests(&pricing::price_keys(&plan.changes)) {
+        for req in price::rate_requests(&price::price_keys(&plan.changes)) {
             prop_assert!(req.resource_ids.len() <= 10);
             for id in &req.resource_ids {
                 prop_assert!(!attached.contains(id), "attached {id} in a rating call");
