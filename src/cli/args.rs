@@ -117,32 +117,13 @@ pub struct GlobalArgs {
     pub no_color: bool,
 }
 
-/// `--settle-time`: a whole number with s, m, h or d (a bare 0 is 0s).
+/// `--settle-time`: a duration flag of at most 30 days.
 pub fn parse_settle_time(v: &str) -> Result<std::time::Duration, String> {
-    let v = v.trim();
-    if v == "0" {
-        return Ok(std::time::Duration::ZERO);
+    let d = super::duration_flag::parse(v)?;
+    if d > std::time::Duration::from_secs(30 * 86_400) {
+        return Err(format!("{v:?} is longer than 30 days"));
     }
-    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
-    let (num, unit) = v.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{v:?} is not a duration; examples: 30s, 10m, 2h, 1d"))?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => {
-            return Err(format!(
-                "{v:?}: unknown unit {unit:?}; use s, m, h or d (e.g. 10m)"
-            ))
-        }
-    };
-    n.checked_mul(secs)
-        .filter(|s| *s <= 30 * 86_400)
-        .map(std::time::Duration::from_secs)
-        .ok_or_else(|| format!("{v:?} is longer than 30 days"))
+    Ok(d)
 }
 
 #[derive(Debug, Subcommand)]
