@@ -22,7 +22,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
                     sk,
                     security_token,
                 } => (ak, sk, security_token),
-                Auth::Token(_) => {
+                Auth::Token(_) | Auth::Temporary(_) => {
                     return Err(CliError::Config(
                         "the sandbox verifies AK/SK signatures: pass --ak and --sk".into(),
                     ))
