@@ -273,6 +273,10 @@ pub struct SandboxArgs {
     /// Append a JSON line per request to this file.
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
+    /// Seconds the temporary keys from the sandbox's metadata service and
+    /// ID-token exchange stay valid.
+    #[arg(long, value_name = "SECS", default_value_t = 6 * 60 * 60)]
+    pub temporary_key_ttl: u64,
     /// Full resource listings claim this total_count (pages past the data come back empty).
     #[arg(long, value_name = "N")]
     pub lie_total_count: Option<i64>,

@@ -189,6 +189,7 @@ async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
         request_log: None,
         max_clock_skew: Some(Duration::from_secs(15 * 60)),
         now: None,
+        temporary_key_ttl: sandbox::sts::DEFAULT_TEMPORARY_KEY_TTL,
     })
     .await
     .map_err(|e| CliError::Config(format!("cannot start the sandbox: {e}")))?;

@@ -92,6 +92,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
         request_log: args.request_log.clone(),
         max_clock_skew: Some(Duration::from_secs(15 * 60)),
         now: None,
+        temporary_key_ttl: Duration::from_secs(args.temporary_key_ttl.max(1)),
     };
     sandbox::run_foreground(cfg)
         .await
