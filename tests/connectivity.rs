@@ -330,6 +330,7 @@ fn assert_refreshed_temporary_keys(log: &Path, fetch_api: &str, r: &Run) {
     );
     for out in [&r.stdout, &r.stderr] {
         assert!(!out.contains("sts-"), "a security token leaked: {out}");
+        assert!(!out.contains("tmpsk-"), "a temporary SK leaked: {out}");
     }
 }
 

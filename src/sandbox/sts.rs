@@ -86,7 +86,7 @@ impl Issuer {
     fn issue(&self, ttl: Duration) -> Value {
         let key = Issued {
             ak: format!("TMPAK{}", &random_hex()[..15].to_ascii_uppercase()),
-            sk: Secret::new(random_hex()),
+            sk: Secret::new(format!("tmpsk-{}", random_hex())),
             security_token: Secret::new(format!("sts-{}{}", random_hex(), random_hex())),
             expires_at: Utc::now() + chrono::Duration::from_std(ttl).expect("ttl fits"),
         };
