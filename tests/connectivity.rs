@@ -272,6 +272,15 @@ async fn a_private_ca_fails_with_the_certificate_hint_and_works_once_trusted() {
     assert_eq!(via_env.code, 0, "SSL_CERT_FILE: {}", via_env.stderr);
     assert!(via_env.stdout.contains("Plan:"), "{}", via_env.stdout);
 
+    let dir = ca.parent().unwrap().join("certs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&ca, dir.join("corp-ca.pem")).unwrap();
+    let via_dir = run_async(plan(&|c| {
+        c.env("SSL_CERT_DIR", &dir);
+    }))
+    .await;
+    assert_eq!(via_dir.code, 0, "SSL_CERT_DIR: {}", via_dir.stderr);
+
     let via_flag = run_async(plan(&|c| {
         c.arg("--ca-bundle").arg(&ca);
     }))
