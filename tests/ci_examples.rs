@@ -791,3 +791,35 @@ fn the_mr_note_is_created_once_then_updated_in_place() {
     assert!(log.contains(&format!("{notes}/9")), "{log}");
     assert!(!log.contains("-X POST"), "{log}");
 }
+
+/// The keyless GitLab pipeline (a runner with an agency, or OIDC): the same
+/// jobs run against the sandbox, and no key is stored or named in it.
+#[test]
+fn gitlab_keyless_pipeline_runs_and_stores_no_key() {
+    let (text, doc) = load("examples/ci/gitlab/keyless.gitlab-ci.yml");
+    for secret in [
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HW_ACCESS_KEY",
+        "HW_SECRET_KEY",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the keyless pipeline");
+    }
+    assert!(!doc[".bssctl"]["tags"].as_sequence().unwrap().is_empty());
+    let oidc = &doc[".bssctl-oidc"];
+    assert_eq!(
+        oidc["variables"]["HUAWEICLOUD_SDK_ID_TOKEN_FILE"],
+        "$CI_PROJECT_DIR/.id_token"
+    );
+    assert!(oidc["id_tokens"]["HUAWEICLOUD_ID_TOKEN"]["aud"]
+        .as_str()
+        .is_some());
+    assert!(scripts(oidc)
+        .join("\n")
+        .contains("> \"$HUAWEICLOUD_SDK_ID_TOKEN_FILE\""));
+    pipeline_against_the_sandbox(
+        job(&doc, "bssctl:plan"),
+        job(&doc, "bssctl:apply"),
+        job(&doc, "bssctl:drift"),
+    );
+}

@@ -18,7 +18,8 @@ auto-renew, renew ahead of expiry, switch to pay-per-use at expiry, or unsubscri
 Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, \
 2 changes present (--detailed-exitcode), 3 a cost guardrail was exceeded.",
     after_help = "Credentials: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (+HUAWEICLOUD_SDK_SECURITY_TOKEN), \
-HW_ACCESS_KEY/HW_SECRET_KEY, HUAWEICLOUD_SDK_AUTH_TOKEN, or ~/.huaweicloud/credentials. \
+HW_ACCESS_KEY/HW_SECRET_KEY, HUAWEICLOUD_SDK_AUTH_TOKEN, HUAWEICLOUD_SDK_IDP_ID/HUAWEICLOUD_SDK_ID_TOKEN_FILE (OIDC), \
+~/.huaweicloud/credentials, else the metadata service of a Huawei Cloud server with an agency. \
 Account id: HUAWEICLOUD_SDK_DOMAIN_ID (else discovered through IAM). \
 BSSCTL_NOW=2026-11-24T00:00:00Z fixes the planning clock."
 )]
@@ -40,6 +41,10 @@ pub struct GlobalArgs {
     /// Huawei Cloud site of the account (sets the default endpoints).
     #[arg(long, value_enum, default_value_t = Site::China, global = true)]
     pub site: Site,
+    /// PEM file of CA certificates to trust besides the OS store (e.g. a
+    /// TLS-inspecting proxy's CA); SSL_CERT_FILE / SSL_CERT_DIR also work.
+    #[arg(long, env = "BSSCTL_CA_BUNDLE", global = true, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
     /// Run against the embedded sandbox (a local BSS test double) instead of an account.
     #[arg(long, global = true)]
     pub sandbox: bool,
@@ -310,6 +315,10 @@ pub struct SandboxArgs {
     /// Append a JSON line per request to this file.
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
+    /// Seconds the temporary keys from the sandbox's metadata service and
+    /// ID-token exchange stay valid.
+    #[arg(long, value_name = "SECS", default_value_t = 6 * 60 * 60)]
+    pub temporary_key_ttl: u64,
     /// Full resource listings claim this total_count (pages past the data come back empty).
     #[arg(long, value_name = "N")]
     pub lie_total_count: Option<i64>,
