@@ -224,6 +224,13 @@ pub struct PlanArgs {
     /// Print nothing when there are no changes (for PR bots).
     #[arg(long)]
     pub quiet_if_no_changes: bool,
+    /// Compare with these base manifests (file or directory; repeatable): the output adds what
+    /// this change does on its own, apart from what is due anyway.
+    #[arg(long = "base", value_name = "PATH", conflicts_with = "base_ref")]
+    pub base: Vec<PathBuf>,
+    /// Compare with the same -f paths as they are at this git ref (e.g. the PR's target branch).
+    #[arg(long, value_name = "REF")]
+    pub base_ref: Option<String>,
 }
 
 #[derive(Debug, Args)]

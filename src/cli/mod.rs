@@ -4,6 +4,7 @@
 
 pub mod apply_cmd;
 pub mod args;
+pub mod base;
 pub mod common;
 pub mod connect;
 pub mod duration_flag;

@@ -11,11 +11,13 @@ use crate::render::{self, Format};
 pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     let now = now()?;
     let set = load_manifests(&args.manifests.files)?;
+    let base = super::base::load(args)?;
     let conn = connect(g).await?;
     let result = plan_and_render(
         g,
         &conn,
         &set,
+        base.as_ref(),
         &args.options,
         &state_paths(g, None),
         now,
@@ -30,12 +32,13 @@ async fn plan_and_render(
     g: &GlobalArgs,
     conn: &Connection,
     set: &crate::manifest::ManifestSet,
+    base: Option<&crate::manifest::ManifestSet>,
     options: &PlanOptions,
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
     args: &PlanArgs,
 ) -> Result<i32, CliError> {
-    let planned = build(conn, set, options, paths, settle_time(g), now).await?;
+    let planned = build_with_base(conn, set, base, options, paths, settle_time(g), now).await?;
     let has_changes = planned.plan.summary.has_changes();
     let shown = !args.quiet_if_no_changes || has_changes;
     if shown {
@@ -115,6 +118,19 @@ pub async fn build(
     settle: chrono::Duration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Planned, CliError> {
+    build_with_base(conn, set, None, options, paths, settle, now).await
+}
+
+/// [`build`] with a base plan to compare with (DESIGN §10).
+pub async fn build_with_base(
+    conn: &Connection,
+    set: &crate::manifest::ManifestSet,
+    base: Option<&crate::manifest::ManifestSet>,
+    options: &PlanOptions,
+    paths: &StatePaths,
+    settle: chrono::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Planned, CliError> {
     let scope = Scope {
         targets: options.targets.clone(),
         excludes: options.excludes.clone(),
@@ -127,6 +143,7 @@ pub async fn build(
         &conn.client,
         &conn.domain_id,
         set,
+        base,
         &scope,
         paths,
         &policy,
@@ -151,6 +168,7 @@ pub async fn build(
         }
         Err(planner::PlanError::Api(e)) => Err(CliError::Api(e)),
         Err(planner::PlanError::State(s)) => Err(CliError::Config(s)),
+        Err(planner::PlanError::Base(diags)) => Err(super::base::resolve_errors(&diags)),
     }
 }
 
