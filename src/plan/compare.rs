@@ -173,3 +173,171 @@ pub fn base_plan(
         now: input.now,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Change, Price, ResourceState};
+    use crate::pricing::PriceBook;
+    use proptest::prelude::*;
+
+    const MENU: usize = 6;
+
+    fn ops(choice: usize) -> Vec<Operation> {
+        let renew = |period_type, period_num| Operation::Renew {
+            period_type,
+            period_num,
+            is_auto_pay: 1,
+        };
+        match choice {
+            0 => vec![],
+            1 => vec![renew(3, 1)],
+            2 => vec![renew(2, 1)],
+            3 => vec![renew(2, 2)],
+            4 => vec![Operation::EnableAutoRenew {
+                period_type: Some("MONTH".into()),
+                auto_renew_times: Some(0),
+            }],
+            _ => vec![Operation::CancelAutoRenew {}],
+        }
+    }
+
+    fn change(id: &str, auto: bool, operations: Vec<Operation>) -> Change {
+        let state = ResourceState {
+            on_expiry: if auto { "auto_renew" } else { "none" }.into(),
+            expire_policy: if auto {
+                crate::bss::model::EXPIRE_POLICY_AUTO_RENEW
+            } else {
+                0
+            },
+            auto_renew_period: auto.then(|| "year".to_string()),
+            auto_renew_times: None,
+            expire_time: None,
+            status: "in_use".into(),
+        };
+        let actions = if operations
+            .iter()
+            .any(|o| matches!(o, Operation::Renew { .. }))
+        {
+            vec![Action::Renew]
+        } else {
+            vec![Action::Update]
+        };
+        Change {
+            resource_id: id.into(),
+            resource_name: format!("name-{id}"),
+            service_type: String::new(),
+            resource_type: String::new(),
+            region: String::new(),
+            is_main_resource: true,
+            main_resource_id: None,
+            attached: Vec::new(),
+            actions,
+            before: state.clone(),
+            after: state,
+            operations,
+            price: None,
+            commitments: Vec::new(),
+            reasons: Vec::new(),
+            protected: false,
+        }
+    }
+
+    /// A priced plan over `resources` (id, auto-renews, menu choice).
+    fn plan(resources: &[(String, bool, usize)], book: &PriceBook) -> Plan {
+        let mut p = crate::plan::build(&crate::plan::PlanInput {
+            desired: &BTreeMap::new(),
+            inventory: &crate::live::Inventory::default(),
+            auto_renew_records: &BTreeMap::new(),
+            renew_holds: &BTreeMap::new(),
+            renewal_settings: None,
+            settings_record: None,
+            now: chrono::Utc::now(),
+        });
+        p.changes = resources
+            .iter()
+            .filter(|(_, _, c)| *c != 0)
+            .map(|(id, auto, c)| change(id, *auto, ops(*c)))
+            .collect();
+        crate::pricing::apply_prices(&mut p, book);
+        p
+    }
+
+    fn book(cents: &[Option<i64>]) -> PriceBook {
+        let mut b = PriceBook {
+            currency: Some("CNY".into()),
+            ..Default::default()
+        };
+        let keys = [(3, 1), (2, 1), (2, 2)];
+        for (i, c) in cents.iter().enumerate() {
+            let (pt, pn) = keys[i % keys.len()];
+            if let Some(c) = c {
+                let amount = Decimal::new(*c, 2);
+                b.quotes.insert(
+                    (format!("r{}", i / keys.len()), pt, pn),
+                    Price {
+                        currency: "CNY".into(),
+                        official_amount: amount,
+                        discount_amount: Decimal::ZERO,
+                        amount,
+                        period: String::new(),
+                    },
+                );
+            }
+        }
+        b
+    }
+
+    proptest! {
+        /// The per-resource deltas add up to the summary delta exactly, and
+        /// a resource is listed exactly when its operations differ.
+        #[test]
+        fn per_resource_deltas_add_up_to_the_summary(
+            spec in proptest::collection::vec((any::<bool>(), 0..MENU, 0..MENU), 0..12),
+            cents in proptest::collection::vec(proptest::option::weighted(0.9, 0i64..10_000_000_000), 36),
+        ) {
+            let book = book(&cents);
+            let side = |pick: fn(&(bool, usize, usize)) -> usize| -> Vec<(String, bool, usize)> {
+                spec.iter().enumerate().map(|(i, s)| (format!("r{i}"), s.0, pick(s))).collect()
+            };
+            let base = plan(&side(|s| s.1), &book);
+            let head = plan(&side(|s| s.2), &book);
+            let d = compare(&base, &head);
+            let sum: Decimal = d.changes.iter().map(|c| c.renewal_cost_now.amount).sum();
+            prop_assert_eq!(sum, d.summary.renewal_cost_now.amount);
+            prop_assert_eq!(
+                d.summary.renewal_cost_now.amount,
+                head.summary.renewal_cost_now.amount - base.summary.renewal_cost_now.amount
+            );
+            let listed: Vec<String> = d.changes.iter().map(|c| c.resource_id.clone()).collect();
+            let differ: Vec<String> = spec
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| ops(s.1) != ops(s.2))
+                .map(|(i, _)| format!("r{i}"))
+                .collect();
+            let mut differ = differ;
+            differ.sort();
+            prop_assert_eq!(listed, differ);
+            // The same plans on both sides: nothing at all.
+            prop_assert!(compare(&head, &head).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_moved_period_is_a_change_with_both_renewals() {
+        let book = book(&[Some(100_00), Some(10_00), Some(19_00)]);
+        let base = plan(&[("r0".into(), false, 1)], &book);
+        let head = plan(&[("r0".into(), false, 3)], &book);
+        let d = compare(&base, &head);
+        assert_eq!(d.changes.len(), 1);
+        assert_eq!(d.changes[0].base_operations, vec!["renew"]);
+        assert_eq!(d.changes[0].operations, vec!["renew"]);
+        assert_eq!(
+            d.changes[0].renewal_cost_now.amount,
+            Decimal::new(-81_00, 2)
+        );
+        assert_eq!(d.summary.renewal_cost_now.amount, Decimal::new(-81_00, 2));
+        assert!(!d.is_empty());
+    }
+}
