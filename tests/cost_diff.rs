@@ -425,3 +425,620 @@ fn a_plan_with_a_base_lists_once_and_prices_the_union_once() {
         rate_ids(&both)
     );
 }
+
+// ---- bssctl comment against fake GitHub and GitLab APIs ----
+
+mod fake_forge {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    use hyper::{Request, Response};
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    /// One request as the fake received it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Recorded {
+        pub method: String,
+        pub path: String,
+        pub query: String,
+        pub headers: BTreeMap<String, String>,
+        pub body: String,
+    }
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum Style {
+        GitHub,
+        GitLab,
+    }
+
+    #[derive(Default)]
+    pub struct State {
+        pub comments: Vec<(u64, String)>,
+        pub next_id: u64,
+        pub requests: Vec<Recorded>,
+        /// Answers to give instead of serving, in order: (status, headers, body).
+        pub canned: Vec<(u16, Vec<(String, String)>, String)>,
+    }
+
+    /// Comments per page (small, so pagination is exercised).
+    const PAGE: usize = 2;
+
+    pub struct Fake {
+        pub base: String,
+        pub state: Arc<Mutex<State>>,
+        shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Fake {
+        /// Starts on 127.0.0.1:0; `prefix` is the API's path (`/api/v4`).
+        pub fn start(style: Style, prefix: &str, comments: &[&str]) -> Fake {
+            let state = Arc::new(Mutex::new(State {
+                comments: comments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| (i as u64 + 1, b.to_string()))
+                    .collect(),
+                next_id: comments.len() as u64 + 1,
+                ..Default::default()
+            }));
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let listener = rt
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let base = format!("http://{addr}{prefix}");
+            let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
+            let st = state.clone();
+            let b = base.clone();
+            let thread = std::thread::spawn(move || {
+                rt.block_on(async move {
+                    loop {
+                        tokio::select! {
+                            _ = &mut rx => break,
+                            accepted = listener.accept() => {
+                                let Ok((stream, _)) = accepted else { break };
+                                let st = st.clone();
+                                let b = b.clone();
+                                tokio::spawn(async move {
+                                    let svc = hyper::service::service_fn(move |req| {
+                                        let st = st.clone();
+                                        let b = b.clone();
+                                        async move { Ok::<_, hyper::Error>(serve(style, &b, st, req).await) }
+                                    });
+                                    let _ = hyper::server::conn::http1::Builder::new()
+                                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                                        .await;
+                                });
+                            }
+                        }
+                    }
+                });
+            });
+            Fake {
+                base,
+                state,
+                shutdown: Some(tx),
+                thread: Some(thread),
+            }
+        }
+
+        pub fn requests(&self) -> Vec<Recorded> {
+            self.state.lock().unwrap().requests.clone()
+        }
+
+        pub fn comments(&self) -> Vec<(u64, String)> {
+            self.state.lock().unwrap().comments.clone()
+        }
+
+        pub fn can(&self, status: u16, headers: &[(&str, &str)], body: &str) {
+            self.state.lock().unwrap().canned.push((
+                status,
+                headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                body.to_string(),
+            ));
+        }
+    }
+
+    impl Drop for Fake {
+        fn drop(&mut self) {
+            if let Some(tx) = self.shutdown.take() {
+                let _ = tx.send(());
+            }
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    fn json(status: u16, headers: Vec<(String, String)>, body: String) -> Response<Full<Bytes>> {
+        let mut r = Response::builder()
+            .status(status)
+            .header("content-type", "application/json");
+        for (k, v) in headers {
+            r = r.header(k, v);
+        }
+        r.body(Full::new(Bytes::from(body))).unwrap()
+    }
+
+    async fn serve(
+        style: Style,
+        base: &str,
+        st: Arc<Mutex<State>>,
+        req: Request<hyper::body::Incoming>,
+    ) -> Response<Full<Bytes>> {
+        let method = req.method().to_string();
+        let path = req.uri().path().to_string();
+        let query = req.uri().query().unwrap_or("").to_string();
+        let headers = req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = String::from_utf8(req.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap();
+        let mut s = st.lock().unwrap();
+        s.requests.push(Recorded {
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            headers,
+            body: body.clone(),
+        });
+        if !s.canned.is_empty() {
+            let (status, h, b) = s.canned.remove(0);
+            return json(status, h, b);
+        }
+        let segs: Vec<&str> = path.split('/').collect();
+        let last = *segs.last().unwrap();
+        let collection = last == "comments" || last == "notes";
+        let text_of = |b: &str| -> String {
+            serde_json::from_str::<serde_json::Value>(b).unwrap()["body"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        match (method.as_str(), collection) {
+            ("GET", true) => {
+                let page: usize = query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("page="))
+                    .map(|p| p.parse().unwrap())
+                    .unwrap_or(1);
+                let all = &s.comments;
+                let rows: Vec<serde_json::Value> = all
+                    .iter()
+                    .skip((page - 1) * PAGE)
+                    .take(PAGE)
+                    .map(|(id, b)| serde_json::json!({"id": id, "body": b}))
+                    .collect();
+                let more = page * PAGE < all.len();
+                let mut h = Vec::new();
+                match style {
+                    Style::GitHub if more => h.push((
+                        "link".to_string(),
+                        format!(
+                            "<{base}{}?per_page=100&page={}>; rel=\"next\", <{base}{}?per_page=100&page=99>; rel=\"last\"",
+                            &path[base_path(base).len()..],
+                            page + 1,
+                            &path[base_path(base).len()..]
+                        ),
+                    )),
+                    Style::GitLab => {
+                        h.push((
+                            "x-next-page".to_string(),
+                            if more { (page + 1).to_string() } else { String::new() },
+                        ));
+                        h.push((
+                            "x-total-pages".to_string(),
+                            all.len().div_ceil(PAGE).max(1).to_string(),
+                        ));
+                    }
+                    _ => {}
+                }
+                json(200, h, serde_json::Value::from(rows).to_string())
+            }
+            ("POST", true) => {
+                let id = s.next_id;
+                s.next_id += 1;
+                let b = text_of(&body);
+                s.comments.push((id, b.clone()));
+                json(
+                    201,
+                    Vec::new(),
+                    serde_json::json!({"id": id, "body": b}).to_string(),
+                )
+            }
+            ("PATCH" | "PUT", false) => {
+                let id: u64 = last.parse().unwrap();
+                let b = text_of(&body);
+                match s.comments.iter_mut().find(|(i, _)| *i == id) {
+                    Some(c) => {
+                        c.1 = b.clone();
+                        json(
+                            200,
+                            Vec::new(),
+                            serde_json::json!({"id": id, "body": b}).to_string(),
+                        )
+                    }
+                    None => json(404, Vec::new(), r#"{"message":"Not Found"}"#.into()),
+                }
+            }
+            ("DELETE", false) => {
+                let id: u64 = last.parse().unwrap();
+                s.comments.retain(|(i, _)| *i != id);
+                json(204, Vec::new(), String::new())
+            }
+            _ => json(404, Vec::new(), r#"{"message":"Not Found"}"#.into()),
+        }
+    }
+
+    /// The path part of the base URL (`/api/v4`, or empty).
+    fn base_path(base: &str) -> &str {
+        let rest = base.split_once("://").unwrap().1;
+        rest.find('/').map(|i| &rest[i..]).unwrap_or("")
+    }
+
+    /// The URL path with the base's path prefix.
+    pub fn full(base: &str, p: &str) -> String {
+        format!("{}{p}", base_path(base))
+    }
+}
+
+use fake_forge::{Fake, Style};
+
+const TOKEN: &str = "ghp_TESTTOKEN0123456789abcdef";
+const MARK: &str = "<!-- bssctl-plan-comment -->";
+
+/// `bssctl comment ARGS` with the markdown on stdin, a token in `env`.
+fn comment(ws: &Workspace, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Run {
+    use std::io::Write;
+    let mut c = ws.bssctl();
+    c.arg("comment").args(args).arg("-");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let (stdout, stderr) = text(&o);
+    assert!(
+        !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+        "the token leaked"
+    );
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+fn gh_args<'a>(api: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "github",
+        "--repo",
+        "acme/infra",
+        "--pull",
+        "42",
+        "--api-url",
+        api,
+    ];
+    a.extend(extra);
+    a
+}
+
+#[test]
+fn github_comment_is_created_then_edited_in_place_across_pages() {
+    // The real plan comment, from the sandbox.
+    let md = plan(
+        "increase.yaml",
+        Some("base.yaml"),
+        &["--format", "markdown"],
+    )
+    .stdout;
+    assert!(md.starts_with(MARK));
+    let fake = Fake::start(Style::GitHub, "", &["LGTM", "nice", "ship it"]);
+    let ws = Workspace::new();
+    let env = [("GITHUB_TOKEN", TOKEN)];
+    let r = comment(&ws, &env, &gh_args(&fake.base, &[]), &md);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("created comment 4 on the pull request acme/infra#42"),
+        "{}",
+        r.stderr
+    );
+    let reqs = fake.requests();
+    let seen: Vec<(String, String, String)> = reqs
+        .iter()
+        .map(|q| (q.method.clone(), q.path.clone(), q.query.clone()))
+        .collect();
+    let coll = "/repos/acme/infra/issues/42/comments".to_string();
+    assert_eq!(
+        seen,
+        vec![
+            ("GET".into(), coll.clone(), "per_page=100".into()),
+            ("GET".into(), coll.clone(), "per_page=100&page=2".into()),
+            ("POST".into(), coll.clone(), "".into()),
+        ]
+    );
+    for q in &reqs {
+        assert_eq!(q.headers["authorization"], format!("Bearer {TOKEN}"));
+        assert_eq!(q.headers["accept"], "application/vnd.github+json");
+        assert_eq!(q.headers["x-github-api-version"], "2022-11-28");
+        assert!(q.headers["user-agent"].starts_with("bssctl/"));
+    }
+    let posted: Value = serde_json::from_str(&reqs[2].body).unwrap();
+    assert_eq!(posted, serde_json::json!({ "body": md }));
+
+    // Another unrelated comment pushes ours to page 2; a second run edits it.
+    fake.state.lock().unwrap().comments.push((5, "more".into()));
+    let md2 = md.replace("prod-api-01", "prod-api-02");
+    let r = comment(&ws, &env, &gh_args(&fake.base, &[]), &md2);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("updated comment 4 in place"),
+        "{}",
+        r.stderr
+    );
+    let reqs = fake.requests();
+    let last: Vec<(String, String, String)> = reqs[3..]
+        .iter()
+        .map(|q| (q.method.clone(), q.path.clone(), q.query.clone()))
+        .collect();
+    assert_eq!(
+        last,
+        vec![
+            ("GET".into(), coll.clone(), "per_page=100".into()),
+            ("GET".into(), coll.clone(), "per_page=100&page=2".into()),
+            ("GET".into(), coll.clone(), "per_page=100&page=3".into()),
+            (
+                "PATCH".into(),
+                "/repos/acme/infra/issues/comments/4".into(),
+                "".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&reqs[6].body).unwrap(),
+        serde_json::json!({ "body": md2 })
+    );
+    let comments = fake.comments();
+    assert_eq!(comments.len(), 5);
+    assert_eq!(comments.iter().filter(|(_, b)| b.contains(MARK)).count(), 1);
+    assert_eq!(comments[3], (4, md2));
+}
+
+#[test]
+fn github_behaviours_new_delete_and_new_and_skip_no_diff() {
+    let body = format!("{MARK}\n### bssctl plan: this change: +CNY 1.00 now\n");
+    let old = format!("{MARK}\nold");
+    let fake = Fake::start(Style::GitHub, "", &[&old, "LGTM", &old]);
+    let ws = Workspace::new();
+    let env = [("GITHUB_TOKEN", TOKEN)];
+
+    // new: no listing, one POST.
+    let r = comment(
+        &ws,
+        &env,
+        &gh_args(&fake.base, &["--behavior", "new"]),
+        &body,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("POST", "/repos/acme/infra/issues/42/comments")
+    );
+
+    // delete-and-new: every marked comment (4 now) deleted, then one POST.
+    let r = comment(
+        &ws,
+        &env,
+        &gh_args(&fake.base, &["--behavior", "delete-and-new"]),
+        &body,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let calls: Vec<String> = fake.requests()[1..]
+        .iter()
+        .map(|q| format!("{} {}", q.method, q.path))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            "GET /repos/acme/infra/issues/42/comments",
+            "GET /repos/acme/infra/issues/42/comments",
+            "DELETE /repos/acme/infra/issues/comments/1",
+            "DELETE /repos/acme/infra/issues/comments/3",
+            "DELETE /repos/acme/infra/issues/comments/4",
+            "POST /repos/acme/infra/issues/42/comments",
+        ]
+    );
+    assert!(
+        r.stderr.contains("deleted earlier comment(s) 1, 3, 4"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fake.comments(), vec![(2, "LGTM".into()), (5, body.clone())]);
+
+    // --skip-no-diff with a change that has no effect: the stale comment
+    // goes, nothing is posted.
+    let none = plan("base.yaml", Some("base.yaml"), &["--format", "markdown"]).stdout;
+    let n = fake.requests().len();
+    let r = comment(&ws, &env, &gh_args(&fake.base, &["--skip-no-diff"]), &none);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "no cost or operation effect: no comment posted; deleted earlier comment(s) 5"
+        ),
+        "{}",
+        r.stderr
+    );
+    let calls: Vec<String> = fake.requests()[n..]
+        .iter()
+        .map(|q| q.method.clone())
+        .collect();
+    assert_eq!(calls, vec!["GET", "DELETE"]);
+    assert_eq!(fake.comments(), vec![(2, "LGTM".into())]);
+
+    // --skip-no-diff with an effect posts as usual.
+    let r = comment(&ws, &env, &gh_args(&fake.base, &["--skip-no-diff"]), &body);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("created comment 6"), "{}", r.stderr);
+}
+
+#[test]
+fn gitlab_notes_page_by_x_next_page_and_edit_in_place() {
+    let fake = Fake::start(Style::GitLab, "/api/v4", &["a", "b", "c"]);
+    let ws = Workspace::new();
+    let args = |api: &str| -> Vec<String> {
+        [
+            "gitlab",
+            "--project",
+            "group/infra",
+            "--merge-request",
+            "7",
+            "--api-url",
+            api,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let a = args(&fake.base);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let body = "### bssctl plan: this change: CNY 0.00 now\n";
+    // GITLAB_TOKEN goes in PRIVATE-TOKEN.
+    let r = comment(
+        &ws,
+        &[("GITLAB_TOKEN", TOKEN), ("CI_JOB_TOKEN", "job")],
+        &a,
+        body,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let notes = fake_forge::full(&fake.base, "/projects/group%2Finfra/merge_requests/7/notes");
+    let reqs = fake.requests();
+    let seen: Vec<(String, String, String)> = reqs
+        .iter()
+        .map(|q| (q.method.clone(), q.path.clone(), q.query.clone()))
+        .collect();
+    let q = |p: u32| format!("per_page=100&sort=asc&order_by=created_at&page={p}");
+    assert_eq!(
+        seen,
+        vec![
+            ("GET".into(), notes.clone(), q(1)),
+            ("GET".into(), notes.clone(), q(2)),
+            ("POST".into(), notes.clone(), "".into()),
+        ]
+    );
+    for r in &reqs {
+        assert_eq!(r.headers["private-token"], TOKEN);
+        assert!(!r.headers.contains_key("job-token"));
+        assert!(!r.headers.contains_key("authorization"));
+    }
+    // The marker was put first so the next run finds it.
+    assert_eq!(
+        serde_json::from_str::<Value>(&reqs[2].body).unwrap(),
+        serde_json::json!({ "body": format!("{MARK}\n{body}") })
+    );
+    // CI_JOB_TOKEN alone goes in JOB-TOKEN; the second run edits note 4.
+    let r = comment(&ws, &[("CI_JOB_TOKEN", TOKEN)], &a, "changed\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = fake.requests();
+    let last = reqs.last().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str()),
+        ("PUT", format!("{notes}/4").as_str())
+    );
+    assert_eq!(last.headers["job-token"], TOKEN);
+    assert!(!last.headers.contains_key("private-token"));
+    assert_eq!(fake.comments().len(), 4);
+    assert_eq!(fake.comments()[3], (4, format!("{MARK}\nchanged\n")));
+}
+
+#[test]
+fn forge_errors_say_what_to_do_and_never_show_the_token() {
+    let fake = Fake::start(Style::GitHub, "", &[]);
+    let ws = Workspace::new();
+    let env = [("GITHUB_TOKEN", TOKEN)];
+    let body = format!("{MARK}\nx");
+    let cases: Vec<(u16, Vec<(&str, &str)>, &str, &str)> = vec![
+        (401, vec![], r#"{"message":"Bad credentials"}"#, "GitHub refused the token (401 Unauthorized): Bad credentials: it is invalid or expired; set GITHUB_TOKEN to a valid token"),
+        (403, vec![], r#"{"message":"Resource not accessible by integration"}"#, "GitHub forbids it (403 Forbidden): Resource not accessible by integration: the token lacks permission; it needs pull-requests: write"),
+        (403, vec![("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1767225600")], r#"{"message":"API rate limit exceeded"}"#, "GitHub rate limit reached (403): API rate limit exceeded; the limit resets at 1767225600 (Unix time); retry then"),
+        (429, vec![("retry-after", "30")], "", "GitHub rate limit reached (429); retry in 30 s"),
+        (404, vec![], r#"{"message":"Not Found"}"#, "GitHub: pull request acme/infra#42 not found (404): Not Found: check the name and number"),
+        (422, vec![], r#"{"message":"Validation Failed"}"#, "GitHub rejected the comment (422 Unprocessable Entity): Validation Failed: the body may be too long"),
+    ];
+    for (status, headers, answer, want) in cases {
+        fake.can(status, &headers, answer);
+        let r = comment(&ws, &env, &gh_args(&fake.base, &[]), &body);
+        assert_eq!(r.code, 1, "{status}: {}", r.stderr);
+        assert!(r.stderr.contains(want), "{status}: {}", r.stderr);
+    }
+    // A 422 on the POST itself (after a good listing).
+    fake.can(200, &[], "[]");
+    fake.can(
+        422,
+        &[],
+        r#"{"message":"Body is too long (maximum is 65536 characters)"}"#,
+    );
+    let r = comment(&ws, &env, &gh_args(&fake.base, &[]), &body);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("Body is too long"), "{}", r.stderr);
+
+    // No token at all.
+    let r = comment(&ws, &[], &gh_args(&fake.base, &[]), &body);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("no token: set GITHUB_TOKEN"),
+        "{}",
+        r.stderr
+    );
+    let r = comment(
+        &ws,
+        &[],
+        &[
+            "gitlab",
+            "--project",
+            "1",
+            "--merge-request",
+            "2",
+            "--api-url",
+            &fake.base,
+        ],
+        &body,
+    );
+    assert!(
+        r.stderr
+            .contains("no token: set GITLAB_TOKEN (or CI_JOB_TOKEN)"),
+        "{}",
+        r.stderr
+    );
+    // Plain http to a non-loopback host is refused before sending.
+    let n = fake.requests().len();
+    let r = comment(&ws, &env, &gh_args("http://example.com", &[]), &body);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("plain http is allowed for loopback hosts only"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fake.requests().len(), n);
+}
