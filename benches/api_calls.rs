@@ -118,7 +118,6 @@ async fn run(name: &str, manifest: &str, listing_floor: usize) {
         &client,
         "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
         &set,
-        None,
         &Scope::default(),
         &paths,
         &bssctl::planner::InFlightPolicy {

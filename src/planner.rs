@@ -61,12 +61,37 @@ pub async fn make_plan(
     client: &BssClient,
     domain_id: &str,
     set: &ManifestSet,
-    base: Option<&ManifestSet>,
     scope: &Scope,
     paths: &StatePaths,
     policy: &InFlightPolicy,
     now: DateTime<Utc>,
 ) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
+    let sets = PlanSets {
+        head: set,
+        base: None,
+    };
+    make_plan_with_base(client, domain_id, sets, scope, paths, policy, now).await
+}
+
+/// The head manifests and, for a cost diff (DESIGN §10), the base's.
+#[derive(Clone, Copy)]
+pub struct PlanSets<'a> {
+    pub head: &'a ManifestSet,
+    pub base: Option<&'a ManifestSet>,
+}
+
+/// [`make_plan`] that also plans `sets.base` on the same live inventory and
+/// price book, and puts the comparison in `plan.diff`.
+pub async fn make_plan_with_base(
+    client: &BssClient,
+    domain_id: &str,
+    sets: PlanSets<'_>,
+    scope: &Scope,
+    paths: &StatePaths,
+    policy: &InFlightPolicy,
+    now: DateTime<Utc>,
+) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
+    let PlanSets { head: set, base } = sets;
     let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
     let account_record = records.account(domain_id);
     let journal_records = journal::read(&paths.journal)

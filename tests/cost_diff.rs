@@ -451,13 +451,16 @@ mod fake_forge {
         GitLab,
     }
 
+    /// A canned answer: status, headers, body.
+    pub type Canned = (u16, Vec<(String, String)>, String);
+
     #[derive(Default)]
     pub struct State {
         pub comments: Vec<(u64, String)>,
         pub next_id: u64,
         pub requests: Vec<Recorded>,
         /// Answers to give instead of serving, in order: (status, headers, body).
-        pub canned: Vec<(u16, Vec<(String, String)>, String)>,
+        pub canned: Vec<Canned>,
     }
 
     /// Comments per page (small, so pagination is exercised).
@@ -977,7 +980,8 @@ fn forge_errors_say_what_to_do_and_never_show_the_token() {
     let ws = Workspace::new();
     let env = [("GITHUB_TOKEN", TOKEN)];
     let body = format!("{MARK}\nx");
-    let cases: Vec<(u16, Vec<(&str, &str)>, &str, &str)> = vec![
+    type Case<'a> = (u16, Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (401, vec![], r#"{"message":"Bad credentials"}"#, "GitHub refused the token (401 Unauthorized): Bad credentials: it is invalid or expired; set GITHUB_TOKEN to a valid token"),
         (403, vec![], r#"{"message":"Resource not accessible by integration"}"#, "GitHub forbids it (403 Forbidden): Resource not accessible by integration: the token lacks permission; it needs pull-requests: write"),
         (403, vec![("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1767225600")], r#"{"message":"API rate limit exceeded"}"#, "GitHub rate limit reached (403): API rate limit exceeded; the limit resets at 1767225600 (Unix time); retry then"),

@@ -400,7 +400,6 @@ async fn a_resource_renewed_elsewhere_after_the_plan_is_not_bought_again() {
         &client,
         DOMAIN,
         &set,
-        None,
         &Scope::default(),
         &paths,
         &policy,

@@ -16,8 +16,10 @@ pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     let result = plan_and_render(
         g,
         &conn,
-        &set,
-        base.as_ref(),
+        planner::PlanSets {
+            head: &set,
+            base: base.as_ref(),
+        },
         &args.options,
         &state_paths(g, None),
         now,
@@ -31,14 +33,13 @@ pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
 async fn plan_and_render(
     g: &GlobalArgs,
     conn: &Connection,
-    set: &crate::manifest::ManifestSet,
-    base: Option<&crate::manifest::ManifestSet>,
+    sets: planner::PlanSets<'_>,
     options: &PlanOptions,
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
     args: &PlanArgs,
 ) -> Result<i32, CliError> {
-    let planned = build_with_base(conn, set, base, options, paths, settle_time(g), now).await?;
+    let planned = build_with_base(conn, sets, options, paths, settle_time(g), now).await?;
     let has_changes = planned.plan.summary.has_changes();
     let shown = !args.quiet_if_no_changes || has_changes;
     if shown {
@@ -118,14 +119,17 @@ pub async fn build(
     settle: chrono::Duration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Planned, CliError> {
-    build_with_base(conn, set, None, options, paths, settle, now).await
+    let sets = planner::PlanSets {
+        head: set,
+        base: None,
+    };
+    build_with_base(conn, sets, options, paths, settle, now).await
 }
 
 /// [`build`] with a base plan to compare with (DESIGN §10).
 pub async fn build_with_base(
     conn: &Connection,
-    set: &crate::manifest::ManifestSet,
-    base: Option<&crate::manifest::ManifestSet>,
+    sets: planner::PlanSets<'_>,
     options: &PlanOptions,
     paths: &StatePaths,
     settle: chrono::Duration,
@@ -139,11 +143,10 @@ pub async fn build_with_base(
         account: conn.account_key(),
         settle,
     };
-    match planner::make_plan(
+    match planner::make_plan_with_base(
         &conn.client,
         &conn.domain_id,
-        set,
-        base,
+        sets,
         &scope,
         paths,
         &policy,
@@ -152,8 +155,10 @@ pub async fn build_with_base(
     .await
     {
         Ok(Ok(mut p)) => {
-            let limits =
-                crate::plan::guardrails::Limits::from_policy(set.policy.as_ref(), options.max_cost);
+            let limits = crate::plan::guardrails::Limits::from_policy(
+                sets.head.policy.as_ref(),
+                options.max_cost,
+            );
             p.plan.guardrail_violations = crate::plan::guardrails::check(&p.plan, &limits);
             Ok(p)
         }

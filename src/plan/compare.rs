@@ -326,7 +326,7 @@ mod tests {
 
     #[test]
     fn a_moved_period_is_a_change_with_both_renewals() {
-        let book = book(&[Some(100_00), Some(10_00), Some(19_00)]);
+        let book = book(&[Some(10_000), Some(1_000), Some(1_900)]);
         let base = plan(&[("r0".into(), false, 1)], &book);
         let head = plan(&[("r0".into(), false, 3)], &book);
         let d = compare(&base, &head);
@@ -335,9 +335,9 @@ mod tests {
         assert_eq!(d.changes[0].operations, vec!["renew"]);
         assert_eq!(
             d.changes[0].renewal_cost_now.amount,
-            Decimal::new(-81_00, 2)
+            Decimal::new(-8_100, 2)
         );
-        assert_eq!(d.summary.renewal_cost_now.amount, Decimal::new(-81_00, 2));
+        assert_eq!(d.summary.renewal_cost_now.amount, Decimal::new(-8_100, 2));
         assert!(!d.is_empty());
     }
 }
