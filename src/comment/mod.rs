@@ -77,6 +77,12 @@ impl Outcome {
     }
 }
 
+/// A comment bssctl wrote: the marker opens it (a person quoting the
+/// marker further down is not).
+pub fn is_bssctl_comment(body: &str) -> bool {
+    body.trim_start().starts_with(MARKER)
+}
+
 /// Whether a markdown plan says the change has no effect (the base
 /// comparison's machine-readable line).
 pub fn has_no_diff(markdown: &str) -> bool {
@@ -108,7 +114,7 @@ pub async fn post(
             .list()
             .await?
             .into_iter()
-            .filter(|c| c.body.contains(MARKER))
+            .filter(|c| is_bssctl_comment(&c.body))
             .collect()
     } else {
         Vec::new()
@@ -163,5 +169,7 @@ mod tests {
         assert_eq!(body_of(&with), with);
         assert!(has_no_diff(&format!("{MARKER}\n{NO_DIFF_MARKER}\n### x")));
         assert!(!has_no_diff(&format!("{MARKER}\n### x")));
+        assert!(is_bssctl_comment(&format!("{MARKER}\n### x")));
+        assert!(!is_bssctl_comment(&format!("see {MARKER}")));
     }
 }
