@@ -424,6 +424,16 @@ fn a_plan_with_a_base_lists_once_and_prices_the_union_once() {
         "{:?}",
         rate_ids(&both)
     );
+    // A moved period: the union is three (id, period) keys in three period
+    // groups (prod-db-01 at 1y and 2m, staging-db-01 at 1m) — the floor, 3
+    // calls, each key priced once.
+    let both = logged("period.yaml", Some("base.yaml"));
+    assert_eq!(count(&both, "ListPayPerUseCustomerResources"), 1);
+    assert_eq!(count(&both, "ListRenewRateOnPeriod"), 3);
+    assert_eq!(
+        rate_ids(&both),
+        BTreeMap::from([(PROD_DB.to_string(), 2), (STAGING_DB.to_string(), 1)])
+    );
 }
 
 // ---- bssctl comment against fake GitHub and GitLab APIs ----
