@@ -798,3 +798,36 @@ fn forge_errors_say_what_to_do_and_never_show_the_token() {
     );
     assert_eq!(fake.requests().len(), n);
 }
+
+/// Manifests the ref does not have yet (added by the PR): the base is empty
+/// and everything the head plans is the change's doing.
+#[test]
+fn base_ref_without_the_files_is_an_empty_base() {
+    let ws = Workspace::new();
+    let dir = ws.path("repo");
+    std::fs::create_dir_all(dir.join("m")).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["commit", "-q", "--allow-empty", "-m", "empty"]);
+    std::fs::copy(fixture("base.yaml"), dir.join("m/base.yaml")).unwrap();
+    let mut c = ws.bssctl();
+    c.current_dir(&dir).args([
+        "--sandbox",
+        "plan",
+        "--format",
+        "json",
+        "-f",
+        "m",
+        "--base-ref",
+        "main",
+    ]);
+    let o = run(c);
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(ids(&v["diff"]["changes"]), vec![PROD_DB, STAGING_DB]);
+    assert_eq!(v["diff"]["base_summary"]["to_renew"], 0);
+    assert_eq!(
+        v["diff"]["summary"]["renewal_cost_now"]["amount"],
+        v["summary"]["renewal_cost_now"]["amount"]
+    );
+}
