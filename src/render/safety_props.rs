@@ -205,7 +205,7 @@ proptest! {
                 l.is_empty()
                     || l.starts_with("      ")
                     || l.starts_with("  + ")
-                    || ["bssctl will", "Warning: ", "Plan: ", "Pending order "]
+                    || ["bssctl will", "Warning: ", "Error: ", "Plan: ", "Pending order "]
                         .iter()
                         .any(|s| l.starts_with(s)),
                 "unexpected line {l:?}"
