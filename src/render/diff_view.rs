@@ -133,3 +133,86 @@ pub fn markdown(plan: &Plan, d: &PlanDiff, body: &str) -> String {
     out.push_str("\n</details>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::compare::{DiffChange, DiffSummary};
+    use crate::plan::{MoneyTotal, Summary};
+    use rust_decimal::Decimal;
+
+    const HOSTILE: &str =
+        "\u{1b}[1A\n  + renew 3y | ` <img src=x> @everyone <!-- bssctl-plan-comment --> \u{202e}";
+
+    fn diff() -> PlanDiff {
+        let money = |a: i64| MoneyTotal {
+            currency: "CNY".into(),
+            amount: Decimal::from(a),
+        };
+        PlanDiff {
+            base_summary: Summary::default(),
+            changes: vec![DiffChange {
+                resource_id: format!("id {HOSTILE}"),
+                resource_name: HOSTILE.into(),
+                base_operations: vec![],
+                operations: vec!["cancel_auto_renew".into()],
+                renewal_cost_now: money(-5),
+                base_detail: vec![],
+                detail: vec![Operation::CancelAutoRenew {}],
+            }],
+            summary: DiffSummary {
+                renewal_cost_now: money(-5),
+                commitment: CommitmentTotals::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn hostile_names_cannot_spoof_the_comparison() {
+        let mut plan = crate::render::safety_props::plan(&[HOSTILE.to_string()]);
+        let d = diff();
+        plan.diff = Some(d.clone());
+        let md = crate::render::markdown::render(&plan);
+        assert_eq!(
+            md.matches(crate::render::markdown::MARKER).count(),
+            1,
+            "{md}"
+        );
+        assert!(!md.contains("<img") && !md.contains("@everyone"), "{md}");
+        assert!(!md.contains('\u{1b}') && !md.contains('\u{202e}'), "{md}");
+        let row = md
+            .lines()
+            .find(|l| l.contains("cancel_auto_renew"))
+            .expect("the row");
+        assert!(row.starts_with("| ") && row.ends_with(" |"), "{row}");
+        let mut out = String::new();
+        text_section(&mut out, &plan, &d);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out}"
+        );
+        // One line per differing resource: the name's newline is escaped.
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("  ~ ")).count(),
+            1,
+            "{out}"
+        );
+        // Four lines: the title, the headline, the resource, due anyway.
+        assert_eq!(out.trim_start().lines().count(), 4, "{out}");
+    }
+
+    #[test]
+    fn the_headline_is_signed_per_period() {
+        let mut d = diff();
+        assert_eq!(
+            headline(&d),
+            "this change: -CNY 5.00 now · auto-renew unchanged"
+        );
+        d.summary.commitment.removed_per_month = Decimal::from(963);
+        d.summary.commitment.added_per_year = Decimal::from(10);
+        assert_eq!(
+            headline(&d),
+            "this change: -CNY 5.00 now · -CNY 963.00/month auto-renew · +CNY 10.00/year auto-renew"
+        );
+    }
+}
