@@ -831,3 +831,24 @@ fn base_ref_without_the_files_is_an_empty_base() {
         v["summary"]["renewal_cost_now"]["amount"]
     );
 }
+
+/// A plan longer than GitHub allows is cut at a line, with a note, instead
+/// of failing with a 422.
+#[test]
+fn a_too_long_comment_is_cut_to_fit() {
+    let fake = Fake::start(Style::GitHub, "", &[]);
+    let ws = Workspace::new();
+    let long = format!("{MARK}\n{}", "| `+` | a row of the plan |\n".repeat(5_000));
+    let r = comment(
+        &ws,
+        &[("GITHUB_TOKEN", TOKEN)],
+        &gh_args(&fake.base, &[]),
+        &long,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let posted = fake.comments()[0].1.clone();
+    assert!(posted.chars().count() <= 65_000, "{}", posted.len());
+    assert!(posted.starts_with(MARK));
+    assert!(posted.ends_with("see the CI job's log or summary for all of it)_\n"));
+    assert!(long.starts_with(posted.split("\n\n_(truncated").next().unwrap()));
+}

@@ -94,6 +94,15 @@ impl ForgeClient {
         })
     }
 
+    /// The longest comment the forge accepts, with a margin (GitHub: 65,536
+    /// characters; GitLab: 1,000,000).
+    pub fn max_body_chars(&self) -> usize {
+        match self.forge {
+            Forge::GitHub { .. } => 65_000,
+            Forge::GitLab { .. } => 999_000,
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self.forge {
             Forge::GitHub { .. } => "GitHub",

@@ -83,6 +83,24 @@ pub fn is_bssctl_comment(body: &str) -> bool {
     body.trim_start().starts_with(MARKER)
 }
 
+/// The body cut at a line to `max` characters, with a note, when longer
+/// (GitHub refuses comments over 65,536 characters with a 422).
+pub fn fit(body: String, max: usize) -> String {
+    const NOTE: &str = "\n\n_(truncated: the plan is longer than a comment may be; see the CI job's log or summary for all of it)_\n";
+    if body.chars().count() <= max {
+        return body;
+    }
+    let budget = max.saturating_sub(NOTE.chars().count());
+    let cut = body
+        .char_indices()
+        .nth(budget)
+        .map(|(i, _)| i)
+        .unwrap_or(body.len());
+    let head = &body[..cut];
+    let head = head.rsplit_once('\n').map(|(h, _)| h).unwrap_or(head);
+    format!("{head}{NOTE}")
+}
+
 /// Whether a markdown plan says the change has no effect (the base
 /// comparison's machine-readable line).
 pub fn has_no_diff(markdown: &str) -> bool {
@@ -107,7 +125,7 @@ pub async fn post(
     behavior: Behavior,
     skip_no_diff: bool,
 ) -> Result<(Outcome, Vec<u64>), CommentError> {
-    let body = body_of(markdown);
+    let body = fit(body_of(markdown), client.max_body_chars());
     let needs_existing = skip_no_diff && has_no_diff(markdown) || behavior != Behavior::New;
     let existing: Vec<Comment> = if needs_existing {
         client
@@ -170,6 +188,11 @@ mod tests {
         assert!(has_no_diff(&format!("{MARKER}\n{NO_DIFF_MARKER}\n### x")));
         assert!(!has_no_diff(&format!("{MARKER}\n### x")));
         assert!(is_bssctl_comment(&format!("{MARKER}\n### x")));
+        let long = format!("{MARKER}\n{}", "| a row |\n".repeat(10_000));
+        let cut = fit(long.clone(), 65_000);
+        assert!(cut.chars().count() <= 65_000);
+        assert!(cut.starts_with(MARKER) && cut.ends_with("summary for all of it)_\n"));
+        assert_eq!(fit("short".into(), 65_000), "short");
         assert!(!is_bssctl_comment(&format!("see {MARKER}")));
     }
 }
