@@ -5,6 +5,7 @@ pub mod apply;
 pub mod bss;
 pub mod cli;
 pub mod clock;
+pub mod comment;
 pub mod export;
 pub mod fsutil;
 pub mod hints;

@@ -159,6 +159,15 @@ bssctl export --out manifests --force              overwrite an earlier export"
     Export(ExportArgs),
     /// List, pay or cancel pending (unpaid) orders.
     Orders(OrdersArgs),
+    /// Post a markdown plan (`plan --format markdown`) to a pull or merge request.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+bssctl plan -f manifests --base-ref origin/main --format markdown > plan.md\n  \
+bssctl comment github --repo acme/infra --pull 42 plan.md     (GITHUB_TOKEN)\n  \
+bssctl comment gitlab --project 7 --merge-request 3 plan.md   (GITLAB_TOKEN, else CI_JOB_TOKEN)"
+    )]
+    Comment(CommentTarget),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -210,6 +219,13 @@ pub struct PlanArgs {
     /// Print nothing when there are no changes (for PR bots).
     #[arg(long)]
     pub quiet_if_no_changes: bool,
+    /// Compare with these base manifests (file or directory; repeatable): the output adds what
+    /// this change does on its own, apart from what is due anyway.
+    #[arg(long = "base", value_name = "PATH", conflicts_with = "base_ref")]
+    pub base: Vec<PathBuf>,
+    /// Compare with the same -f paths as they are at this git ref (e.g. the PR's target branch).
+    #[arg(long, value_name = "REF")]
+    pub base_ref: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -434,4 +450,49 @@ mod tests {
         assert!(parse_settle_time("ten").is_err());
         assert!(parse_settle_time("90d").is_err());
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentTarget {
+    /// A GitHub pull request (token: GITHUB_TOKEN).
+    Github {
+        /// The repository, OWNER/NAME.
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: String,
+        /// The pull request number.
+        #[arg(long, value_name = "N")]
+        pull: u64,
+        #[command(flatten)]
+        options: CommentOptions,
+    },
+    /// A GitLab merge request (token: GITLAB_TOKEN, else CI_JOB_TOKEN).
+    Gitlab {
+        /// The project id or path (group/name).
+        #[arg(long, value_name = "ID")]
+        project: String,
+        /// The merge request IID.
+        #[arg(long, value_name = "N")]
+        merge_request: u64,
+        #[command(flatten)]
+        options: CommentOptions,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CommentOptions {
+    /// The markdown plan: a file, or - for standard input.
+    #[arg(value_name = "FILE")]
+    pub markdown: PathBuf,
+    /// The API's base URL, for self-hosted servers (default https://api.github.com, or
+    /// CI_API_V4_URL / https://gitlab.com/api/v4).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// update: edit bssctl's earlier comment (found by its marker), else add one; new: always
+    /// add one; delete-and-new: delete the earlier ones, then add one.
+    #[arg(long, value_enum, default_value_t = crate::comment::Behavior::Update)]
+    pub behavior: crate::comment::Behavior,
+    /// Post nothing (and delete an earlier comment) when the change has no cost or operation
+    /// effect compared with the base.
+    #[arg(long)]
+    pub skip_no_diff: bool,
 }

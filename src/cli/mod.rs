@@ -4,6 +4,8 @@
 
 pub mod apply_cmd;
 pub mod args;
+pub mod base;
+pub mod comment_cmd;
 pub mod common;
 pub mod connect;
 pub mod duration_flag;
@@ -79,6 +81,7 @@ async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
         Command::Sandbox(a) => sandbox_cmd::run(g, a).await,
         Command::Export(a) => export_cmd::run(g, a).await,
         Command::Orders(a) => orders_cmd::run(g, a).await,
+        Command::Comment(a) => comment_cmd::run(a).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

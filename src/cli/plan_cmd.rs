@@ -11,11 +11,15 @@ use crate::render::{self, Format};
 pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     let now = now()?;
     let set = load_manifests(&args.manifests.files)?;
+    let base = super::base::load(args)?;
     let conn = connect(g).await?;
     let result = plan_and_render(
         g,
         &conn,
-        &set,
+        planner::PlanSets {
+            head: &set,
+            base: base.as_ref(),
+        },
         &args.options,
         &state_paths(g, None),
         now,
@@ -29,13 +33,13 @@ pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
 async fn plan_and_render(
     g: &GlobalArgs,
     conn: &Connection,
-    set: &crate::manifest::ManifestSet,
+    sets: planner::PlanSets<'_>,
     options: &PlanOptions,
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
     args: &PlanArgs,
 ) -> Result<i32, CliError> {
-    let planned = build(conn, set, options, paths, settle_time(g), now).await?;
+    let planned = build_with_base(conn, sets, options, paths, settle_time(g), now).await?;
     let has_changes = planned.plan.summary.has_changes();
     let shown = !args.quiet_if_no_changes || has_changes;
     if shown {
@@ -115,6 +119,22 @@ pub async fn build(
     settle: chrono::Duration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Planned, CliError> {
+    let sets = planner::PlanSets {
+        head: set,
+        base: None,
+    };
+    build_with_base(conn, sets, options, paths, settle, now).await
+}
+
+/// [`build`] with a base plan to compare with (DESIGN §10).
+pub async fn build_with_base(
+    conn: &Connection,
+    sets: planner::PlanSets<'_>,
+    options: &PlanOptions,
+    paths: &StatePaths,
+    settle: chrono::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Planned, CliError> {
     let scope = Scope {
         targets: options.targets.clone(),
         excludes: options.excludes.clone(),
@@ -123,10 +143,10 @@ pub async fn build(
         account: conn.account_key(),
         settle,
     };
-    match planner::make_plan(
+    match planner::make_plan_with_base(
         &conn.client,
         &conn.domain_id,
-        set,
+        sets,
         &scope,
         paths,
         &policy,
@@ -135,8 +155,10 @@ pub async fn build(
     .await
     {
         Ok(Ok(mut p)) => {
-            let limits =
-                crate::plan::guardrails::Limits::from_policy(set.policy.as_ref(), options.max_cost);
+            let limits = crate::plan::guardrails::Limits::from_policy(
+                sets.head.policy.as_ref(),
+                options.max_cost,
+            );
             p.plan.guardrail_violations = crate::plan::guardrails::check(&p.plan, &limits);
             Ok(p)
         }
@@ -151,6 +173,7 @@ pub async fn build(
         }
         Err(planner::PlanError::Api(e)) => Err(CliError::Api(e)),
         Err(planner::PlanError::State(s)) => Err(CliError::Config(s)),
+        Err(planner::PlanError::Base(diags)) => Err(super::base::resolve_errors(&diags)),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Planning: desired vs live → changes → operation graph → batches, then
 //! prices. Everything here but `price` is pure.
 
+pub mod compare;
 pub mod diff;
 pub mod graph;
 pub mod guardrails;
@@ -58,5 +59,6 @@ pub fn build(input: &PlanInput<'_>) -> Plan {
         errors: out.errors,
         pending_orders: Vec::new(),
         guardrail_violations: Vec::new(),
+        diff: None,
     }
 }

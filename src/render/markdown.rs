@@ -11,10 +11,18 @@ use std::fmt::Write;
 pub const MARKER: &str = "<!-- bssctl-plan-comment -->";
 
 pub fn render(plan: &Plan) -> String {
+    let body = render_body(plan);
+    match &plan.diff {
+        Some(d) => format!("{MARKER}\n{}", super::diff_view::markdown(plan, d, &body)),
+        None => format!("{MARKER}\n{body}"),
+    }
+}
+
+/// The plan without the marker.
+fn render_body(plan: &Plan) -> String {
     let s = &plan.summary;
     let cur = &s.renewal_cost_now.currency;
     let mut out = String::new();
-    let _ = writeln!(out, "{MARKER}");
     for v in &plan.guardrail_violations {
         let _ = writeln!(out, "> [!CAUTION]\n> **{}**\n", cell(&v.message));
     }

@@ -2,6 +2,7 @@
 //! markdown (a PR comment). Pure: plan in, string out.
 
 pub mod apply_json;
+pub mod diff_view;
 pub mod json;
 pub mod markdown;
 pub mod money;

@@ -140,6 +140,7 @@ pub(crate) fn plan(names: &[String]) -> Plan {
         account_changes: Vec::new(),
         batches: Vec::new(),
         guardrail_violations: Vec::new(),
+        diff: None,
     }
 }
 

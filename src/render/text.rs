@@ -150,6 +150,9 @@ pub fn render(plan: &Plan, color: bool) -> String {
             text(&o.resource_ids.join(", "))
         );
     }
+    if let Some(d) = &plan.diff {
+        super::diff_view::text_section(&mut out, plan, d);
+    }
     out
 }
 
