@@ -6,6 +6,7 @@ pub mod bss;
 pub mod cli;
 pub mod clock;
 pub mod export;
+pub mod forecast;
 pub mod fsutil;
 pub mod hints;
 pub mod last_applied;
