@@ -258,12 +258,16 @@ fn event_line(e: &Event, names: &Names, c: &str) -> String {
         (false, _) => String::new(),
     };
     format!(
-        "{}  {:<12}  {} ({})  {}{}",
+        "{}  {:<12}  {} ({}){}{}",
         e.date,
         e.kind.name(),
         untrusted::text(name),
         untrusted::text(&e.resource_id),
-        amount,
+        if amount.is_empty() {
+            String::new()
+        } else {
+            format!("  {amount}")
+        },
         if e.estimated {
             " (estimated: auto-renew period assumed monthly)"
         } else {
