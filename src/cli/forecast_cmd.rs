@@ -91,3 +91,30 @@ fn risk_message(f: &Forecast) -> String {
         listed.join("; ")
     )
 }
+
+/// What `plan` shows of the forecast: one listing of what expires within
+/// the risk window (managed or not), the rest from the plan itself.
+pub async fn plan_outlook(
+    conn: &super::connect::Connection,
+    set: &crate::manifest::ManifestSet,
+    planned: &crate::planner::Planned,
+    paths: &crate::planner::StatePaths,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<forecast::outlook::PlanOutlook, CliError> {
+    use forecast::outlook;
+    let records =
+        crate::last_applied::LastApplied::load(&paths.last_applied).map_err(CliError::Config)?;
+    let record = records.account(&conn.domain_id);
+    // Released within the window: expired up to the retention period ago.
+    let until = now + chrono::TimeDelta::days(outlook::PLAN_RISK_DAYS);
+    let expiring = outlook::expiring(&conn.client, until).await?;
+    let desired = crate::manifest::resolve(set, &planned.inventory, now).desired;
+    Ok(outlook::outlook(
+        &planned.plan,
+        &planned.inventory,
+        &desired,
+        &expiring,
+        &record,
+        now,
+    ))
+}

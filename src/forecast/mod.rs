@@ -7,11 +7,13 @@
 //! - `inputs`: live rows, plan changes and last-applied records turned into
 //!   the projection's subjects (pure).
 //! - `fetch`: the I/O — one listing, renew-rate calls, the balance.
+//! - `outlook`: the risk section and 12-month line `plan` shows.
 //! - `render`: text, JSON and markdown views.
 
 pub mod fetch;
 pub mod inputs;
 pub mod model;
+pub mod outlook;
 pub mod project;
 pub mod render;
 

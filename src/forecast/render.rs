@@ -458,3 +458,19 @@ pub fn markdown(f: &Forecast) -> String {
     }
     s
 }
+
+/// The plan's one line: `next 12 months: +CNY Z (planned minus as is)`.
+pub fn next_12_months_line(o: &super::outlook::PlanOutlook, currency: &str) -> String {
+    format!(
+        "next 12 months: {} (planned minus as is{})",
+        signed(currency, o.next_12_months),
+        if o.unpriced > 0 {
+            format!(
+                "; {} resource(s) without a price in this plan count as zero; bssctl forecast -f prices them",
+                o.unpriced
+            )
+        } else {
+            String::new()
+        }
+    )
+}
