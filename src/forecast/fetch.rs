@@ -8,10 +8,10 @@ use crate::bss::model::{ACCOUNT_TYPE_BALANCE, ACCOUNT_TYPE_CREDIT};
 use crate::bss::{ApiError, BssClient};
 use crate::last_applied::AccountRecord;
 use crate::manifest::{Diagnostic, ManifestSet, Severity};
-use crate::pricing::PriceKey;
+use crate::pricing::{PriceBook, PriceKey};
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub struct Request<'a> {
     /// With `-f`: the manifests (the planned column).
@@ -118,8 +118,8 @@ pub async fn forecast(
         deduction_days_planned: planned_days.unwrap_or(as_is_days),
         retention_days: req.retention_days,
     };
-    let price =
-        |id: &str, (pt, pn): Period| book.quotes.get(&(id.to_string(), pt, pn)).map(|p| p.amount);
+    let index = price_index(&book);
+    let price = |id: &str, p: Period| index.get(&(id, p)).copied();
     let mut f = project::forecast(
         &subjects,
         &project::Options {
@@ -140,4 +140,13 @@ pub async fn forecast(
     warnings.extend(client.take_warnings());
     f.warnings = warnings;
     Ok(Ok(f))
+}
+
+/// The book's amounts keyed by borrowed ids: a lookup per event allocates
+/// nothing (at 100,000 resources and 36 months, about a million lookups).
+pub fn price_index(book: &PriceBook) -> HashMap<(&str, Period), Decimal> {
+    book.quotes
+        .iter()
+        .map(|((id, pt, pn), p)| ((id.as_str(), (*pt, *pn)), p.amount))
+        .collect()
 }
