@@ -58,7 +58,8 @@ impl EventKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub date: NaiveDate,
-    pub resource_id: String,
+    /// Shared by a resource's events (a million events at 36 months).
+    pub resource_id: std::sync::Arc<str>,
     pub kind: EventKind,
     /// Charges only; None when the price is unknown.
     pub amount: Option<Decimal>,

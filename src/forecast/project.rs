@@ -54,10 +54,11 @@ pub fn project(
         return out;
     }
     let today = now.date_naive();
+    let id: std::sync::Arc<str> = s.resource_id.as_str().into();
     let event =
         |date: NaiveDate, kind: EventKind, amount: Option<Decimal>, estimated: bool| Event {
             date: date.max(today),
-            resource_id: s.resource_id.clone(),
+            resource_id: id.clone(),
             kind,
             amount,
             estimated,
@@ -273,9 +274,9 @@ fn risks(subjects: &[Subject], events: &[Event], o: &Options<'_>) -> Vec<Risk> {
             }
             _ => continue,
         };
-        let s = by_id.get(e.resource_id.as_str());
+        let s = by_id.get(&*e.resource_id);
         out.push(Risk {
-            resource_id: e.resource_id.clone(),
+            resource_id: e.resource_id.to_string(),
             resource_name: s.map(|s| s.name.clone()).unwrap_or_default(),
             date: e.date,
             kind,

@@ -113,7 +113,7 @@ pub fn json(f: &Forecast, out: impl std::io::Write) -> std::io::Result<()> {
             .iter()
             .map(|e| WireEvent {
                 date: e.date.to_string(),
-                resource_id: &e.resource_id,
+                resource_id: &*e.resource_id,
                 kind: e.kind.name(),
                 amount: e.amount,
                 estimated: e.estimated,
@@ -250,7 +250,7 @@ fn runway_line(f: &Forecast) -> String {
 }
 
 fn event_line(e: &Event, names: &Names, c: &str) -> String {
-    let name = names.get(&e.resource_id).map(String::as_str).unwrap_or("");
+    let name = names.get(&*e.resource_id).map(String::as_str).unwrap_or("");
     let amount = match (e.kind.is_charge(), e.amount) {
         (true, Some(a)) => money(c, a),
         (true, None) => "price unknown".to_string(),
@@ -262,7 +262,7 @@ fn event_line(e: &Event, names: &Names, c: &str) -> String {
         e.date,
         e.kind.name(),
         untrusted::text(name),
-        untrusted::text(&e.resource_id),
+        untrusted::text(&*e.resource_id),
         if amount.is_empty() {
             String::new()
         } else {
@@ -433,7 +433,7 @@ pub fn markdown(f: &Forecast) -> String {
         f.events.len()
     );
     for e in f.events.iter().take(LISTED_EVENTS) {
-        let name = names.get(&e.resource_id).map(String::as_str).unwrap_or("");
+        let name = names.get(&*e.resource_id).map(String::as_str).unwrap_or("");
         let amount = match e.amount {
             Some(a) => untrusted::markdown(&money(c, a)).into_owned(),
             None if e.kind == EventKind::ToOnDemand => "by usage".into(),
@@ -446,7 +446,7 @@ pub fn markdown(f: &Forecast) -> String {
             e.kind.name(),
             if e.estimated { " (estimated)" } else { "" },
             untrusted::markdown(name),
-            untrusted::markdown_code(&e.resource_id),
+            untrusted::markdown_code(&*e.resource_id),
         );
     }
     if f.events.len() > LISTED_EVENTS {
