@@ -113,7 +113,7 @@ pub fn json(f: &Forecast, out: impl std::io::Write) -> std::io::Result<()> {
             .iter()
             .map(|e| WireEvent {
                 date: e.date.to_string(),
-                resource_id: &*e.resource_id,
+                resource_id: &e.resource_id,
                 kind: e.kind.name(),
                 amount: e.amount,
                 estimated: e.estimated,
@@ -262,7 +262,7 @@ fn event_line(e: &Event, names: &Names, c: &str) -> String {
         e.date,
         e.kind.name(),
         untrusted::text(name),
-        untrusted::text(&*e.resource_id),
+        untrusted::text(&e.resource_id),
         if amount.is_empty() {
             String::new()
         } else {
@@ -446,7 +446,7 @@ pub fn markdown(f: &Forecast) -> String {
             e.kind.name(),
             if e.estimated { " (estimated)" } else { "" },
             untrusted::markdown(name),
-            untrusted::markdown_code(&*e.resource_id),
+            untrusted::markdown_code(&e.resource_id),
         );
     }
     if f.events.len() > LISTED_EVENTS {
