@@ -43,7 +43,17 @@ async fn plan_and_render(
         let outlook = match options.format {
             Format::Json => None,
             Format::Text | Format::Markdown => {
-                Some(super::forecast_cmd::plan_outlook(conn, set, &planned, paths, now).await?)
+                match super::forecast_cmd::plan_outlook(conn, set, &planned, paths, now).await {
+                    Ok(o) => Some(o),
+                    // The plan stands without it; say so rather than fail.
+                    Err(e) => {
+                        eprintln!(
+                            "Warning: the plan shows no forecast risks: {}",
+                            crate::render::untrusted::text(&e.to_string())
+                        );
+                        None
+                    }
+                }
             }
         };
         print_plan_with(
