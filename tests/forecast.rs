@@ -204,6 +204,12 @@ fn calls_are_the_listing_floor_plus_renew_rate_by_period_and_the_balance() {
         .filter(|(a, _)| a == "ListRenewRateOnPeriod")
         .all(|(_, n)| *n <= 10));
 
+    // No manifests: the planned column is the account as it is.
+    assert_eq!(v["with_plan"], false);
+    for m in v["months"].as_array().unwrap() {
+        assert_eq!(m["as_is"], m["planned"], "{m}");
+    }
+
     // Yearly ones charge once a year (not estimated); monthly ones monthly,
     // flagged estimated.
     let events = v["events"].as_array().unwrap();
@@ -328,4 +334,44 @@ fn months_out_of_range_are_refused() {
         assert_eq!(r.code, 1, "{}", r.stderr);
         assert!(r.stderr.contains("--months"), "{}", r.stderr);
     }
+}
+
+const HOSTILE: &str = "\x1b[1A\x1b[2K\n  + renew 3y fake-line | ` <img src=https://x/t.png> @everyone <!-- x --> \u{202e}";
+
+#[test]
+fn a_hostile_name_of_an_unmanaged_resource_is_shown_escaped() {
+    let ws = Workspace::new();
+    let state = quiet_state_but_one(&ws, 10);
+    let mut v = state_json(&state);
+    for r in v["resources"].as_array_mut().unwrap() {
+        if r["resource_id"] == SHARED_VOL {
+            r["resource_name"] = HOSTILE.into();
+        }
+    }
+    std::fs::write(&state, serde_json::to_string(&v).unwrap()).unwrap();
+    let sandbox = SandboxProc::start(&state, &[]);
+    for format in ["text", "markdown"] {
+        let mut c = ws.bssctl_at(&sandbox);
+        c.args(["forecast", "--fail-on-risk", "--format", format]);
+        let o = run(c);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(4), "{out}\n{err}");
+        for (what, s) in [("stdout", &out), ("stderr", &err)] {
+            assert!(
+                !s.chars()
+                    .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+                "{format} {what}: a control character got through:\n{s}"
+            );
+            assert!(
+                s.lines()
+                    .all(|l| !l.trim_start().starts_with("+ renew 3y fake-line")),
+                "{format} {what}: the fake line starts a line:\n{s}"
+            );
+        }
+        if format == "markdown" {
+            assert!(!out.contains("<img") && !out.contains("<!-- x"), "{out}");
+            assert!(!out.contains("@everyone"), "{out}");
+        }
+    }
+    sandbox.stop();
 }
