@@ -115,6 +115,7 @@ pub async fn plan_outlook(
         &desired,
         &expiring,
         &record,
+        forecast::fetch::settings(&record, Some(set), forecast::DEFAULT_RETENTION_DAYS),
         now,
     ))
 }

@@ -101,23 +101,7 @@ pub async fn forecast(
             (None, None)
         }
     };
-    let as_is_days = inputs::deduction_days(
-        req.record
-            .renewal_settings
-            .as_ref()
-            .and_then(|s| s.deduction_date.as_deref()),
-    );
-    let planned_days = req
-        .set
-        .and_then(|s| s.renewal_settings.as_ref())
-        .and_then(|s| s.deduction_day)
-        .map(u32::from);
-    let as_is_days = as_is_days.unwrap_or(DEFAULT_DEDUCTION_DAYS);
-    let settings = Settings {
-        deduction_days_as_is: as_is_days,
-        deduction_days_planned: planned_days.unwrap_or(as_is_days),
-        retention_days: req.retention_days,
-    };
+    let settings = settings(req.record, req.set, req.retention_days);
     let index = price_index(&book);
     let price = |id: &str, p: Period| index.get(&(id, p)).copied();
     let mut f = project::forecast(
@@ -149,4 +133,29 @@ pub fn price_index(book: &PriceBook) -> HashMap<(&str, Period), Decimal> {
         .iter()
         .map(|((id, pt, pn), p)| ((id.as_str(), (*pt, *pn)), p.amount))
         .collect()
+}
+
+/// The deduction day as it is (last-applied record, else the API default)
+/// and as planned (the manifests' `renewal_settings`, else as it is).
+pub fn settings(
+    record: &AccountRecord,
+    set: Option<&ManifestSet>,
+    retention_days: u32,
+) -> Settings {
+    let as_is = inputs::deduction_days(
+        record
+            .renewal_settings
+            .as_ref()
+            .and_then(|s| s.deduction_date.as_deref()),
+    )
+    .unwrap_or(DEFAULT_DEDUCTION_DAYS);
+    let planned = set
+        .and_then(|s| s.renewal_settings.as_ref())
+        .and_then(|s| s.deduction_day)
+        .map(u32::from);
+    Settings {
+        deduction_days_as_is: as_is,
+        deduction_days_planned: planned.unwrap_or(as_is),
+        retention_days,
+    }
 }

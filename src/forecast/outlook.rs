@@ -83,6 +83,7 @@ pub fn outlook(
     desired: &BTreeMap<String, Desired>,
     expiring: &Inventory,
     record: &AccountRecord,
+    settings: Settings,
     now: DateTime<Utc>,
 ) -> PlanOutlook {
     let mut subjects = inputs::subjects(managed, record, desired, &plan.changes);
@@ -95,7 +96,6 @@ pub fn outlook(
     let prices = plan_prices(plan);
     let mut unpriced = std::collections::BTreeSet::new();
     let price = |id: &str, p: Period| prices.get(&(id.to_string(), p)).copied();
-    let settings = Settings::default();
     let end = project::month_start(now, PLAN_MONTHS);
     let mut delta = Decimal::ZERO;
     for s in subjects.iter().filter(|s| s.as_is != s.planned) {
