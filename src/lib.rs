@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod comment;
 pub mod export;
+pub mod forecast;
 pub mod fsutil;
 pub mod hints;
 pub mod last_applied;

@@ -16,7 +16,8 @@ auto-renew, renew ahead of expiry, switch to pay-per-use at expiry, or unsubscri
   bssctl apply -f manifests/         make the account match (asks first)\n\
   bssctl plan --sandbox -f examples/ try it against the embedded sandbox, no account needed\n\n\
 Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, \
-2 changes present (--detailed-exitcode), 3 a cost guardrail was exceeded.",
+2 changes present (--detailed-exitcode), 3 a cost guardrail was exceeded, \
+4 risks found (forecast --fail-on-risk).",
     after_help = "Credentials: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (+HUAWEICLOUD_SDK_SECURITY_TOKEN), \
 HW_ACCESS_KEY/HW_SECRET_KEY, HUAWEICLOUD_SDK_AUTH_TOKEN, HUAWEICLOUD_SDK_IDP_ID/HUAWEICLOUD_SDK_ID_TOKEN_FILE (OIDC), \
 ~/.huaweicloud/credentials, else the metadata service of a Huawei Cloud server with an agency. \
@@ -168,6 +169,21 @@ bssctl comment github --repo acme/infra --pull 42 plan.md     (GITHUB_TOKEN)\n  
 bssctl comment gitlab --project 7 --merge-request 3 plan.md   (GITLAB_TOKEN, else CI_JOB_TOKEN)"
     )]
     Comment(CommentTarget),
+    /// Project the next months of renewals, the balance runway and the risks.
+    #[command(
+        long_about = "Project every main resource of the account, managed or not, month by month: \
+auto-renew charges (on the deduction day before expiry, at the renew rate), renew_ahead purchases \
+the manifests trigger (with -f), conversions to pay-per-use, and expiries nothing renews \
+(frozen, then released after the retention period). With -f it shows the account as it is and \
+as planned. Risks: resources frozen or released within --risk-within, and auto-renew charges the \
+balance will not cover; --fail-on-risk exits 4 when there are any.",
+        after_help = "Examples:\n  \
+bssctl forecast --sandbox                          the next 12 months of the account\n  \
+bssctl forecast -f manifests --months 36           as is and as planned, three years\n  \
+bssctl forecast --risk-within 14d --fail-on-risk   exit 4 when something expires unnoticed\n\n\
+Exit codes: 0 ok, 1 error, 4 risks found (--fail-on-risk)."
+    )]
+    Forecast(ForecastArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -260,6 +276,29 @@ pub struct ApplyArgs {
     /// decisions depend on the date. A plan from the future is always refused.
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub max_plan_age: crate::manifest::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Manifest file or directory; repeatable. Adds the planned column.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Months to project (1 to 36), from the current month.
+    #[arg(long, default_value_t = crate::forecast::DEFAULT_MONTHS, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=crate::forecast::MAX_MONTHS as i64))]
+    pub months: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The risk window (<n>h, <n>d or <n>w).
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub risk_within: crate::manifest::Duration,
+    /// Exit 4 when there is any risk within the window.
+    #[arg(long)]
+    pub fail_on_risk: bool,
+    /// Days a resource stays frozen after expiry before it is released.
+    #[arg(long, value_name = "DAYS", default_value_t = crate::forecast::DEFAULT_RETENTION_DAYS)]
+    pub retention_days: u32,
 }
 
 #[derive(Debug, Args)]

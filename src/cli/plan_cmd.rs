@@ -43,7 +43,30 @@ async fn plan_and_render(
     let has_changes = planned.plan.summary.has_changes();
     let shown = !args.quiet_if_no_changes || has_changes;
     if shown {
-        print_plan(&planned.plan, options.format, use_color(g))?;
+        // Text and markdown add the forecast's risks and 12-month line (§11).
+        let outlook = match options.format {
+            Format::Json => None,
+            Format::Text | Format::Markdown => {
+                match super::forecast_cmd::plan_outlook(conn, sets.head, &planned, paths, now).await
+                {
+                    Ok(o) => Some(o),
+                    // The plan stands without it; say so rather than fail.
+                    Err(e) => {
+                        eprintln!(
+                            "Warning: the plan shows no forecast risks: {}",
+                            crate::render::untrusted::text(&e.to_string())
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        print_plan_with(
+            &planned.plan,
+            options.format,
+            use_color(g),
+            outlook.as_ref(),
+        )?;
     }
     if let Some(e) = plan_errors(&planned.plan, options.format) {
         // Like a manifest error: no plan file, nothing to apply.
@@ -180,16 +203,25 @@ pub async fn build_with_base(
 /// Writes the plan to stdout; JSON is streamed (large plans never sit in
 /// memory twice).
 pub fn print_plan(plan: &crate::plan::Plan, format: Format, color: bool) -> Result<(), CliError> {
+    print_plan_with(plan, format, color, None)
+}
+
+fn print_plan_with(
+    plan: &crate::plan::Plan,
+    format: Format,
+    color: bool,
+    outlook: Option<&crate::forecast::outlook::PlanOutlook>,
+) -> Result<(), CliError> {
     use std::io::Write;
     let stdout = std::io::stdout();
     let result = match format {
         Format::Json => render::json::write(plan, stdout.lock()),
         Format::Text => stdout
             .lock()
-            .write_all(render::text::render(plan, color).as_bytes()),
+            .write_all(render::text::render_with(plan, color, outlook).as_bytes()),
         Format::Markdown => stdout
             .lock()
-            .write_all(render::markdown::render(plan).as_bytes()),
+            .write_all(render::markdown::render_with(plan, outlook).as_bytes()),
     };
     result.map_err(|e| {
         CliError::io(
