@@ -308,16 +308,7 @@ pub fn balance_check(plan: &Plan, b: &crate::bss::model::BalancesResp) -> Option
     if required.is_zero() && !incomplete {
         return None;
     }
-    let mut available = rust_decimal::Decimal::ZERO;
-    for a in b.account_balances.iter().flatten() {
-        // Cash (1) and credit (2) pay for renewals; bonus and deposit do not.
-        if matches!(
-            a.account_type,
-            Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
-        ) {
-            available += a.amount.unwrap_or_default();
-        }
-    }
+    let available = cash_and_credit(b);
     let currency = b
         .currency
         .clone()
@@ -330,6 +321,22 @@ pub fn balance_check(plan: &Plan, b: &crate::bss::model::BalancesResp) -> Option
         sufficient: available >= required,
         incomplete,
     })
+}
+
+/// What can pay for renewals: cash (1) and credit (2); bonus and deposit
+/// cannot.
+pub fn cash_and_credit(b: &crate::bss::model::BalancesResp) -> rust_decimal::Decimal {
+    b.account_balances
+        .iter()
+        .flatten()
+        .filter(|a| {
+            matches!(
+                a.account_type,
+                Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
+            )
+        })
+        .map(|a| a.amount.unwrap_or_default())
+        .sum()
 }
 
 pub fn balance_warning(b: &BalanceCheck) -> String {

@@ -375,3 +375,64 @@ fn a_hostile_name_of_an_unmanaged_resource_is_shown_escaped() {
     }
     sandbox.stop();
 }
+
+/// The plan's risk section also names auto-renew charges the balance will
+/// not cover (DESIGN §11: the same risks as `forecast`), unmanaged included:
+/// prod-web-01 auto-renews and is charged 7 days before it expires on
+/// 2026-12-01, with almost nothing in the account.
+#[test]
+fn plan_shows_an_auto_renew_charge_the_balance_will_not_cover() {
+    let ws = Workspace::new();
+    let state = ws.path("sandbox.json");
+    seed_into(&state);
+    let mut v = state_json(&state);
+    for b in v["balances"].as_array_mut().unwrap() {
+        b["amount"] = "10.00".into();
+        if b.get("credit_amount").is_some() {
+            b["credit_amount"] = "10.00".into();
+        }
+    }
+    std::fs::write(&state, serde_json::to_string(&v).unwrap()).unwrap();
+    let sandbox = SandboxProc::start(&state, &[]);
+    // A manifest that buys nothing now and does not name prod-web-01.
+    let manifest = ws.write(
+        "m/api.yaml",
+        "version: 1\nresources:\n  - id: 6f5e22cd-3ff8-2627-6971-bb210ff1cec2\n    on_expiry: on_demand\n",
+    );
+    for format in ["text", "markdown"] {
+        let mut c = ws.bssctl_at(&sandbox);
+        c.args(["plan", "--format", format, "-f"]).arg(&manifest);
+        let o = run(c);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{format}: {out}\n{err}");
+        let line = out
+            .lines()
+            .find(|l| l.contains("0b5f7d2e-9a41-4c6b-8f0e-2d3c4b5a6978") && l.contains("balance"))
+            .unwrap_or_else(|| panic!("{format}: no unfunded charge for prod-web-01:\n{out}"));
+        assert!(line.contains("unmanaged"), "{format}: {line}");
+        assert!(
+            line.contains("CNY"),
+            "{format}: the charge is priced: {line}"
+        );
+    }
+    // With the seed's balance the same charge is covered: no such line.
+    let ws2 = Workspace::new();
+    let state2 = ws2.path("sandbox.json");
+    seed_into(&state2);
+    let rich = SandboxProc::start(&state2, &[]);
+    let manifest2 = ws2.write(
+        "m/api.yaml",
+        "version: 1\nresources:\n  - id: 6f5e22cd-3ff8-2627-6971-bb210ff1cec2\n    on_expiry: on_demand\n",
+    );
+    let mut c = ws2.bssctl_at(&rich);
+    c.args(["plan", "-f"]).arg(&manifest2);
+    let o = run(c);
+    let (out, _) = text(&o);
+    assert!(
+        !out.lines()
+            .any(|l| l.contains("0b5f7d2e-9a41-4c6b-8f0e-2d3c4b5a6978") && l.contains("balance")),
+        "{out}"
+    );
+    sandbox.stop();
+    rich.stop();
+}

@@ -105,10 +105,36 @@ pub async fn plan_outlook(
     let records =
         crate::last_applied::LastApplied::load(&paths.last_applied).map_err(CliError::Config)?;
     let record = records.account(&conn.domain_id);
-    // Released within the window: expired up to the retention period ago.
-    let until = now + chrono::TimeDelta::days(outlook::PLAN_RISK_DAYS);
+    // Released within the window: expired up to the retention period ago;
+    // charged within it: expiring up to the deduction day after it.
+    let until =
+        now + chrono::TimeDelta::days(outlook::PLAN_RISK_DAYS + outlook::MAX_DEDUCTION_DAYS);
     let expiring = outlook::expiring(&conn.client, until).await?;
     let desired = crate::manifest::resolve(set, &planned.inventory, now).desired;
+    // Unfunded auto-renew charges need the balance and their renew rates:
+    // one balance read and the renew-rate calls of 10 ids per period.
+    let keys = outlook::charge_keys(
+        &planned.plan,
+        &planned.inventory,
+        &desired,
+        &expiring,
+        &record,
+        now,
+    );
+    let (book, balances) = tokio::join!(
+        crate::pricing::fetch(&conn.client, &keys),
+        conn.client.balances()
+    );
+    let funding = outlook::Funding {
+        balance: balances
+            .ok()
+            .map(|b| crate::planner::cash_and_credit(&b.body)),
+        prices: forecast::fetch::price_index(&book)
+            .into_iter()
+            .map(|((id, p), a)| ((id.to_string(), p), a))
+            .collect(),
+        currency: planned.plan.summary.renewal_cost_now.currency.clone(),
+    };
     Ok(outlook::outlook(
         &planned.plan,
         &planned.inventory,
@@ -116,6 +142,7 @@ pub async fn plan_outlook(
         &expiring,
         &record,
         forecast::fetch::settings(&record, Some(set), forecast::DEFAULT_RETENTION_DAYS),
+        &funding,
         now,
     ))
 }

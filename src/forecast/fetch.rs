@@ -4,7 +4,6 @@
 
 use super::model::*;
 use super::{inputs, project};
-use crate::bss::model::{ACCOUNT_TYPE_BALANCE, ACCOUNT_TYPE_CREDIT};
 use crate::bss::{ApiError, BssClient};
 use crate::last_applied::AccountRecord;
 use crate::manifest::{Diagnostic, ManifestSet, Severity};
@@ -80,18 +79,7 @@ pub async fn forecast(
     let (balance, balance_currency) = match balances {
         Ok(b) => {
             let b = b.body;
-            let cash_and_credit = b
-                .account_balances
-                .iter()
-                .flatten()
-                .filter(|a| {
-                    matches!(
-                        a.account_type,
-                        Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
-                    )
-                })
-                .map(|a| a.amount.unwrap_or_default())
-                .sum::<Decimal>();
+            let cash_and_credit = crate::planner::cash_and_credit(&b);
             (Some(cash_and_credit), b.currency.filter(|c| !c.is_empty()))
         }
         Err(e) => {

@@ -45,6 +45,50 @@ pub async fn expiring(client: &BssClient, until: DateTime<Utc>) -> Result<Invent
     Ok(Inventory::from_rows(rows))
 }
 
+/// What the plan's risk section needs beyond the plan: the balance, and the
+/// renew rate of each auto-renew charge in the window the plan does not
+/// price already (`charge_keys`).
+#[derive(Debug, Clone, Default)]
+pub struct Funding {
+    /// Cash and credit, as the plan's balance check counts them; None when
+    /// it could not be read (then no unfunded-charge risk is shown).
+    pub balance: Option<Decimal>,
+    pub prices: HashMap<(String, Period), Decimal>,
+    pub currency: String,
+}
+
+/// The (resource, period) keys of auto-renew charges within the risk window
+/// (they are dated the deduction day before expiry) that `plan` does not
+/// price: the renew-rate calls the plan's unfunded-charge risks need.
+pub fn charge_keys(
+    plan: &Plan,
+    managed: &Inventory,
+    desired: &BTreeMap<String, Desired>,
+    expiring: &Inventory,
+    record: &AccountRecord,
+    now: DateTime<Utc>,
+) -> std::collections::BTreeSet<crate::pricing::PriceKey> {
+    let known = plan_prices(plan);
+    let until = now + TimeDelta::days(PLAN_RISK_DAYS + MAX_DEDUCTION_DAYS);
+    inputs::subjects(managed, record, desired, &plan.changes)
+        .into_iter()
+        .chain(inputs::subjects(expiring, record, &BTreeMap::new(), &[]))
+        .filter(|s| s.expire_time.is_some_and(|t| t <= until))
+        .flat_map(|s| {
+            [&s.as_is, &s.planned]
+                .into_iter()
+                .filter_map(|b| b.auto_renew.as_ref().map(|a| a.period))
+                .map(|p| (s.resource_id.clone(), p))
+                .collect::<Vec<_>>()
+        })
+        .filter(|k| !known.contains_key(k))
+        .map(|(id, (pt, pn))| (id, pt, pn))
+        .collect()
+}
+
+/// The earliest an auto-renew charge comes before expiry (bss-api §7).
+pub const MAX_DEDUCTION_DAYS: i64 = 7;
+
 /// The prices a plan knows: renewals bought now, and one period of each
 /// auto-renew whose commitment changes.
 fn plan_prices(plan: &Plan) -> HashMap<(String, Period), Decimal> {
@@ -84,6 +128,7 @@ pub fn outlook(
     expiring: &Inventory,
     record: &AccountRecord,
     settings: Settings,
+    funding: &Funding,
     now: DateTime<Utc>,
 ) -> PlanOutlook {
     let mut subjects = inputs::subjects(managed, record, desired, &plan.changes);
@@ -115,6 +160,11 @@ pub fn outlook(
         }
     }
     subjects.append(&mut unmanaged);
+    // Charges in the window are priced (the plan's prices, then the renew
+    // rates fetched for the risk section), so the balance can be checked.
+    let risk_price = |id: &str, p: Period| {
+        price(id, p).or_else(|| funding.prices.get(&(id.to_string(), p)).copied())
+    };
     let f = project::forecast(
         &subjects,
         &project::Options {
@@ -122,11 +172,10 @@ pub fn outlook(
             months: PLAN_MONTHS,
             risk_within: TimeDelta::days(PLAN_RISK_DAYS),
             settings,
-            // Charges are not priced here: frozen and released only.
-            balance: None,
-            currency: String::new(),
+            balance: funding.balance,
+            currency: funding.currency.clone(),
             with_plan: true,
-            price: &|_, _| None,
+            price: &risk_price,
         },
     );
     PlanOutlook {
