@@ -121,6 +121,7 @@ fn plan_prices(plan: &Plan) -> HashMap<(String, Period), Decimal> {
 
 /// The outlook from the plan, its inventory and desired state (managed
 /// resources), and `expiring` (every resource expiring in the window).
+#[allow(clippy::too_many_arguments)] // each is a separate input of the projection
 pub fn outlook(
     plan: &Plan,
     managed: &Inventory,
