@@ -81,7 +81,7 @@ pub const REFERENCE_CODES: [&str; 69] = [
 /// Codes with a hint beyond the reference's table: the gateway's own
 /// (authentication, unknown API), HTTP statuses used as codes when a body has
 /// none, and the kinds apply reports for errors without a service code.
-pub const EXTRA_CODES: [&str; 7] = [
+pub const EXTRA_CODES: [&str; 9] = [
     "APIGW.0301",
     "APIGW.0307",
     "APIGW.0101",
@@ -89,6 +89,8 @@ pub const EXTRA_CODES: [&str; 7] = [
     "403",
     "TRANSPORT",
     "AMBIGUOUS",
+    "CERTIFICATE",
+    "REDIRECT",
 ];
 
 /// Advice for an error code, or `None` for a code bssctl knows nothing about
@@ -418,6 +420,18 @@ pub fn hint(code: &str) -> Option<&'static str> {
             "no answer from the endpoint: check --endpoint, the network or proxy, and \
              --timeout; reads are retried, purchases only when nothing was sent"
         }
+        "CERTIFICATE" => {
+            "the endpoint's TLS certificate is not trusted (nothing was sent). Behind a \
+             TLS-inspecting proxy, trust its CA: --ca-bundle FILE (or BSSCTL_CA_BUNDLE), or \
+             SSL_CERT_FILE / SSL_CERT_DIR, or add it to the OS trust store; otherwise check \
+             --endpoint names the real host"
+        }
+        "REDIRECT" => {
+            "the endpoint answered with a redirect, which bssctl never follows (a renewal must \
+             not be resent to another host, nor the signature and security token): check \
+             --endpoint / BSSCTL_ENDPOINT and --site; if the Location named is the right \
+             host, point --endpoint at it"
+        }
         "AMBIGUOUS" => {
             "the answer was lost after the request was sent, so it may have taken effect: run \
              bssctl plan (or bssctl orders --all) to see the account before trying again"
@@ -487,6 +501,9 @@ pub fn hint_for_error(e: &ApiError) -> Option<String> {
         }
         ApiError::Ambiguous { .. } => hint("AMBIGUOUS").map(str::to_string),
         ApiError::Transport { .. } => hint("TRANSPORT").map(str::to_string),
+        ApiError::Config(m) if m.contains(crate::bss::client::CERTIFICATE_ERROR) => {
+            hint("CERTIFICATE").map(str::to_string)
+        }
         _ => None,
     }
 }

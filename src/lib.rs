@@ -3,8 +3,10 @@
 //!
 //! Layering (dependencies point down; checked by `tests/it/layering.rs`):
 //! `cli` parses flags, calls a pipeline and hands its result to `render`
-//! (views over the models, never imported back); below them `apply`,
-//! `orders` and `export` use the plan pipeline (`plan`, its pure stages;
+//! (views over the models, never imported back) or `comment` (posting a
+//! rendered plan to a forge); below them `forecast` (the next months) reuses
+//! the plan pipeline and its I/O, and `apply`, `orders` and `export` use the
+//! plan pipeline (`plan`, its pure stages;
 //! `planner` sequences its I/O, `pricing` fetches prices), which reads `manifest`,
 //! `live` (inventory, fetching, re-verification of in-flight purchases) and
 //! `state` (lock, journal, last-applied record, saved plans); `state` and
@@ -18,8 +20,10 @@ pub mod apply;
 pub mod bss;
 pub mod cli;
 pub mod clock;
+pub mod comment;
 pub mod display;
 pub mod export;
+pub mod forecast;
 pub mod fsutil;
 pub mod hints;
 pub mod live;

@@ -58,39 +58,73 @@ pub async fn make_plan(
     policy: &InFlightPolicy,
     now: DateTime<Utc>,
 ) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
+    let sets = PlanSets {
+        head: set,
+        base: None,
+    };
+    make_plan_with_base(client, domain_id, sets, scope, paths, policy, now).await
+}
+
+/// The head manifests and, for a cost diff (DESIGN §10), the base's.
+#[derive(Clone, Copy)]
+pub struct PlanSets<'a> {
+    pub head: &'a ManifestSet,
+    pub base: Option<&'a ManifestSet>,
+}
+
+/// [`make_plan`] that also plans `sets.base` on the same live inventory and
+/// price book, and puts the comparison in `plan.diff`.
+pub async fn make_plan_with_base(
+    client: &BssClient,
+    domain_id: &str,
+    sets: PlanSets<'_>,
+    scope: &Scope,
+    paths: &StatePaths,
+    policy: &InFlightPolicy,
+    now: DateTime<Utc>,
+) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
+    let PlanSets { head: set, base } = sets;
     let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
     let account_record = records.account(domain_id);
     let journal_records = journal::read(&paths.journal)
         .map_err(|e| PlanError::State(format!("{}: {e}", paths.journal.display())))?;
-    let ids: BTreeSet<String> = set.resources.iter().map(|r| r.value.id.clone()).collect();
+    // With a base (DESIGN §10) one listing serves both plans.
+    let sets: Vec<&ManifestSet> = std::iter::once(set).chain(base).collect();
+    let ids: BTreeSet<String> = sets
+        .iter()
+        .flat_map(|s| s.resources.iter().map(|r| r.value.id.clone()))
+        .collect();
+    let any_selectors = sets.iter().any(|s| !s.selectors.is_empty());
     let no_holds = BTreeMap::new();
 
     let mut prefetch = crate::pricing::Prefetch::new(client.clone());
     let mut on_rows = |rows: &[crate::bss::model::OrderInstanceV2]| {
         // Plan this page alone to learn which prices it needs.
         let page = Inventory::from_rows(rows.iter().cloned());
-        let mut page_desired = crate::manifest::resolve(set, &page, now).desired;
-        apply_scope(
-            &mut page_desired,
-            &page,
-            scope,
-            &mut Vec::new(),
-            &mut Vec::new(),
-        );
-        let page_plan = plan::build(&plan::PlanInput {
-            desired: &page_desired,
-            inventory: &page,
-            auto_renew_records: &account_record.auto_renew,
-            renew_holds: &no_holds,
-            renewal_settings: None,
-            settings_record: None,
-            now,
-        });
-        prefetch.add(crate::plan::price::price_keys(&page_plan.changes));
+        for s in &sets {
+            let mut page_desired = crate::manifest::resolve(s, &page, now).desired;
+            apply_scope(
+                &mut page_desired,
+                &page,
+                scope,
+                &mut Vec::new(),
+                &mut Vec::new(),
+            );
+            let page_plan = plan::build(&plan::PlanInput {
+                desired: &page_desired,
+                inventory: &page,
+                auto_renew_records: &account_record.auto_renew,
+                renew_holds: &no_holds,
+                renewal_settings: None,
+                settings_record: None,
+                now,
+            });
+            prefetch.add(crate::plan::price::price_keys(&page_plan.changes));
+        }
     };
     let wants_balance = manifests_renew(set);
     let (inventory, pending, in_flight, balances) = tokio::join!(
-        crate::live::fetch::fetch_with(client, &ids, !set.selectors.is_empty(), &mut on_rows),
+        crate::live::fetch::fetch_with(client, &ids, any_selectors, &mut on_rows),
         pending_renewals(client, &journal_records),
         check_in_flight(client, &journal_records, policy, Utc::now()),
         async {
@@ -171,9 +205,35 @@ pub async fn make_plan(
     });
     plan.errors.extend(scope_errors);
     plan.pending_orders = pending;
-    let keys = crate::plan::price::price_keys(&plan.changes);
+    let mut base_plan = match base {
+        Some(b) => Some(
+            crate::plan::compare::base_plan(
+                b,
+                &crate::plan::compare::BaseInput {
+                    inventory: &inventory,
+                    holds: &holds,
+                    record: &account_record,
+                    renewal_settings: scope_settings(b.renewal_settings.as_ref(), scope).as_ref(),
+                    now,
+                },
+                |d| apply_scope(d, &inventory, scope, &mut Vec::new(), &mut Vec::new()),
+            )
+            .map_err(PlanError::Base)?,
+        ),
+        None => None,
+    };
+    let mut keys = crate::plan::price::price_keys(&plan.changes);
+    keys.extend(
+        base_plan
+            .iter()
+            .flat_map(|b| crate::plan::price::price_keys(&b.changes)),
+    );
     let book = prefetch.finish(&keys).await;
     let price_warnings = crate::plan::price::apply_prices(&mut plan, &book);
+    if let Some(b) = base_plan.as_mut() {
+        crate::plan::price::apply_prices(b, &book);
+        plan.diff = Some(crate::plan::compare::compare(b, &plan));
+    }
     warnings.append(&mut plan.warnings);
     warnings.extend(price_warnings);
     plan.summary.balance = match balances {
@@ -240,16 +300,7 @@ pub fn balance_check(plan: &Plan, b: &crate::bss::model::BalancesResp) -> Option
     if required.is_zero() && !incomplete {
         return None;
     }
-    let mut available = rust_decimal::Decimal::ZERO;
-    for a in b.account_balances.iter().flatten() {
-        // Cash (1) and credit (2) pay for renewals; bonus and deposit do not.
-        if matches!(
-            a.account_type,
-            Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
-        ) {
-            available += a.amount.unwrap_or_default();
-        }
-    }
+    let available = cash_and_credit(b);
     let currency = b
         .currency
         .clone()
@@ -264,12 +315,31 @@ pub fn balance_check(plan: &Plan, b: &crate::bss::model::BalancesResp) -> Option
     })
 }
 
+/// What can pay for renewals: cash (1) and credit (2); bonus and deposit
+/// cannot.
+pub fn cash_and_credit(b: &crate::bss::model::BalancesResp) -> rust_decimal::Decimal {
+    b.account_balances
+        .iter()
+        .flatten()
+        .filter(|a| {
+            matches!(
+                a.account_type,
+                Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
+            )
+        })
+        .map(|a| a.amount.unwrap_or_default())
+        .sum()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error("{0}")]
     Api(#[from] ApiError),
     #[error("{0}")]
     State(String),
+    /// The base manifests (`--base`, `--base-ref`) do not resolve.
+    #[error("the base manifests have errors")]
+    Base(Vec<crate::manifest::Diagnostic>),
 }
 
 /// What `--target`/`--exclude` can name besides resource ids.

@@ -93,3 +93,11 @@ impl Prefetch {
         book
     }
 }
+
+/// Every price of `keys` at once (no listing to overlap with): the renew
+/// rates of 10 ids per period, as `Prefetch` groups them.
+pub async fn fetch(client: &BssClient, keys: &BTreeSet<PriceKey>) -> PriceBook {
+    let mut prefetch = Prefetch::new(client.clone());
+    prefetch.add(keys.iter().cloned());
+    prefetch.finish(keys).await
+}

@@ -10,6 +10,7 @@ use super::model::*;
 use super::pacer::Pacer;
 use super::retry::{classify, RetryPolicy, Verdict};
 use super::signer::{self, SignInput};
+use super::sts::{self, TemporaryKey};
 use chrono::Utc;
 use futures::future::{BoxFuture, FutureExt, TryFutureExt};
 use futures::stream::{self, BoxStream, StreamExt};
@@ -41,6 +42,13 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Rows per page of the resource query.
     pub page_size: i64,
+    /// More BSS endpoints after `endpoint`, tried in order when one cannot
+    /// be reached (nothing sent), as the SDK does with a comma-separated
+    /// region variable.
+    pub fallback_endpoints: Vec<String>,
+    /// PEM files whose certificates are trusted besides the OS store and
+    /// the built-in roots (`--ca-bundle`).
+    pub ca_bundles: Vec<std::path::PathBuf>,
 }
 
 impl Default for ClientConfig {
@@ -53,6 +61,8 @@ impl Default for ClientConfig {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(60),
             page_size: DEFAULT_PAGE_SIZE,
+            fallback_endpoints: Vec::new(),
+            ca_bundles: Vec::new(),
         }
     }
 }
@@ -82,9 +92,13 @@ pub struct BssClient {
 
 struct Inner {
     http: reqwest::Client,
-    bss: Endpoint,
+    /// The BSS endpoints in failover order; `current` is the one in use.
+    bss: Vec<Endpoint>,
+    current: std::sync::atomic::AtomicUsize,
     iam: Endpoint,
     creds: Credentials,
+    /// Temporary credentials (metadata / OIDC), refreshed before expiry.
+    temporary: Option<Temporary>,
     domain_id: OnceCell<String>,
     pacers: HashMap<Api, Pacer>,
     in_flight: Semaphore,
@@ -95,6 +109,13 @@ struct Inner {
     stats: Mutex<BTreeMap<Api, ApiStats>>,
     /// Listing anomalies, for `take_warnings`.
     warnings: Mutex<Vec<String>>,
+}
+
+struct Temporary {
+    source: sts::TemporarySource,
+    metadata_http: reqwest::Client,
+    /// The key in use and the metadata session token, refreshed under one lock.
+    state: tokio::sync::Mutex<(Option<TemporaryKey>, Option<String>)>,
 }
 
 /// One item of a paged listing.
@@ -132,7 +153,7 @@ enum Listing<'a, T> {
 impl std::fmt::Debug for BssClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BssClient")
-            .field("endpoint", &self.inner.bss.base)
+            .field("endpoint", &self.endpoint())
             .finish_non_exhaustive()
     }
 }
@@ -147,18 +168,24 @@ struct Call<'a> {
 
 impl BssClient {
     pub fn new(cfg: ClientConfig, creds: Credentials) -> Result<BssClient, ApiError> {
-        let bss = Endpoint::parse(&cfg.endpoint).map_err(ApiError::Config)?;
+        let mut bss = vec![Endpoint::parse(&cfg.endpoint).map_err(ApiError::Config)?];
+        for url in &cfg.fallback_endpoints {
+            bss.push(Endpoint::parse(url).map_err(ApiError::Config)?);
+        }
         let iam_url = creds
             .iam_endpoint
             .clone()
             .unwrap_or(cfg.iam_endpoint.clone());
         let iam = Endpoint::parse(&iam_url).map_err(ApiError::Config)?;
-        let http = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(user_agent())
-            .build()
-            .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let http = http_client(&cfg)?;
+        let temporary = match &creds.auth {
+            Auth::Temporary(source) => Some(Temporary {
+                source: source.clone(),
+                metadata_http: sts::metadata_http().map_err(ApiError::Config)?,
+                state: tokio::sync::Mutex::new((None, None)),
+            }),
+            _ => None,
+        };
         let pacers = Api::ALL
             .iter()
             .map(|api| (*api, Pacer::per_second(cfg.rate_per_api)))
@@ -171,8 +198,10 @@ impl BssClient {
             inner: Arc::new(Inner {
                 http,
                 bss,
+                current: std::sync::atomic::AtomicUsize::new(0),
                 iam,
                 creds,
+                temporary,
                 domain_id,
                 pacers,
                 in_flight: Semaphore::new(cfg.max_in_flight.max(1)),
@@ -185,8 +214,59 @@ impl BssClient {
         })
     }
 
+    /// The BSS endpoint in use (after a failover, the one that answered).
     pub fn endpoint(&self) -> &str {
-        &self.inner.bss.base
+        &self.inner.bss[self.current_index()].base
+    }
+
+    fn current_index(&self) -> usize {
+        self.inner
+            .current
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .min(self.inner.bss.len() - 1)
+    }
+
+    /// The temporary key to sign with: the cached one until its refresh
+    /// time, then a fresh one. A failed refresh keeps the old key while it
+    /// is still valid.
+    async fn temporary_key(&self, t: &Temporary) -> Result<TemporaryKey, ApiError> {
+        let mut state = t.state.lock().await;
+        let now = Utc::now();
+        if let Some(key) = state.0.as_ref().filter(|k| now < k.refresh_at) {
+            return Ok(key.clone());
+        }
+        let (cached, metadata_token) = &mut *state;
+        match sts::fetch(
+            &t.source,
+            &self.inner.http,
+            &t.metadata_http,
+            &self.inner.iam.base,
+            metadata_token,
+        )
+        .await
+        {
+            Ok(key) => {
+                tracing::info!(
+                    access_key = %key.ak,
+                    expires_at = %key.expires_at,
+                    refresh_at = %key.refresh_at,
+                    "temporary credentials from {}",
+                    t.source
+                );
+                *cached = Some(key.clone());
+                Ok(key)
+            }
+            Err(e) => match cached.as_ref().filter(|k| now < k.expires_at) {
+                Some(old) => {
+                    tracing::warn!("cannot refresh the temporary credentials from {}: {e}; using the current ones until they expire", t.source);
+                    Ok(old.clone())
+                }
+                None => Err(ApiError::Config(format!(
+                    "cannot get temporary credentials from {}: {e}",
+                    t.source
+                ))),
+            },
+        }
     }
 
     pub fn page_size(&self) -> i64 {
@@ -758,8 +838,10 @@ impl BssClient {
                 let resp: ApiResponse<AuthDomainsResp> = self
                     .send_with(call, None)
                     .await
-                    .map_err(|e| {
-                        ApiError::Config(format!(
+                    .map_err(|e| match e {
+                        // Certificates, redirects' kin and temporary keys say it all.
+                        ApiError::Config(_) => e,
+                        e => ApiError::Config(format!(
                             "cannot discover the account's domain id from IAM at {} ({e}); set HUAWEICLOUD_SDK_DOMAIN_ID (needs iam:users:getUser otherwise)",
                             self.inner.iam.base
                         ))
@@ -831,11 +913,6 @@ impl BssClient {
             .acquire()
             .await
             .expect("semaphore never closed");
-        let endpoint = if api == Api::IamDomains {
-            &self.inner.iam
-        } else {
-            &self.inner.bss
-        };
         let path = match call.path_param {
             Some(p) => {
                 let template = api.path();
@@ -845,67 +922,70 @@ impl BssClient {
             None => api.path().to_string(),
         };
         let query = signer::canonical_query(&call.query);
-        let url = if query.is_empty() {
-            format!("{}{}", endpoint.base, path)
-        } else {
-            format!("{}{}?{}", endpoint.base, path, query)
-        };
         let body = call.body.clone().unwrap_or_default();
-        let mut headers: Vec<(String, String)> = vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Host".into(), endpoint.host_header.clone()),
-            ("User-Agent".into(), user_agent()),
-        ];
-        if let Some(d) = domain_id {
-            headers.push(("X-Domain-Id".into(), d.to_string()));
-        }
-        match &self.inner.creds.auth {
-            Auth::AkSk {
-                ak,
-                sk,
-                security_token,
-            } => {
-                headers.push((
-                    signer::HEADER_DATE.into(),
-                    Utc::now().format(signer::DATE_FORMAT).to_string(),
-                ));
-                if let Some(t) = security_token {
-                    headers.push(("X-Security-Token".into(), t.expose().to_string()));
-                }
-                let sig = signer::sign(
-                    &SignInput {
-                        method: api.method(),
-                        path: &path,
-                        query: &call.query,
-                        headers: &headers,
-                        body: &body,
-                    },
-                    sk.expose().as_bytes(),
-                );
-                headers.push(("Authorization".into(), sig.authorization(ak)));
-            }
-            Auth::Token(token) => headers.push(("X-Auth-Token".into(), token.expose().to_string())),
-        }
-
-        let method = reqwest::Method::from_bytes(api.method().as_bytes()).expect("valid method");
-        let mut req = self.inner.http.request(method, &url);
-        for (k, v) in &headers {
-            req = req.header(k.as_str(), v.as_str());
-        }
-        if call.body.is_some() {
-            req = req.body(body);
-        }
-        self.count(api, |s| s.requests += 1);
-        let started = Instant::now();
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                self.count(api, |s| s.transport_errors += 1);
-                return Err((transport_error(api, &e), None));
-            }
+        let temporary = match &self.inner.temporary {
+            Some(t) => Some(self.temporary_key(t).await.map_err(|e| (e, None))?),
+            None => None,
         };
+        // IAM has one endpoint; BSS may have several, tried in order from the
+        // one in use when a host cannot be reached (then nothing was sent).
+        let candidates: Vec<(Option<usize>, &Endpoint)> = if api == Api::IamDomains {
+            vec![(None, &self.inner.iam)]
+        } else {
+            let n = self.inner.bss.len();
+            let first = self.current_index();
+            (0..n)
+                .map(|i| (first + i) % n)
+                .map(|i| (Some(i), &self.inner.bss[i]))
+                .collect()
+        };
+        let mut unreachable: Vec<String> = Vec::new();
+        let mut answered = None;
+        let started = Instant::now();
+        for (k, (index, endpoint)) in candidates.iter().enumerate() {
+            let url = if query.is_empty() {
+                format!("{}{}", endpoint.base, path)
+            } else {
+                format!("{}{}?{}", endpoint.base, path, query)
+            };
+            let headers =
+                self.signed_headers(call, &path, &body, endpoint, domain_id, temporary.as_ref());
+            let method =
+                reqwest::Method::from_bytes(api.method().as_bytes()).expect("valid method");
+            let mut req = self.inner.http.request(method, &url);
+            for (k, v) in &headers {
+                req = req.header(k.as_str(), v.as_str());
+            }
+            if call.body.is_some() {
+                req = req.body(body.clone());
+            }
+            self.count(api, |s| s.requests += 1);
+            match req.send().await {
+                Ok(r) => {
+                    if let Some(i) = index {
+                        self.inner
+                            .current
+                            .store(*i, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    answered = Some((r, endpoint.base.clone()));
+                    break;
+                }
+                Err(e) => {
+                    self.count(api, |s| s.transport_errors += 1);
+                    let err = send_error(api, &e, &endpoint.base);
+                    if e.is_connect() && k + 1 < candidates.len() {
+                        tracing::warn!(%api, "{} cannot be reached ({err}); trying {}", endpoint.base, candidates[k + 1].1.base);
+                        unreachable.push(format!("{}: {err}", endpoint.base));
+                        continue;
+                    }
+                    return Err((with_unreachable(err, &unreachable), None));
+                }
+            }
+        }
+        let (resp, base) = answered.expect("the loop answers or returns");
         let status = resp.status().as_u16();
         let request_id = header_text(&resp, "x-request-id");
+        let location = header_text(&resp, "location");
         let retry_after = header_text(&resp, "retry-after")
             .and_then(|v| v.parse::<u64>().ok())
             .map(Duration::from_secs);
@@ -923,6 +1003,12 @@ impl BssClient {
             self.inner.pacers[&api].throttled(pause).await;
         } else {
             self.inner.pacers[&api].answered().await;
+        }
+        if (300..400).contains(&status) {
+            return Err((
+                redirect_error(api, status, &base, location, request_id),
+                None,
+            ));
         }
         if status >= 400 {
             if status == 429 {
@@ -984,6 +1070,167 @@ impl<'a> Call<'a> {
         }
     }
 }
+
+impl BssClient {
+    /// The headers of one request to `endpoint`, signed (or with the token).
+    fn signed_headers(
+        &self,
+        call: &Call<'_>,
+        path: &str,
+        body: &[u8],
+        endpoint: &Endpoint,
+        domain_id: Option<&str>,
+        temporary: Option<&TemporaryKey>,
+    ) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> = vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Host".into(), endpoint.host_header.clone()),
+            ("User-Agent".into(), user_agent()),
+        ];
+        if let Some(d) = domain_id {
+            headers.push(("X-Domain-Id".into(), d.to_string()));
+        }
+        let (ak, sk, security_token) = match (&self.inner.creds.auth, temporary) {
+            (Auth::Token(token), _) => {
+                headers.push(("X-Auth-Token".into(), token.expose().to_string()));
+                return headers;
+            }
+            (_, Some(t)) => (&t.ak, &t.sk, Some(&t.security_token)),
+            (
+                Auth::AkSk {
+                    ak,
+                    sk,
+                    security_token,
+                },
+                None,
+            ) => (ak, sk, security_token.as_ref()),
+            (Auth::Temporary(_), None) => unreachable!("temporary keys are fetched first"),
+        };
+        headers.push((
+            signer::HEADER_DATE.into(),
+            Utc::now().format(signer::DATE_FORMAT).to_string(),
+        ));
+        if let Some(t) = security_token {
+            headers.push(("X-Security-Token".into(), t.expose().to_string()));
+        }
+        let sig = signer::sign(
+            &SignInput {
+                method: call.api.method(),
+                path,
+                query: &call.query,
+                headers: &headers,
+                body,
+            },
+            sk.expose().as_bytes(),
+        );
+        headers.push(("Authorization".into(), sig.authorization(ak)));
+        headers
+    }
+}
+
+/// The reqwest client: the OS trust store (with `SSL_CERT_FILE` /
+/// `SSL_CERT_DIR`, as OpenSSL reads them) and the built-in Mozilla roots,
+/// plus `--ca-bundle` files; certificates always verified; redirects never
+/// followed (a renewal must never be resent to another host, and the
+/// signature and security token must not travel there).
+fn http_client(cfg: &ClientConfig) -> Result<reqwest::Client, ApiError> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(cfg.timeout)
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(user_agent())
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_built_in_root_certs(true);
+    for path in &cfg.ca_bundles {
+        let pem = std::fs::read(path)
+            .map_err(|e| ApiError::Config(format!("--ca-bundle {}: {e}", path.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            ApiError::Config(format!(
+                "--ca-bundle {}: not PEM certificates ({e})",
+                path.display()
+            ))
+        })?;
+        if certs.is_empty() {
+            return Err(ApiError::Config(format!(
+                "--ca-bundle {}: no PEM certificate in it",
+                path.display()
+            )));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Starts the message of a certificate failure (hints key on it).
+pub const CERTIFICATE_ERROR: &str = "the TLS certificate of";
+
+/// A failed send: an untrusted certificate is a configuration problem (no
+/// retry helps, nothing was sent); anything else a transport error.
+fn send_error(api: Api, e: &reqwest::Error, base: &str) -> ApiError {
+    let err = transport_error(api, e);
+    match &err {
+        ApiError::Transport { message, .. } if is_certificate_failure(message) => {
+            let detail = message
+                .rsplit(": ")
+                .find(|part| part.contains("certificate"))
+                .unwrap_or(message);
+            ApiError::Config(format!(
+                "{api}: {CERTIFICATE_ERROR} {base} is not trusted ({detail}); nothing was sent"
+            ))
+        }
+        _ => err,
+    }
+}
+
+fn is_certificate_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("invalid peer certificate") || m.contains("certificate verify failed")
+}
+
+/// Names the endpoints that could not be reached before the last one failed.
+fn with_unreachable(err: ApiError, unreachable: &[String]) -> ApiError {
+    if unreachable.is_empty() {
+        return err;
+    }
+    let before = unreachable.join("; ");
+    match err {
+        ApiError::Transport { api, message, sent } => ApiError::Transport {
+            api,
+            message: format!("{message} (also unreachable: {before})"),
+            sent,
+        },
+        ApiError::Config(m) => ApiError::Config(format!("{m} (also unreachable: {before})")),
+        other => other,
+    }
+}
+
+/// A 3xx: never followed. The request went to `base` only; nothing was sent
+/// to the Location.
+fn redirect_error(
+    api: Api,
+    status: u16,
+    base: &str,
+    location: Option<String>,
+    request_id: Option<String>,
+) -> ApiError {
+    let to = location.unwrap_or_else(|| "(no Location header)".to_string());
+    ApiError::Service {
+        api,
+        status,
+        error_code: REDIRECT.to_string(),
+        error_msg: format!(
+            "{base} answered HTTP {status} redirecting to {to}; bssctl follows no redirects, so nothing was sent to {to}"
+        ),
+        request_id,
+        encoded_authorization_message: None,
+    }
+}
+
+/// The code of a redirect answer.
+pub const REDIRECT: &str = "REDIRECT";
 
 fn user_agent() -> String {
     format!("bssctl/{}", env!("CARGO_PKG_VERSION"))

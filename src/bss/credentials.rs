@@ -1,12 +1,18 @@
 //! Where the AK/SK (or token) and the account's domain id come from.
 //!
-//! Order (first complete source wins): `HUAWEICLOUD_SDK_AK`/`_SK` (+
-//! `_SECURITY_TOKEN`), `HW_ACCESS_KEY`/`HW_SECRET_KEY` (+ `HW_SECURITY_TOKEN`),
-//! `HUAWEICLOUD_SDK_AUTH_TOKEN`, then the SDK credentials file
-//! (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials`, section
-//! `[global]`, else `[basic]`).
+//! Order (first complete source wins), the SDK's `EnvCredentialProvider`
+//! then `ProfileCredentialProvider`: `HUAWEICLOUD_SDK_IDP_ID` +
+//! `HUAWEICLOUD_SDK_ID_TOKEN_FILE` (OIDC, exchanged at IAM), then
+//! `HUAWEICLOUD_SDK_AK`/`_SK` (+ `_SECURITY_TOKEN`), `HW_ACCESS_KEY`/
+//! `HW_SECRET_KEY` (+ `HW_SECURITY_TOKEN`), `HUAWEICLOUD_SDK_AUTH_TOKEN`, then
+//! the SDK credentials file (`HUAWEICLOUD_SDK_CREDENTIALS_FILE` or
+//! `~/.huaweicloud/credentials`, section `[global]`, else `[basic]`; keys in
+//! any case; `idp_id` + `id_token_file` before `ak` + `sk`). When none is
+//! set, the caller asks the metadata service (`MetadataCredentialProvider`,
+//! last in the SDK's chain). Empty variables count as unset.
 
 use super::secret::Secret;
+pub use super::sts::TemporarySource;
 use std::path::{Path, PathBuf};
 
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -19,6 +25,8 @@ pub const ENV_AUTH_TOKEN: &str = "HUAWEICLOUD_SDK_AUTH_TOKEN";
 pub const ENV_DOMAIN_ID: &str = "HUAWEICLOUD_SDK_DOMAIN_ID";
 pub const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 pub const ENV_IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+pub const ENV_IDP_ID: &str = "HUAWEICLOUD_SDK_IDP_ID";
+pub const ENV_ID_TOKEN_FILE: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
 
 /// How requests are authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +39,9 @@ pub enum Auth {
     },
     /// An IAM user token sent as `X-Auth-Token`.
     Token(Secret),
+    /// Temporary AK/SK + security token fetched (and refreshed before they
+    /// expire) from the metadata service or an OIDC exchange at IAM.
+    Temporary(TemporarySource),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +57,10 @@ pub struct Credentials {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialError {
-    #[error("no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HW_ACCESS_KEY and HW_SECRET_KEY, or HUAWEICLOUD_SDK_AUTH_TOKEN), or write ~/.huaweicloud/credentials; use --sandbox to try bssctl without an account")]
+    #[error("no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HW_ACCESS_KEY and HW_SECRET_KEY, or HUAWEICLOUD_SDK_AUTH_TOKEN, or HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE), write ~/.huaweicloud/credentials, or run on Huawei Cloud with an agency (metadata service); use --sandbox to try bssctl without an account")]
     Missing,
+    #[error("no credentials: nothing is set and the metadata service gave none ({0}); set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or use --sandbox to try bssctl without an account")]
+    NoMetadata(String),
     #[error("{set} is set but {missing} is not: set both")]
     Incomplete {
         set: &'static str,
@@ -65,6 +78,33 @@ pub fn resolve(
 ) -> Result<Credentials, CredentialError> {
     let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     let domain_from_env = get(ENV_DOMAIN_ID);
+
+    match (get(ENV_IDP_ID), get(ENV_ID_TOKEN_FILE)) {
+        (Some(idp_id), Some(file)) => {
+            return Ok(Credentials {
+                auth: Auth::Temporary(TemporarySource::IdToken {
+                    idp_id,
+                    id_token_file: PathBuf::from(file),
+                }),
+                domain_id: domain_from_env,
+                iam_endpoint: None,
+                source: format!("{ENV_IDP_ID}/{ENV_ID_TOKEN_FILE}"),
+            })
+        }
+        (Some(_), None) => {
+            return Err(CredentialError::Incomplete {
+                set: ENV_IDP_ID,
+                missing: ENV_ID_TOKEN_FILE,
+            })
+        }
+        (None, Some(_)) => {
+            return Err(CredentialError::Incomplete {
+                set: ENV_ID_TOKEN_FILE,
+                missing: ENV_IDP_ID,
+            })
+        }
+        (None, None) => {}
+    }
 
     for (ak_var, sk_var, token_var) in [
         (ENV_AK, ENV_SK, ENV_SECURITY_TOKEN),
@@ -109,7 +149,16 @@ pub fn resolve(
     }
 
     let file = match get(ENV_CREDENTIALS_FILE) {
-        Some(p) => Some(PathBuf::from(p)),
+        Some(p) => {
+            let path = PathBuf::from(p);
+            if !path.exists() {
+                return Err(CredentialError::File {
+                    path: path.display().to_string(),
+                    message: format!("does not exist (named by {ENV_CREDENTIALS_FILE})"),
+                });
+            }
+            Some(path)
+        }
         None => home.map(|h| h.join(".huaweicloud").join("credentials")),
     };
     if let Some(path) = file.filter(|p| p.exists()) {
@@ -134,9 +183,32 @@ fn from_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Credentials, C
         .into_iter()
         .find_map(|name| ini.section(Some(name)))
         .ok_or_else(|| file_err("has no [global] or [basic] section".to_string()))?;
-    let value = |k: &str| section.get(k).map(str::trim).filter(|v| !v.is_empty());
+    // Keys in any case, as configparser reads them.
+    let value = |k: &str| {
+        section
+            .iter()
+            .filter(|(key, _)| key.trim().eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.trim())
+            .next_back()
+            .filter(|v| !v.is_empty())
+    };
+    let domain_id = value("domain_id").map(str::to_string);
+    let iam_endpoint = value("iam_endpoint").map(str::to_string);
+    if let (Some(idp_id), Some(token_file)) = (value("idp_id"), value("id_token_file")) {
+        return Ok(Credentials {
+            auth: Auth::Temporary(TemporarySource::IdToken {
+                idp_id: idp_id.to_string(),
+                id_token_file: PathBuf::from(token_file),
+            }),
+            domain_id,
+            iam_endpoint,
+            source: shown.clone(),
+        });
+    }
     let (Some(ak), Some(sk)) = (value("ak"), value("sk")) else {
-        return Err(file_err("needs both ak and sk".to_string()));
+        return Err(file_err(
+            "needs both ak and sk (or idp_id and id_token_file)".to_string(),
+        ));
     };
     Ok(Credentials {
         auth: Auth::AkSk {
@@ -144,8 +216,8 @@ fn from_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Credentials, C
             sk: Secret::new(sk),
             security_token: value("security_token").map(Secret::new),
         },
-        domain_id: value("domain_id").map(str::to_string),
-        iam_endpoint: value("iam_endpoint").map(str::to_string),
+        domain_id,
+        iam_endpoint,
         source: shown.clone(),
     })
 }
@@ -228,6 +300,83 @@ mod tests {
             e.to_string(),
             "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not: set both"
         );
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let c = resolve_with(
+            &[
+                (ENV_AK, ""),
+                (ENV_SK, " "),
+                (ENV_HW_AK, "AK2"),
+                (ENV_HW_SK, "SK2"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert!(matches!(c.auth, Auth::AkSk { ref ak, .. } if ak == "AK2"));
+    }
+
+    #[test]
+    fn oidc_variables_come_first_like_the_sdk() {
+        let c = resolve_with(
+            &[
+                (ENV_IDP_ID, "gitlab"),
+                (ENV_ID_TOKEN_FILE, "/run/id_token"),
+                (ENV_AK, "AK1"),
+                (ENV_SK, "SK1"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c.auth,
+            Auth::Temporary(TemporarySource::IdToken {
+                idp_id: "gitlab".into(),
+                id_token_file: PathBuf::from("/run/id_token"),
+            })
+        );
+        let e = resolve_with(&[(ENV_IDP_ID, "gitlab")], None).unwrap_err();
+        assert!(e.to_string().contains(ENV_ID_TOKEN_FILE));
+    }
+
+    #[test]
+    fn a_named_credentials_file_that_is_missing_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope");
+        let e = resolve_with(
+            &[(ENV_CREDENTIALS_FILE, missing.to_str().unwrap())],
+            Some(dir.path()),
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains(missing.to_str().unwrap()) && msg.contains("does not exist"));
+    }
+
+    #[test]
+    fn file_keys_are_case_insensitive_and_may_name_an_id_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("creds");
+        std::fs::write(
+            &file,
+            "[global]\nAK = UPAK\nSk = UPSK\nDomain_Id = d-2\nIAM_ENDPOINT = https://iam.example\n",
+        )
+        .unwrap();
+        let env = [(ENV_CREDENTIALS_FILE, file.to_str().unwrap())];
+        let c = resolve_with(&env, None).unwrap();
+        assert!(matches!(c.auth, Auth::AkSk { ref ak, .. } if ak == "UPAK"));
+        assert_eq!(c.domain_id.as_deref(), Some("d-2"));
+        assert_eq!(c.iam_endpoint.as_deref(), Some("https://iam.example"));
+        std::fs::write(
+            &file,
+            "[global]\nidp_id = idp\nid_token_file = /t\nak = A\nsk = S\n",
+        )
+        .unwrap();
+        let c = resolve_with(&env, None).unwrap();
+        assert!(matches!(
+            c.auth,
+            Auth::Temporary(TemporarySource::IdToken { .. })
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod model;
 pub mod secret;
 pub mod signer;
+pub mod sts;
 
 pub use api::{Api, Safety};
 pub use secret::Secret;

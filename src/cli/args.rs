@@ -16,9 +16,11 @@ auto-renew, renew ahead of expiry, switch to pay-per-use at expiry, or unsubscri
   bssctl apply -f manifests/         make the account match (asks first)\n\
   bssctl plan --sandbox -f examples/ try it against the embedded sandbox, no account needed\n\n\
 Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, \
-2 changes present (--detailed-exitcode), 3 a cost guardrail was exceeded.",
+2 changes present (--detailed-exitcode), 3 a cost guardrail was exceeded, \
+4 risks found (forecast --fail-on-risk).",
     after_help = "Credentials: HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (+HUAWEICLOUD_SDK_SECURITY_TOKEN), \
-HW_ACCESS_KEY/HW_SECRET_KEY, HUAWEICLOUD_SDK_AUTH_TOKEN, or ~/.huaweicloud/credentials. \
+HW_ACCESS_KEY/HW_SECRET_KEY, HUAWEICLOUD_SDK_AUTH_TOKEN, HUAWEICLOUD_SDK_IDP_ID/HUAWEICLOUD_SDK_ID_TOKEN_FILE (OIDC), \
+~/.huaweicloud/credentials, else the metadata service of a Huawei Cloud server with an agency. \
 Account id: HUAWEICLOUD_SDK_DOMAIN_ID (else discovered through IAM). \
 BSSCTL_NOW=2026-11-24T00:00:00Z fixes the planning clock."
 )]
@@ -40,6 +42,10 @@ pub struct GlobalArgs {
     /// Huawei Cloud site of the account (sets the default endpoints).
     #[arg(long, value_enum, default_value_t = Site::China, global = true)]
     pub site: Site,
+    /// PEM file of CA certificates to trust besides the OS store (e.g. a
+    /// TLS-inspecting proxy's CA); SSL_CERT_FILE / SSL_CERT_DIR also work.
+    #[arg(long, env = "BSSCTL_CA_BUNDLE", global = true, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
     /// Run against the embedded sandbox (a local BSS test double) instead of an account.
     #[arg(long, global = true)]
     pub sandbox: bool,
@@ -117,32 +123,13 @@ pub struct GlobalArgs {
     pub no_color: bool,
 }
 
-/// `--settle-time`: a whole number with s, m, h or d (a bare 0 is 0s).
+/// `--settle-time`: a duration flag of at most 30 days.
 pub fn parse_settle_time(v: &str) -> Result<std::time::Duration, String> {
-    let v = v.trim();
-    if v == "0" {
-        return Ok(std::time::Duration::ZERO);
+    let d = super::duration_flag::parse(v)?;
+    if d > std::time::Duration::from_secs(30 * 86_400) {
+        return Err(format!("{v:?} is longer than 30 days"));
     }
-    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
-    let (num, unit) = v.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{v:?} is not a duration; examples: 30s, 10m, 2h, 1d"))?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => {
-            return Err(format!(
-                "{v:?}: unknown unit {unit:?}; use s, m, h or d (e.g. 10m)"
-            ))
-        }
-    };
-    n.checked_mul(secs)
-        .filter(|s| *s <= 30 * 86_400)
-        .map(std::time::Duration::from_secs)
-        .ok_or_else(|| format!("{v:?} is longer than 30 days"))
+    Ok(d)
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +160,30 @@ bssctl export --out manifests --force              overwrite an earlier export"
     Export(ExportArgs),
     /// List, pay or cancel pending (unpaid) orders.
     Orders(OrdersArgs),
+    /// Post a markdown plan (`plan --format markdown`) to a pull or merge request.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
+bssctl plan -f manifests --base-ref origin/main --format markdown > plan.md\n  \
+bssctl comment github --repo acme/infra --pull 42 plan.md     (GITHUB_TOKEN)\n  \
+bssctl comment gitlab --project 7 --merge-request 3 plan.md   (GITLAB_TOKEN, else CI_JOB_TOKEN)"
+    )]
+    Comment(CommentTarget),
+    /// Project the next months of renewals, the balance runway and the risks.
+    #[command(
+        long_about = "Project every main resource of the account, managed or not, month by month: \
+auto-renew charges (on the deduction day before expiry, at the renew rate), renew_ahead purchases \
+the manifests trigger (with -f), conversions to pay-per-use, and expiries nothing renews \
+(frozen, then released after the retention period). With -f it shows the account as it is and \
+as planned. Risks: resources frozen or released within --risk-within, and auto-renew charges the \
+balance will not cover; --fail-on-risk exits 4 when there are any.",
+        after_help = "Examples:\n  \
+bssctl forecast --sandbox                          the next 12 months of the account\n  \
+bssctl forecast -f manifests --months 36           as is and as planned, three years\n  \
+bssctl forecast --risk-within 14d --fail-on-risk   exit 4 when something expires unnoticed\n\n\
+Exit codes: 0 ok, 1 error, 4 risks found (--fail-on-risk)."
+    )]
+    Forecast(ForecastArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -224,6 +235,13 @@ pub struct PlanArgs {
     /// Print nothing when there are no changes (for PR bots).
     #[arg(long)]
     pub quiet_if_no_changes: bool,
+    /// Compare with these base manifests (file or directory; repeatable): the output adds what
+    /// this change does on its own, apart from what is due anyway.
+    #[arg(long = "base", value_name = "PATH", conflicts_with = "base_ref")]
+    pub base: Vec<PathBuf>,
+    /// Compare with the same -f paths as they are at this git ref (e.g. the PR's target branch).
+    #[arg(long, value_name = "REF")]
+    pub base_ref: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +276,29 @@ pub struct ApplyArgs {
     /// decisions depend on the date. A plan from the future is always refused.
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub max_plan_age: crate::manifest::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Manifest file or directory; repeatable. Adds the planned column.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Months to project (1 to 36), from the current month.
+    #[arg(long, default_value_t = crate::forecast::DEFAULT_MONTHS, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=crate::forecast::MAX_MONTHS as i64))]
+    pub months: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// The risk window (<n>h, <n>d or <n>w).
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub risk_within: crate::manifest::Duration,
+    /// Exit 4 when there is any risk within the window.
+    #[arg(long)]
+    pub fail_on_risk: bool,
+    /// Days a resource stays frozen after expiry before it is released.
+    #[arg(long, value_name = "DAYS", default_value_t = crate::forecast::DEFAULT_RETENTION_DAYS)]
+    pub retention_days: u32,
 }
 
 #[derive(Debug, Args)]
@@ -329,6 +370,10 @@ pub struct SandboxArgs {
     /// Append a JSON line per request to this file.
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
+    /// Seconds the temporary keys from the sandbox's metadata service and
+    /// ID-token exchange stay valid.
+    #[arg(long, value_name = "SECS", default_value_t = 6 * 60 * 60)]
+    pub temporary_key_ttl: u64,
     /// Full resource listings claim this total_count (pages past the data come back empty).
     #[arg(long, value_name = "N")]
     pub lie_total_count: Option<i64>,
@@ -462,4 +507,49 @@ impl From<FormatArg> for Format {
             FormatArg::Markdown => Format::Markdown,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentTarget {
+    /// A GitHub pull request (token: GITHUB_TOKEN).
+    Github {
+        /// The repository, OWNER/NAME.
+        #[arg(long, value_name = "OWNER/NAME")]
+        repo: String,
+        /// The pull request number.
+        #[arg(long, value_name = "N")]
+        pull: u64,
+        #[command(flatten)]
+        options: CommentOptions,
+    },
+    /// A GitLab merge request (token: GITLAB_TOKEN, else CI_JOB_TOKEN).
+    Gitlab {
+        /// The project id or path (group/name).
+        #[arg(long, value_name = "ID")]
+        project: String,
+        /// The merge request IID.
+        #[arg(long, value_name = "N")]
+        merge_request: u64,
+        #[command(flatten)]
+        options: CommentOptions,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CommentOptions {
+    /// The markdown plan: a file, or - for standard input.
+    #[arg(value_name = "FILE")]
+    pub markdown: PathBuf,
+    /// The API's base URL, for self-hosted servers (default https://api.github.com, or
+    /// CI_API_V4_URL / https://gitlab.com/api/v4).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// update: edit bssctl's earlier comment (found by its marker), else add one; new: always
+    /// add one; delete-and-new: delete the earlier ones, then add one.
+    #[arg(long, value_enum, default_value_t = crate::comment::Behavior::Update)]
+    pub behavior: crate::comment::Behavior,
+    /// Post nothing (and delete an earlier comment) when the change has no cost or operation
+    /// effect compared with the base.
+    #[arg(long)]
+    pub skip_no_diff: bool,
 }

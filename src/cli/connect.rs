@@ -4,8 +4,10 @@
 use super::args::GlobalArgs;
 use super::error::CliError;
 use crate::bss::client::ClientConfig;
-use crate::bss::credentials::{self, Auth, Credentials};
+use crate::bss::credentials::{self, Auth, CredentialError, Credentials, TemporarySource};
 use crate::bss::retry::RetryPolicy;
+use crate::bss::sts;
+use crate::bss::ApiError;
 use crate::bss::{BssClient, Secret};
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use std::path::PathBuf;
@@ -47,6 +49,12 @@ pub fn sandbox_state_path(g: &GlobalArgs) -> PathBuf {
 }
 
 fn client_config(g: &GlobalArgs, endpoint: String, iam_endpoint: String) -> ClientConfig {
+    let ca_bundles = g
+        .ca_bundle
+        .iter()
+        .filter(|p| !p.as_os_str().is_empty())
+        .cloned()
+        .collect();
     let base = Duration::from_millis(g.retry_base_ms.max(1));
     ClientConfig {
         endpoint,
@@ -63,7 +71,36 @@ fn client_config(g: &GlobalArgs, endpoint: String, iam_endpoint: String) -> Clie
         },
         timeout: Duration::from_secs(g.timeout.max(1)),
         page_size: g.page_size.max(1),
+        fallback_endpoints: Vec::new(),
+        ca_bundles,
     }
+}
+
+/// A variable's value; empty counts as unset, as in the SDK.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn flag(v: &Option<String>) -> Option<String> {
+    v.clone().filter(|v| !v.trim().is_empty())
+}
+
+/// When no other source is set, the metadata service (the last provider of
+/// the SDK's chain): its endpoint, unless `BSSCTL_METADATA_ENDPOINT=off`.
+fn metadata_credentials(missing: CredentialError) -> Result<Credentials, CliError> {
+    let var = std::env::var(sts::ENV_METADATA_ENDPOINT).ok();
+    let endpoint = sts::metadata_endpoint(var.as_deref()).map_err(CliError::Config)?;
+    let Some(endpoint) = endpoint else {
+        return Err(missing.into());
+    };
+    Ok(Credentials {
+        auth: Auth::Temporary(TemporarySource::Metadata {
+            endpoint: endpoint.clone(),
+        }),
+        domain_id: env_var(credentials::ENV_DOMAIN_ID),
+        iam_endpoint: None,
+        source: format!("the metadata service {endpoint}"),
+    })
 }
 
 /// Credentials from the environment; warnings (e.g. a world-readable
@@ -78,35 +115,79 @@ pub fn credentials_from_env() -> Result<Credentials, CliError> {
 
 /// The BSS endpoint a real (not embedded-sandbox) connection uses.
 pub fn bss_endpoint(g: &GlobalArgs) -> String {
-    g.endpoint
-        .clone()
-        .or_else(|| std::env::var("HUAWEICLOUD_SDK_REGION_BSS_CN_NORTH_1").ok())
-        .unwrap_or_else(|| g.site.bss_endpoint().to_string())
+    bss_endpoints(g).remove(0)
+}
+
+/// The BSS endpoints in the order they are tried: `--endpoint` /
+/// `BSSCTL_ENDPOINT`, else the SDK's region variable of the site (a
+/// comma-separated list), else the site's host. Never empty.
+pub fn bss_endpoints(g: &GlobalArgs) -> Vec<String> {
+    let mut endpoints: Vec<String> = match flag(&g.endpoint) {
+        Some(e) => vec![e],
+        None => env_var(g.site.bss_endpoint_env())
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    if endpoints.is_empty() {
+        endpoints.push(g.site.bss_endpoint().to_string());
+    }
+    endpoints
 }
 
 /// Whether this run talks only to this machine: the embedded sandbox, or
-/// an endpoint on a loopback host.
+/// endpoints that are all on a loopback host.
 pub fn is_local(g: &GlobalArgs) -> bool {
     g.sandbox
-        || reqwest::Url::parse(bss_endpoint(g).trim())
-            .ok()
-            .and_then(|u| u.host_str().map(crate::bss::endpoint::is_loopback))
-            .unwrap_or(false)
+        || bss_endpoints(g).iter().all(|e| {
+            reqwest::Url::parse(e.trim())
+                .ok()
+                .and_then(|u| u.host_str().map(crate::bss::endpoint::is_loopback))
+                .unwrap_or(false)
+        })
 }
 
 pub async fn connect(g: &GlobalArgs) -> Result<Connection, CliError> {
     if g.sandbox {
         return connect_sandbox(g).await;
     }
-    let creds = credentials_from_env()?;
-    let endpoint = bss_endpoint(g);
-    let iam = g
-        .iam_endpoint
-        .clone()
-        .or_else(|| std::env::var(credentials::ENV_IAM_ENDPOINT).ok())
-        .unwrap_or_else(|| g.site.iam_endpoint().to_string());
-    let client = BssClient::new(client_config(g, endpoint, iam), creds)?;
-    let domain_id = client.domain_id().await?;
+    let home = std::env::home_dir();
+    let (mut creds, from_metadata) =
+        match credentials::resolve(&|k| std::env::var(k).ok(), home.as_deref(), &mut |w| {
+            eprintln!("Warning: {w}")
+        }) {
+            Ok(c) => (c, false),
+            Err(CredentialError::Missing) => {
+                (metadata_credentials(CredentialError::Missing)?, true)
+            }
+            Err(e) => return Err(e.into()),
+        };
+    tracing::info!("credentials from {}", creds.source);
+    let mut endpoints = bss_endpoints(g);
+    let endpoint = endpoints.remove(0);
+    // IAM: --iam-endpoint / BSSCTL_IAM_ENDPOINT, else the credentials file's
+    // iam_endpoint, else HUAWEICLOUD_SDK_IAM_ENDPOINT, else the site's host.
+    if let Some(explicit) = flag(&g.iam_endpoint) {
+        creds.iam_endpoint = Some(explicit);
+    }
+    let iam =
+        env_var(credentials::ENV_IAM_ENDPOINT).unwrap_or_else(|| g.site.iam_endpoint().to_string());
+    let mut cfg = client_config(g, endpoint, iam);
+    cfg.fallback_endpoints = endpoints;
+    let client = BssClient::new(cfg, creds)?;
+    let domain_id = match client.domain_id().await {
+        Ok(d) => d,
+        // Nothing configured and no metadata service: say so plainly.
+        Err(ApiError::Config(m)) if from_metadata && m.contains("no answer from the metadata") => {
+            return Err(CredentialError::NoMetadata(m).into())
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(Connection {
         journal_endpoint: client.endpoint().to_string(),
         client,
@@ -149,6 +230,7 @@ async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
         request_log: None,
         max_clock_skew: Some(Duration::from_secs(15 * 60)),
         now: None,
+        temporary_key_ttl: sandbox::sts::DEFAULT_TEMPORARY_KEY_TTL,
     })
     .await
     .map_err(|e| CliError::Config(format!("cannot start the sandbox: {e}")))?;

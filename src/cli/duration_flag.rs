@@ -21,7 +21,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         "d" => 86_400,
         _ => {
             return Err(format!(
-                "{text:?} is not a duration: write a whole number with s, m, h or d (e.g. 30s, 5m)"
+                "{text:?}: unknown or missing unit {unit:?}; write a whole number with s, m, h or d (e.g. 30s, 10m)"
             ))
         }
     };

@@ -10,6 +10,9 @@ pub const EXIT_ERROR: i32 = 1;
 pub const EXIT_CHANGES: i32 = 2;
 /// A cost guardrail (policy or --max-cost) was exceeded.
 pub const EXIT_GUARDRAIL: i32 = 3;
+/// `forecast --fail-on-risk`: a resource will be frozen or released, or an
+/// auto-renew charge goes unfunded, within `--risk-within`.
+pub const EXIT_RISK: i32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -37,6 +40,9 @@ pub enum CliError {
     /// The plan exceeds a cost guardrail; already rendered.
     #[error("{0}")]
     Guardrail(String),
+    /// `forecast --fail-on-risk` found risks; the message names them.
+    #[error("{0}")]
+    Risk(String),
     /// A journal record could not be written: nothing (more) was sent.
     #[error("no journal, no purchase: {0}; nothing more was sent")]
     JournalFailed(String),
@@ -58,6 +64,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Guardrail(_) => EXIT_GUARDRAIL,
+            CliError::Risk(_) => EXIT_RISK,
             _ => EXIT_ERROR,
         }
     }

@@ -1,14 +1,17 @@
 //! The command-line edge: parse, set up logging, dispatch, map errors to
 //! exit codes (0 ok, 1 error, 2 changes with --detailed-exitcode, 3 cost
-//! guardrail exceeded).
+//! guardrail exceeded, 4 forecast risks with --fail-on-risk).
 
 pub mod apply_cmd;
 pub mod args;
+pub mod base;
+pub mod comment_cmd;
 pub mod common;
 pub mod connect;
 pub mod duration_flag;
 pub mod error;
 pub mod export_cmd;
+pub mod forecast_cmd;
 pub mod orders_cmd;
 pub mod plan_cmd;
 pub mod sandbox_cmd;
@@ -79,6 +82,8 @@ async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
         Command::Sandbox(a) => sandbox_cmd::run(g, a).await,
         Command::Export(a) => export_cmd::run(g, a).await,
         Command::Orders(a) => orders_cmd::run(g, a).await,
+        Command::Comment(a) => comment_cmd::run(a).await,
+        Command::Forecast(a) => forecast_cmd::run(g, a).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

@@ -12,11 +12,15 @@ use crate::state::saved_plan::SavedPlan;
 pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     let now = now()?;
     let set = load_manifests(&args.manifests.files)?;
+    let base = super::base::load(args)?;
     let conn = connect(g).await?;
     let result = plan_and_render(
         g,
         &conn,
-        &set,
+        planner::PlanSets {
+            head: &set,
+            base: base.as_ref(),
+        },
         &args.options,
         &state_paths(g, None),
         now,
@@ -30,20 +34,39 @@ pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
 async fn plan_and_render(
     g: &GlobalArgs,
     conn: &Connection,
-    set: &crate::manifest::ManifestSet,
+    sets: planner::PlanSets<'_>,
     options: &PlanOptions,
     paths: &StatePaths,
     now: chrono::DateTime<chrono::Utc>,
     args: &PlanArgs,
 ) -> Result<i32, CliError> {
-    let planned = build(conn, set, options, paths, settle_time(g), now).await?;
+    let planned = build_with_base(conn, sets, options, paths, settle_time(g), now).await?;
+    let format = Format::from(options.format);
     let has_changes = planned.plan.summary.has_changes();
     let shown = !args.quiet_if_no_changes || has_changes;
     if shown {
-        print_plan(&planned.plan, Format::from(options.format), use_color(g))?;
+        // Text and markdown add the forecast's risks and 12-month line (§11).
+        let outlook = match format {
+            Format::Json => None,
+            Format::Text | Format::Markdown => {
+                match super::forecast_cmd::plan_outlook(conn, sets.head, &planned, paths, now).await
+                {
+                    Ok(o) => Some(o),
+                    // The plan stands without it; say so rather than fail.
+                    Err(e) => {
+                        eprintln!(
+                            "Warning: the plan shows no forecast risks: {}",
+                            crate::display::untrusted::text(&e.to_string())
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        print_plan_with(&planned.plan, format, use_color(g), outlook.as_ref())?;
     }
     // Like a manifest error: no plan file, nothing to apply.
-    decide::plan_errors(&planned.plan, Format::from(options.format) != Format::Json)?;
+    decide::plan_errors(&planned.plan, format != Format::Json)?;
     if let Some(out) = &args.out {
         save(out, conn, &planned)?;
         eprintln!(
@@ -52,11 +75,7 @@ async fn plan_and_render(
             out.display()
         );
     }
-    decide::guardrail(
-        &planned.plan,
-        shown && Format::from(options.format) != Format::Json,
-        "",
-    )?;
+    decide::guardrail(&planned.plan, shown && format != Format::Json, "")?;
     Ok(if args.detailed_exitcode && has_changes {
         EXIT_CHANGES
     } else {
@@ -73,6 +92,22 @@ pub async fn build(
     settle: chrono::Duration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Planned, CliError> {
+    let sets = planner::PlanSets {
+        head: set,
+        base: None,
+    };
+    build_with_base(conn, sets, options, paths, settle, now).await
+}
+
+/// [`build`] with a base plan to compare with (DESIGN §10).
+pub async fn build_with_base(
+    conn: &Connection,
+    sets: planner::PlanSets<'_>,
+    options: &PlanOptions,
+    paths: &StatePaths,
+    settle: chrono::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Planned, CliError> {
     let scope = Scope {
         targets: options.targets.clone(),
         excludes: options.excludes.clone(),
@@ -81,10 +116,10 @@ pub async fn build(
         account: conn.account_key(),
         settle,
     };
-    match planner::make_plan(
+    match planner::make_plan_with_base(
         &conn.client,
         &conn.domain_id,
-        set,
+        sets,
         &scope,
         paths,
         &policy,
@@ -93,8 +128,10 @@ pub async fn build(
     .await
     {
         Ok(Ok(mut p)) => {
-            let limits =
-                crate::plan::guardrails::Limits::from_policy(set.policy.as_ref(), options.max_cost);
+            let limits = crate::plan::guardrails::Limits::from_policy(
+                sets.head.policy.as_ref(),
+                options.max_cost,
+            );
             decide::with_guardrails(&mut p.plan, &limits);
             Ok(p)
         }
@@ -109,22 +146,32 @@ pub async fn build(
         }
         Err(planner::PlanError::Api(e)) => Err(CliError::Api(e)),
         Err(planner::PlanError::State(s)) => Err(CliError::Config(s)),
+        Err(planner::PlanError::Base(diags)) => Err(super::base::resolve_errors(&diags)),
     }
 }
 
 /// Writes the plan to stdout; JSON is streamed (large plans never sit in
 /// memory twice).
 pub fn print_plan(plan: &crate::plan::Plan, format: Format, color: bool) -> Result<(), CliError> {
+    print_plan_with(plan, format, color, None)
+}
+
+fn print_plan_with(
+    plan: &crate::plan::Plan,
+    format: Format,
+    color: bool,
+    outlook: Option<&crate::forecast::outlook::PlanOutlook>,
+) -> Result<(), CliError> {
     use std::io::Write;
     let stdout = std::io::stdout();
     let result = match format {
         Format::Json => render::json::write(plan, stdout.lock()),
         Format::Text => stdout
             .lock()
-            .write_all(render::text::render(plan, color).as_bytes()),
+            .write_all(render::text::render_with(plan, color, outlook).as_bytes()),
         Format::Markdown => stdout
             .lock()
-            .write_all(render::markdown::render(plan).as_bytes()),
+            .write_all(render::markdown::render_with(plan, outlook).as_bytes()),
     };
     result.map_err(|e| {
         CliError::io(

@@ -22,7 +22,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
                     sk,
                     security_token,
                 } => (ak, sk, security_token),
-                Auth::Token(_) => {
+                Auth::Token(_) | Auth::Temporary(_) => {
                     return Err(CliError::Config(
                         "the sandbox verifies AK/SK signatures: pass --ak and --sk".into(),
                     ))
@@ -96,6 +96,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
         request_log: args.request_log.clone(),
         max_clock_skew: Some(Duration::from_secs(15 * 60)),
         now: None,
+        temporary_key_ttl: Duration::from_secs(args.temporary_key_ttl.max(1)),
     };
     sandbox::run_foreground(cfg)
         .await

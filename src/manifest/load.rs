@@ -87,7 +87,7 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
     load_texts(vec![(PathBuf::from(name), text.to_string())], Vec::new())
 }
 
-fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic>) -> Loaded {
+pub fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic>) -> Loaded {
     let (mut defaults, mut policies, mut renewal) = (Vec::new(), Vec::new(), Vec::new());
     let (mut resources, mut selectors, mut ids) = (Vec::new(), Vec::new(), Vec::new());
     let mut files = Vec::new();

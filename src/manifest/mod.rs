@@ -12,6 +12,7 @@
 //!
 //! [`Inventory`]: crate::live::Inventory
 
+pub mod base_ref;
 pub mod decode;
 pub mod diagnostic;
 pub mod duration;

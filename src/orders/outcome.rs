@@ -96,6 +96,14 @@ impl OrderOutcome {
         });
         o.hint = crate::hints::hint_for_error(e);
         o.request_id = e.request_id().map(str::to_string);
+        // The request id is shown once, beside the outcome, not again
+        // inside the message that carries it.
+        if let (Some(id), Some(msg)) = (&o.request_id, &mut o.error_msg) {
+            let suffix = format!(" (request id {id})");
+            while msg.ends_with(&suffix) {
+                msg.truncate(msg.len() - suffix.len());
+            }
+        }
         o
     }
 

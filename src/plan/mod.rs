@@ -1,6 +1,7 @@
 //! Planning: desired vs live → changes → operation graph → batches, then
 //! prices. Everything here but `price` is pure.
 
+pub mod compare;
 pub mod decide;
 pub mod diff;
 pub mod graph;
@@ -60,5 +61,6 @@ pub fn build(input: &PlanInput<'_>) -> Plan {
         errors: out.errors,
         pending_orders: Vec::new(),
         guardrail_violations: Vec::new(),
+        diff: None,
     }
 }

@@ -344,6 +344,10 @@ pub struct Plan {
     /// Cost guardrails this plan exceeds (exit code 3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guardrail_violations: Vec<GuardrailViolation>,
+    /// What this plan changes compared with a base plan (`plan --base`,
+    /// `--base-ref`; DESIGN §10); absent without a base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<super::compare::PlanDiff>,
 }
 
 impl Change {

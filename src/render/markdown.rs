@@ -11,10 +11,24 @@ use std::fmt::Write;
 pub const MARKER: &str = "<!-- bssctl-plan-comment -->";
 
 pub fn render(plan: &Plan) -> String {
+    render_with(plan, None)
+}
+
+/// The comment, with the forecast's 12-month line and risk section (§11)
+/// when an outlook is given, and the base comparison when the plan has one.
+pub fn render_with(plan: &Plan, outlook: Option<&crate::forecast::outlook::PlanOutlook>) -> String {
+    let body = render_body(plan, outlook);
+    match &plan.diff {
+        Some(d) => format!("{MARKER}\n{}", super::diff_view::markdown(plan, d, &body)),
+        None => format!("{MARKER}\n{body}"),
+    }
+}
+
+/// The plan without the marker.
+fn render_body(plan: &Plan, outlook: Option<&crate::forecast::outlook::PlanOutlook>) -> String {
     let s = &plan.summary;
     let cur = &s.renewal_cost_now.currency;
     let mut out = String::new();
-    let _ = writeln!(out, "{MARKER}");
     for v in &plan.guardrail_violations {
         let _ = writeln!(out, "> [!CAUTION]\n> **{}**\n", cell(&v.message));
     }
@@ -125,8 +139,23 @@ pub fn render(plan: &Plan) -> String {
             }
         }
     }
+    if let Some(o) = outlook {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            cell(&crate::forecast::render::next_12_months_line(o, cur))
+        );
+    }
     if let Some(b) = &plan.summary.balance {
         let _ = writeln!(out, "\n{}", cell(&super::text::balance_line(b)));
+    }
+    if let Some(o) = outlook.filter(|o| !o.risks.is_empty()) {
+        out.push('\n');
+        out.push_str(&crate::forecast::render::risk_section_markdown(
+            &o.risks,
+            o.risk_within_days,
+            cur,
+        ));
     }
     if !plan.pending_orders.is_empty() {
         out.push_str("\n**Unpaid renewal orders**\n\n");

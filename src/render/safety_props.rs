@@ -140,6 +140,7 @@ pub(crate) fn plan(names: &[String]) -> Plan {
         account_changes: Vec::new(),
         batches: Vec::new(),
         guardrail_violations: Vec::new(),
+        diff: None,
     }
 }
 
@@ -204,7 +205,7 @@ proptest! {
                 l.is_empty()
                     || l.starts_with("      ")
                     || l.starts_with("  + ")
-                    || ["bssctl will", "Warning: ", "Plan: ", "Pending order "]
+                    || ["bssctl will", "Warning: ", "Error: ", "Plan: ", "Pending order "]
                         .iter()
                         .any(|s| l.starts_with(s)),
                 "unexpected line {l:?}"
@@ -240,5 +241,87 @@ proptest! {
         }
         // One closing fence per diff block.
         prop_assert_eq!(out.lines().filter(|l| l.starts_with("```")).count(), 2 * names.len());
+    }
+}
+
+#[cfg(test)]
+mod diff_view_tests {
+    use super::super::diff_view::*;
+    use super::super::markdown::{render, MARKER};
+    use crate::plan::compare::PlanDiff;
+    use crate::plan::compare::{DiffChange, DiffSummary};
+    use crate::plan::{CommitmentTotals, Operation};
+    use crate::plan::{MoneyTotal, Summary};
+    use rust_decimal::Decimal;
+
+    const HOSTILE: &str =
+        "\u{1b}[1A\n  + renew 3y | ` <img src=x> @everyone <!-- bssctl-plan-comment --> \u{202e}";
+
+    fn diff() -> PlanDiff {
+        let money = |a: i64| MoneyTotal {
+            currency: "CNY".into(),
+            amount: Decimal::from(a),
+        };
+        PlanDiff {
+            base_summary: Summary::default(),
+            changes: vec![DiffChange {
+                resource_id: format!("id {HOSTILE}"),
+                resource_name: HOSTILE.into(),
+                base_operations: vec![],
+                operations: vec!["cancel_auto_renew".into()],
+                renewal_cost_now: money(-5),
+                base_detail: vec![],
+                detail: vec![Operation::CancelAutoRenew {}],
+            }],
+            summary: DiffSummary {
+                renewal_cost_now: money(-5),
+                commitment: CommitmentTotals::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn hostile_names_cannot_spoof_the_comparison() {
+        let mut plan = super::plan(&[HOSTILE.to_string()]);
+        let d = diff();
+        plan.diff = Some(d.clone());
+        let md = render(&plan);
+        assert_eq!(md.matches(MARKER).count(), 1, "{md}");
+        assert!(!md.contains("<img") && !md.contains("@everyone"), "{md}");
+        assert!(!md.contains('\u{1b}') && !md.contains('\u{202e}'), "{md}");
+        let row = md
+            .lines()
+            .find(|l| l.contains("cancel_auto_renew"))
+            .expect("the row");
+        assert!(row.starts_with("| ") && row.ends_with(" |"), "{row}");
+        let mut out = String::new();
+        text_section(&mut out, &plan, &d);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out}"
+        );
+        // One line per differing resource: the name's newline is escaped.
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("  ~ ")).count(),
+            1,
+            "{out}"
+        );
+        // Four lines: the title, the headline, the resource, due anyway.
+        assert_eq!(out.trim_start().lines().count(), 4, "{out}");
+    }
+
+    #[test]
+    fn the_headline_is_signed_per_period() {
+        let mut d = diff();
+        assert_eq!(
+            headline(&d),
+            "this change: -CNY 5.00 now · auto-renew unchanged"
+        );
+        d.summary.commitment.removed_per_month = Decimal::from(963);
+        d.summary.commitment.added_per_year = Decimal::from(10);
+        assert_eq!(
+            headline(&d),
+            "this change: -CNY 5.00 now · -CNY 963.00/month auto-renew · +CNY 10.00/year auto-renew"
+        );
     }
 }

@@ -50,6 +50,15 @@ impl Palette {
 }
 
 pub fn render(plan: &Plan, color: bool) -> String {
+    render_with(plan, color, None)
+}
+
+/// The plan with the forecast's 12-month line and risk section (§11).
+pub fn render_with(
+    plan: &Plan,
+    color: bool,
+    outlook: Option<&crate::forecast::outlook::PlanOutlook>,
+) -> String {
     let p = Palette::new(color);
     let mut out = String::new();
     if !plan.summary.has_changes() {
@@ -149,6 +158,22 @@ pub fn render(plan: &Plan, color: bool) -> String {
                 .unwrap_or_default(),
             text(&o.resource_ids.join(", "))
         );
+    }
+    if let Some(o) = outlook {
+        let cur = &plan.summary.renewal_cost_now.currency;
+        let _ = writeln!(
+            out,
+            "{}",
+            crate::forecast::render::next_12_months_line(o, cur)
+        );
+        out.push_str(&crate::forecast::render::risk_section_text(
+            &o.risks,
+            o.risk_within_days,
+            cur,
+        ));
+    }
+    if let Some(d) = &plan.diff {
+        super::diff_view::text_section(&mut out, plan, d);
     }
     out
 }

@@ -10,6 +10,7 @@ pub mod faults;
 mod handlers;
 mod server;
 pub mod state;
+pub mod sts;
 
 pub use errors::SandboxError;
 pub use faults::{FaultConfig, ListingLies};
@@ -54,6 +55,9 @@ pub struct SandboxConfig {
     /// Fixed "now" for order times and expiry decisions; `None` = `BSSCTL_NOW`
     /// when set, else the system clock.
     pub now: Option<DateTime<Utc>>,
+    /// Lifetime of the temporary keys the metadata service and the ID-token
+    /// exchange hand out (the real clock, not `now`).
+    pub temporary_key_ttl: Duration,
 }
 
 impl SandboxConfig {
@@ -80,6 +84,7 @@ impl SandboxConfig {
             request_log: None,
             max_clock_skew: Some(DEFAULT_MAX_CLOCK_SKEW),
             now: None,
+            temporary_key_ttl: sts::DEFAULT_TEMPORARY_KEY_TTL,
         }
     }
 }

@@ -6,6 +6,7 @@ use super::errors::ApiError;
 use super::faults::{Fault, Faults};
 use super::handlers::{self, Ctx};
 use super::state::State;
+use super::sts::{Issuer, StsAnswer};
 use super::SandboxConfig;
 use crate::bss::Api;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -49,6 +50,9 @@ pub struct App {
     /// Fixed "now" (`SandboxConfig::now` or `BSSCTL_NOW`), else the system clock.
     fixed_now: Option<DateTime<Utc>>,
     log_lock: std::sync::Mutex<()>,
+    /// The metadata service and IAM's ID-token exchange, and the temporary
+    /// keys they issued.
+    issuer: Issuer,
 }
 
 /// What happened to one request, for the response and the request log.
@@ -82,12 +86,14 @@ impl Outcome {
 impl App {
     pub fn new(cfg: SandboxConfig, state: State, fixed_now: Option<DateTime<Utc>>) -> App {
         let faults = Faults::new(cfg.faults.clone(), cfg.rate_limit_per_api);
+        let cfg_ttl = cfg.temporary_key_ttl;
         App {
             cfg,
             state: Mutex::new(state),
             faults,
             fixed_now,
             log_lock: std::sync::Mutex::new(()),
+            issuer: Issuer::new(cfg_ttl),
         }
     }
 
@@ -118,12 +124,36 @@ impl App {
                 )
             })
             .collect();
-        let verifier = Verifier {
-            ak: &self.cfg.ak,
-            sk: &self.cfg.sk,
-            security_token: self.cfg.security_token.as_ref(),
-            auth_token: self.cfg.auth_token.as_ref(),
-            max_clock_skew: self.cfg.max_clock_skew,
+        // A temporary key issued here signs with its own SK and must carry
+        // its security token, until it expires.
+        let temporary = access_key(&headers).and_then(|ak| self.issuer.key(&ak));
+        if temporary
+            .as_ref()
+            .is_some_and(|k| k.expires_at <= Utc::now())
+        {
+            return Outcome::early(
+                Some(api),
+                ApiError::unauthorized(
+                    "APIGW.0301",
+                    "Incorrect IAM authentication information: the security token has expired",
+                ),
+            );
+        }
+        let verifier = match &temporary {
+            Some(k) => Verifier {
+                ak: &k.ak,
+                sk: &k.sk,
+                security_token: Some(&k.security_token),
+                auth_token: None,
+                max_clock_skew: self.cfg.max_clock_skew,
+            },
+            None => Verifier {
+                ak: &self.cfg.ak,
+                sk: &self.cfg.sk,
+                security_token: self.cfg.security_token.as_ref(),
+                auth_token: self.cfg.auth_token.as_ref(),
+                max_clock_skew: self.cfg.max_clock_skew,
+            },
         };
         let received = Received {
             method: parts.method.as_str(),
@@ -364,10 +394,7 @@ impl App {
         Ok(value)
     }
 
-    fn log(&self, out: &Outcome) {
-        let Some(path) = &self.cfg.request_log else {
-            return;
-        };
+    fn log(&self, out: &Outcome, access_key: Option<String>) {
         let line = json!({
             "ts": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
             "api": out.api.map(|a| a.sdk_name()),
@@ -375,7 +402,24 @@ impl App {
             "resource_ids": out.resource_ids,
             "order_ids": out.order_ids,
             "fault": out.fault.map(Fault::name),
+            "access_key": access_key,
         });
+        self.log_line(line);
+    }
+
+    /// Logs a call to the credential endpoints (no secrets: name and status).
+    fn log_sts(&self, answer: &StsAnswer) {
+        self.log_line(json!({
+            "ts": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            "api": answer.name,
+            "status": answer.status,
+        }));
+    }
+
+    fn log_line(&self, line: Value) {
+        let Some(path) = &self.cfg.request_log else {
+            return;
+        };
         let _guard = self.log_lock.lock();
         let written = std::fs::OpenOptions::new()
             .create(true)
@@ -428,6 +472,35 @@ fn request_id() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
 }
 
+/// The `Access=` of a signed request's Authorization header.
+fn access_key(headers: &[(String, String)]) -> Option<String> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| crate::bss::signer::parse_authorization(v))
+        .map(|p| p.access.to_string())
+}
+
+/// A credential endpoint's answer: a bare string (the metadata session
+/// token) is sent as text, anything else as JSON.
+fn respond_sts(answer: StsAnswer) -> Response<Full<Bytes>> {
+    let mut resp = match &answer.body {
+        Value::String(text) => {
+            let mut r = Response::new(Full::new(Bytes::from(text.clone())));
+            *r.status_mut() = hyper::StatusCode::from_u16(answer.status)
+                .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+            r
+        }
+        body => respond(answer.status, body),
+    };
+    for (name, value) in answer.headers {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, v);
+        }
+    }
+    resp
+}
+
 fn respond(status: u16, body: &Value) -> Response<Full<Bytes>> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut resp = Response::new(Full::new(Bytes::from(bytes)));
@@ -446,8 +519,28 @@ fn respond(status: u16, body: &Value) -> Response<Full<Bytes>> {
 
 async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = req.into_parts();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
     let out = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => app.process(&parts, &collected.to_bytes()).await,
+        Ok(collected) => {
+            let bytes = collected.to_bytes();
+            let sts = app
+                .issuer
+                .route(parts.method.as_str(), parts.uri.path(), &headers, &bytes);
+            if let Some(answer) = sts {
+                app.log_sts(&answer);
+                return Ok(respond_sts(answer));
+            }
+            app.process(&parts, &bytes).await
+        }
         Err(_) => Outcome::early(
             None,
             ApiError::invalid(format!(
@@ -459,7 +552,7 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<B
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    app.log(&out);
+    app.log(&out, access_key(&headers));
     if out.fault == Some(Fault::Drop) {
         // Applied and persisted above; now hang up without answering.
         return Err(Dropped);

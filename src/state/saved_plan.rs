@@ -259,6 +259,7 @@ mod tests {
                 errors: Vec::new(),
                 pending_orders: Vec::new(),
                 guardrail_violations: Vec::new(),
+                diff: None,
             },
         }
     }

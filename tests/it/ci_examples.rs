@@ -5,10 +5,12 @@
 //! (0), a drift check right after (0) and after a change made outside Git (2).
 //! The shell glue around the commands (exit-code capture, the error comment,
 //! failing on 1 and 3) is run too, every script must pass `bash -n`, and the
-//! posting steps run against fakes when their tools are installed: the
-//! github-script code under node with a recording `github` client, the
-//! GitLab note block with jq and a fake `curl` (skipped with a note when
-//! node or jq is missing; nothing ever reaches GitHub or GitLab).
+//! posting steps run: `bssctl comment` against a fake GitHub/GitLab API on
+//! 127.0.0.1, the drift issue's github-script code under node with a
+//! recording `github` client (skipped with a note when node is missing;
+//! nothing ever reaches GitHub or GitLab). The checkout is a git repository
+//! whose `origin/main` holds the manifests, so `--base-ref "$BASE_REF"` runs
+//! with BASE_REF=origin/main.
 
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,8 @@ use std::process::Command;
 
 const NOW: &str = "2026-11-24T00:00:00Z";
 const MARKER: &str = "<!-- bssctl-plan-comment -->";
+/// What the pipelines' `BASE_REF` is in these tests.
+const BASE_REF: &str = "origin/main";
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -153,6 +157,21 @@ impl Checkout {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
+        // The PR's target branch: the manifests as committed, at origin/main.
+        for args in [
+            &["init", "-q", "-b", "feature"][..],
+            &["add", "manifests"],
+            &["commit", "-q", "-m", "manifests"],
+            &["update-ref", "refs/remotes/origin/main", "HEAD"],
+        ] {
+            let out = Command::new("git")
+                .current_dir(dir.path())
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        }
         Checkout { dir }
     }
 
@@ -185,7 +204,8 @@ impl Checkout {
             if w == "--state-dir" {
                 it.next();
             } else {
-                args.push(w.clone());
+                // The one variable the pipelines pass bssctl plan: the target branch.
+                args.push(w.replace("$BASE_REF", BASE_REF));
             }
         }
         for w in &args {
@@ -215,7 +235,8 @@ impl Checkout {
         );
         let mut cmd = self.base(Path::new("bash"));
         cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
-            .env("PATH", path);
+            .env("PATH", path)
+            .env("BASE_REF", BASE_REF);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -237,7 +258,11 @@ fn ran(out: std::process::Output) -> Ran {
 
 /// Runs every command of `job` and checks each exit code.
 fn run_job(co: &Checkout, job: &Value, name: &str, expected: &[i32]) -> Vec<Ran> {
-    let commands = bssctl_commands(job);
+    // `bssctl comment` talks to GitHub/GitLab: run against fakes below.
+    let commands: Vec<Vec<String>> = bssctl_commands(job)
+        .into_iter()
+        .filter(|c| c[1] != "comment")
+        .collect();
     assert_eq!(
         commands.len(),
         expected.len(),
@@ -287,6 +312,15 @@ fn pipeline_against_the_sandbox(plan_job: &Value, apply_job: &Value, drift_job: 
         plan[0].stdout
     );
     assert!(plan[1].stdout.starts_with(MARKER), "{}", plan[1].stdout);
+    // The base (origin/main) holds the same manifests: the change itself
+    // costs nothing; the full plan (collapsed) still renews what is due.
+    assert!(
+        plan[1]
+            .stdout
+            .contains("### bssctl plan: this change: CNY 0.00 now · auto-renew unchanged"),
+        "{}",
+        plan[1].stdout
+    );
     assert!(plan[1]
         .stdout
         .contains("### bssctl plan: renewal cost now +CNY"));
@@ -359,17 +393,22 @@ fn github_workflow_has_the_expected_triggers_and_jobs() {
         false
     );
 
-    // One comment, found by the hidden marker, updated in place.
-    let post = doc["jobs"]["plan"]["steps"]
-        .as_sequence()
-        .unwrap()
+    // One comment, posted by bssctl comment (no hand-written glue).
+    let steps = doc["jobs"]["plan"]["steps"].as_sequence().unwrap();
+    assert!(!steps
         .iter()
-        .find(|s| str_of(&s["uses"]).starts_with("actions/github-script"))
-        .expect("a github-script step posts the comment");
-    let js = str_of(&post["with"]["script"]);
-    for needle in [MARKER, "listComments", "updateComment", "createComment"] {
-        assert!(js.contains(needle), "{needle}");
-    }
+        .any(|s| str_of(&s["uses"]).starts_with("actions/github-script")));
+    let post = steps
+        .iter()
+        .find(|s| str_of(&s["run"]).contains("bssctl comment github"))
+        .expect("a step posts the comment with bssctl comment");
+    assert_eq!(post["env"]["GITHUB_TOKEN"], "${{ github.token }}");
+    assert_eq!(steps[0]["with"]["fetch-depth"], 0);
+    let plan_step = steps.iter().find(|s| s["id"] == "plan").unwrap();
+    assert_eq!(
+        plan_step["env"]["BASE_REF"],
+        "origin/${{ github.base_ref }}"
+    );
 
     // Secrets only from the secret store.
     for var in [
@@ -390,7 +429,7 @@ fn github_workflow_has_the_expected_triggers_and_jobs() {
         .iter()
         .chain(&apply)
         .chain(&drift)
-        .filter(|c| c[1] != "validate")
+        .filter(|c| c[1] != "validate" && c[1] != "comment")
     {
         assert!(
             c.windows(2).any(|w| w == ["--state-dir", ".bssctl"]),
@@ -420,8 +459,15 @@ fn gitlab_pipeline_has_the_expected_stages_and_jobs() {
     }
     let plan_scripts = scripts(&doc["bssctl:plan"]).join("\n");
     assert!(plan_scripts.contains(MARKER));
-    assert!(plan_scripts.contains("merge_requests/$CI_MERGE_REQUEST_IID/notes"));
-    assert!(plan_scripts.contains("-X PUT") && plan_scripts.contains("-X POST"));
+    assert!(plan_scripts.contains(
+        "bssctl comment gitlab --project \"$CI_PROJECT_ID\" --merge-request \"$CI_MERGE_REQUEST_IID\""
+    ));
+    assert!(!plan_scripts.contains("curl"));
+    assert!(plan_scripts.contains("--base-ref \"$BASE_REF\""));
+    assert_eq!(
+        doc["bssctl:plan"]["variables"]["BASE_REF"],
+        "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+    );
     // Credentials are CI/CD variables, never defined in the file.
     let vars = doc["variables"].as_mapping().unwrap();
     for key in vars.keys().map(str_of) {
@@ -540,7 +586,9 @@ fn gitlab_jobs_fail_on_errors_guardrails_and_drift() {
             .unwrap()
             .iter()
             .map(str_of)
-            .filter(|s| !s.contains("curl") && !s.contains("apt-get") && !s.contains("validate"))
+            .filter(|s| {
+                !s.contains("bssctl comment") && !s.contains("git fetch") && !s.contains("validate")
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -669,36 +717,64 @@ fn github_script(job: &str, marker_needle: &str) -> String {
         .to_string()
 }
 
+/// A posting step's script, found by what it contains.
+fn step_script(job: &Value, needle: &str) -> String {
+    scripts(job)
+        .into_iter()
+        .find(|s| s.contains(needle))
+        .unwrap_or_else(|| panic!("a script with {needle}"))
+}
+
+/// The GitHub comment step against a fake GitHub API: the first plan creates
+/// the comment, the next edits it; a person quoting the marker is left alone.
 #[test]
 fn the_pr_comment_is_created_once_then_updated_in_place() {
+    let (_, doc) = github();
+    let script = step_script(&doc["jobs"]["plan"], "bssctl comment");
+    let quoting = format!("see {MARKER}");
+    let fake =
+        crate::fake_forge::Fake::start(crate::fake_forge::Style::GitHub, "", &["LGTM", &quoting]);
     let co = Checkout::new();
-    let script = github_script("plan", "listComments");
+    let env = [
+        ("GITHUB_TOKEN", "ghs_test"),
+        ("GITHUB_REPOSITORY", "o/r"),
+        ("PR", "7"),
+        ("GITHUB_API_URL", fake.base.as_str()),
+    ];
     co.write(
         "plan.md",
         &format!("{MARKER}\n### bssctl plan: no changes\n"),
     );
-
-    let Some(calls) = run_github_script(&co, &script, "[]") else {
-        return;
-    };
-    assert_eq!(calls[0]["call"], "createComment");
-    assert_eq!(calls[0]["id"], 7);
-    assert_eq!(calls[0]["body"], co.read("plan.md"));
-
-    // A user quoting the marker is not the bot's comment; the bot's is updated.
-    let existing = format!(
-        r#"[{{"id": 5, "user": {{"type": "User"}}, "body": "see {MARKER}"}},
-            {{"id": 9, "user": {{"type": "Bot"}}, "body": "{MARKER}\nold plan"}}]"#
+    let r = co.run_script(&script, &env);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("ghs_test"));
+    let reqs = fake.requests();
+    let last = reqs.last().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str()),
+        ("POST", "/repos/o/r/issues/7/comments")
     );
-    let calls = run_github_script(&co, &script, &existing).unwrap();
-    assert_eq!(calls.as_array().unwrap().len(), 1, "{calls}");
-    assert_eq!(calls[0]["call"], "updateComment");
-    assert_eq!(calls[0]["id"], 9);
-
-    // Output without the marker (an empty plan.md) still gets it.
-    co.write("plan.md", "");
-    let calls = run_github_script(&co, &script, "[]").unwrap();
-    assert!(calls[0]["body"].as_str().unwrap().starts_with(MARKER));
+    assert_eq!(last.headers["authorization"], "Bearer ghs_test");
+    co.write(
+        "plan.md",
+        &format!("{MARKER}\n### bssctl plan: this change: +CNY 1.00 now\n"),
+    );
+    let r = co.run_script(&script, &env);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = fake.requests();
+    let last = reqs.last().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str()),
+        ("PATCH", "/repos/o/r/issues/comments/3")
+    );
+    assert_eq!(
+        fake.comments(),
+        vec![
+            (1, "LGTM".to_string()),
+            (2, quoting),
+            (3, co.read("plan.md")),
+        ]
+    );
 }
 
 #[test]
@@ -723,71 +799,91 @@ fn drift_opens_one_issue_then_updates_it() {
     assert_eq!(calls[0]["id"], 12);
 }
 
-/// The GitLab note posting, run with a fake `curl` (jq must be installed;
-/// skipped otherwise): the first plan creates the note, later ones edit it.
+/// The GitLab note step against a fake GitLab API: the first plan creates
+/// the note, later ones edit it.
 #[test]
 fn the_mr_note_is_created_once_then_updated_in_place() {
-    if Command::new("jq").arg("--version").output().is_err() {
-        eprintln!("jq is not installed: the note posting is not run");
-        return;
-    }
     let (_, doc) = gitlab();
-    let post = doc["bssctl:plan"]["script"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(str_of)
-        .find(|s| s.contains("curl"))
-        .unwrap()
-        .to_string();
+    let script = step_script(&doc["bssctl:plan"], "bssctl comment");
+    let fake = crate::fake_forge::Fake::start(
+        crate::fake_forge::Style::GitLab,
+        "/api/v4",
+        &["a", "b", "c"],
+    );
     let co = Checkout::new();
-    let fake = co.path("bin/curl");
-    std::fs::write(
-        &fake,
-        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$CURL_LOG\"\ncase \"$*\" in\n  *'-X PUT'*|*'-X POST'*) exit 0 ;;\n  *'page=1'*) printf '%s' \"$NOTES_PAGE1\" ;;\n  *) printf '[]' ;;\nesac\n",
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    let env = [
+        ("CI_API_V4_URL", fake.base.as_str()),
+        ("CI_PROJECT_ID", "11"),
+        ("CI_MERGE_REQUEST_IID", "3"),
+        // The job sets GITLAB_TOKEN from BSSCTL_GITLAB_TOKEN.
+        ("GITLAB_TOKEN", "glpat-test"),
+    ];
+    let notes = crate::fake_forge::full(&fake.base, "/projects/11/merge_requests/3/notes");
     co.write(
         "plan.md",
         &format!("{MARKER}\n### bssctl plan: no changes\n"),
     );
-    let post_with = |notes: &str| -> String {
-        let log = co.path("curl.log");
-        let _ = std::fs::remove_file(&log);
-        let r = co.run_script(
-            &post,
-            &[
-                ("CURL_LOG", log.to_str().unwrap()),
-                ("NOTES_PAGE1", notes),
-                ("CI_API_V4_URL", "https://gitlab.example/api/v4"),
-                ("CI_PROJECT_ID", "11"),
-                ("CI_MERGE_REQUEST_IID", "3"),
-                ("BSSCTL_GITLAB_TOKEN", "glpat-test"),
-            ],
-        );
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        co.read("curl.log")
-    };
-    let notes = "https://gitlab.example/api/v4/projects/11/merge_requests/3/notes";
-
-    let log = post_with("[]");
-    assert!(log.contains("-X POST"), "{log}");
-    assert!(!log.contains("-X PUT"), "{log}");
-    assert!(log.contains(&format!(" {notes}\n")), "{log}");
-    assert!(
-        log.contains(r#"{"body":"<!-- bssctl-plan-comment -->\n### bssctl plan: no changes\n"}"#),
-        "{log}"
+    let r = co.run_script(&script, &env);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = fake.requests();
+    let calls: Vec<String> = reqs
+        .iter()
+        .map(|q| format!("{} {}", q.method, q.path))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            format!("GET {notes}"),
+            format!("GET {notes}"),
+            format!("POST {notes}"),
+        ]
     );
+    assert!(reqs
+        .iter()
+        .all(|q| q.headers["private-token"] == "glpat-test"));
+    co.write(
+        "plan.md",
+        &format!("{MARKER}\n### bssctl plan: this change: +CNY 1.00 now\n"),
+    );
+    let r = co.run_script(&script, &env);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let last = fake.requests().last().unwrap().clone();
+    assert_eq!(
+        (last.method.as_str(), last.path),
+        ("PUT", format!("{notes}/4"))
+    );
+    assert_eq!(fake.comments().len(), 4);
+    assert_eq!(fake.comments()[3], (4, co.read("plan.md")));
+}
 
-    let existing =
-        format!(r#"[{{"id": 4, "body": "unrelated"}}, {{"id": 9, "body": "{MARKER}\nold"}}]"#);
-    let log = post_with(&existing);
-    assert!(log.contains("-X PUT"), "{log}");
-    assert!(log.contains(&format!("{notes}/9")), "{log}");
-    assert!(!log.contains("-X POST"), "{log}");
+/// The keyless GitLab pipeline (a runner with an agency, or OIDC): the same
+/// jobs run against the sandbox, and no key is stored or named in it.
+#[test]
+fn gitlab_keyless_pipeline_runs_and_stores_no_key() {
+    let (text, doc) = load("examples/ci/gitlab/keyless.gitlab-ci.yml");
+    for secret in [
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HW_ACCESS_KEY",
+        "HW_SECRET_KEY",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the keyless pipeline");
+    }
+    assert!(!doc[".bssctl"]["tags"].as_sequence().unwrap().is_empty());
+    let oidc = &doc[".bssctl-oidc"];
+    assert_eq!(
+        oidc["variables"]["HUAWEICLOUD_SDK_ID_TOKEN_FILE"],
+        "$CI_PROJECT_DIR/.id_token"
+    );
+    assert!(oidc["id_tokens"]["HUAWEICLOUD_ID_TOKEN"]["aud"]
+        .as_str()
+        .is_some());
+    assert!(scripts(oidc)
+        .join("\n")
+        .contains("> \"$HUAWEICLOUD_SDK_ID_TOKEN_FILE\""));
+    pipeline_against_the_sandbox(
+        job(&doc, "bssctl:plan"),
+        job(&doc, "bssctl:apply"),
+        job(&doc, "bssctl:drift"),
+    );
 }

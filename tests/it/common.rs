@@ -77,6 +77,7 @@ pub fn client_config(url: &str) -> ClientConfig {
         retry: fast_retry(4),
         timeout: Duration::from_secs(20),
         page_size: 100,
+        ..ClientConfig::default()
     }
 }
 
@@ -166,6 +167,13 @@ pub const CREDENTIAL_VARS: &[&str] = &[
     "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
     "HUAWEICLOUD_SDK_IAM_ENDPOINT",
     "HUAWEICLOUD_SDK_REGION_BSS_CN_NORTH_1",
+    "HUAWEICLOUD_SDK_REGION_BSSINTL_AP_SOUTHEAST_1",
+    "HUAWEICLOUD_SDK_REGION_BSSINTL_EU_WEST_101",
+    "HUAWEICLOUD_SDK_IDP_ID",
+    "HUAWEICLOUD_SDK_ID_TOKEN_FILE",
+    "BSSCTL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
     "BSSCTL_ENDPOINT",
     "BSSCTL_IAM_ENDPOINT",
     "BSSCTL_STATE_DIR",
@@ -182,7 +190,10 @@ pub fn bssctl(home: &Path) -> Command {
     for v in CREDENTIAL_VARS {
         cmd.env_remove(v);
     }
-    cmd.env("HOME", home).env("NO_COLOR", "1");
+    // Tests never ask the real metadata service (169.254.169.254).
+    cmd.env("HOME", home)
+        .env("NO_COLOR", "1")
+        .env("BSSCTL_METADATA_ENDPOINT", "off");
     cmd
 }
 
@@ -335,6 +346,8 @@ impl Workspace {
             .env("BSSCTL_NOW", NOW)
             .env("NO_COLOR", "1")
             .env("BSSCTL_RETRY_BASE_MS", "5")
+            // Tests never ask the real metadata service (169.254.169.254).
+            .env("BSSCTL_METADATA_ENDPOINT", "off")
             .arg("--state-dir")
             .arg(self.state_dir())
             .stdin(Stdio::null());

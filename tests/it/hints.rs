@@ -90,6 +90,8 @@ const TABLE: &[(&str, &str)] = &[
     ("403", "BSS permission"),
     ("TRANSPORT", "--endpoint"),
     ("AMBIGUOUS", "may have taken effect"),
+    ("CERTIFICATE", "--ca-bundle"),
+    ("REDIRECT", "never follows"),
 ];
 
 #[test]

@@ -81,10 +81,27 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "clock",
         ],
     ),
+    // The next months: the plan's pure stages and its I/O, reused.
+    (
+        "forecast",
+        &[
+            "plan",
+            "plan::model",
+            "planner",
+            "pricing",
+            "manifest",
+            "live",
+            "state",
+            "bss",
+            "clock",
+            "display",
+        ],
+    ),
     // Views: they read the models of the layers below, never the reverse.
     (
         "render",
         &[
+            "forecast",
             "plan",
             "plan::model",
             "apply",
@@ -95,6 +112,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "display",
         ],
     ),
+    // Posting a rendered plan to a forge.
+    ("comment", &["render", "bss", "display"]),
     // The commands may use everything.
     ("cli", &["*"]),
 ];

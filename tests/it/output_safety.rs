@@ -52,7 +52,11 @@ impl Env {
     }
 
     fn manifest(&self, yaml: &str) -> String {
-        self.ws.write("m.yaml", yaml).to_str().unwrap().to_string()
+        self.manifest_named("m.yaml", yaml)
+    }
+
+    fn manifest_named(&self, file: &str, yaml: &str) -> String {
+        self.ws.write(file, yaml).to_str().unwrap().to_string()
     }
 }
 
@@ -106,23 +110,82 @@ fn assert_safe_markdown(what: &str, out: &str, markers: usize, columns: usize) {
     assert_eq!(out.matches("<!--").count(), markers, "{what}:\n{out}");
     assert!(!out.contains("<img"), "{what}: raw <img:\n{out}");
     assert!(!out.contains("@everyone"), "{what}: live mention:\n{out}");
-    for row in out.lines().filter(|l| l.starts_with('|')) {
-        assert_eq!(delimiters(row), columns + 1, "{what}: row {row:?}");
+    // Each table keeps its header's cells. The plan's table has `columns`;
+    // the forecast's risk section (DESIGN §11) has 5.
+    let mut header: Option<usize> = None;
+    for line in out.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        let n = delimiters(line);
+        match header {
+            None => {
+                let risks = line.starts_with("| date | resource | id | managed | what |");
+                let want = if risks { 6 } else { columns + 1 };
+                assert_eq!(n, want, "{what}: header {line:?}");
+                header = Some(n);
+            }
+            Some(h) => assert_eq!(n, h, "{what}: row {line:?}"),
+        }
     }
 }
 
 #[test]
 fn a_hostile_resource_name_cannot_spoof_the_plan_in_any_format() {
     let env = Env::start(&[], |s| rename(s, PROD_DB_01, HOSTILE));
-    // The manifest's name differs from the live one: the warning names both.
     let m = env.manifest(&format!(
         "version: 1
+resources:
+  - id: {PROD_DB_01}
+    renew_ahead: {{ min_remaining: 30d, period: 1y }}
+"
+    ));
+    // A manifest name that differs from the live one: the warning (for a
+    // setting change) and the error (for a renewal) both name the live name.
+    let mismatch = env.manifest_named(
+        "mismatch.yaml",
+        &format!(
+            "version: 1
+resources:
+  - id: {PROD_DB_01}
+    name: prod-db-01
+    on_expiry: on_demand
+"
+        ),
+    );
+    let warned = env.bssctl(&["plan", "-f", &mismatch]);
+    assert_eq!(warned.code, 0, "{}\n{}", warned.stdout, warned.stderr);
+    assert_safe_text("mismatch warning", &warned.stdout);
+    assert!(
+        warned.stdout.contains("differs from the live name")
+            && warned.stdout.contains("renew 3y fake-line"),
+        "the name-mismatch warning is shown, escaped: {}",
+        warned.stdout
+    );
+    let refused = env.manifest_named(
+        "refused.yaml",
+        &format!(
+            "version: 1
 resources:
   - id: {PROD_DB_01}
     name: prod-db-01
     renew_ahead: {{ min_remaining: 30d, period: 1y }}
 "
-    ));
+        ),
+    );
+    let errored = env.bssctl(&["plan", "-f", &refused]);
+    assert_eq!(errored.code, 1, "{}\n{}", errored.stdout, errored.stderr);
+    assert_safe_text("mismatch error", &errored.stdout);
+    assert_safe_text("mismatch error stderr", &errored.stderr);
+    assert!(
+        errored
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("Error: ") && l.contains("its renewal is not planned")),
+        "{}",
+        errored.stdout
+    );
 
     let text = env.bssctl(&["plan", "-f", &m]);
     assert_eq!(text.code, 0, "{}\n{}", text.stdout, text.stderr);
@@ -141,12 +204,6 @@ resources:
         text.stdout
             .contains("Plan: 1 to renew, 0 to change, 0 to unsubscribe."),
         "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout
-            .contains("warning: resources[0].name: the live name of"),
-        "the name-mismatch warning is shown: {}",
         text.stdout
     );
 
