@@ -442,25 +442,9 @@ pub fn hint(code: &str) -> Option<&'static str> {
 }
 
 /// The IAM action a BSS call needs, as the public docs name them (role and
-/// policy authorization).
+/// policy authorization); read from the call's API row (`bss::api`).
 pub fn permission_for(api: Api) -> &'static str {
-    match api {
-        Api::QueryResources => "bss:renewal:view",
-        Api::Renew
-        | Api::EnableAutoRenew
-        | Api::CancelAutoRenew
-        | Api::ToOnDemand
-        | Api::SetRenewConfig => "bss:renewal:update",
-        Api::Unsubscribe => "bss:unsubscribe:update",
-        Api::RenewRate => "bss:discount:view",
-        Api::ListOrders | Api::OrderDetails | Api::OrderCoupons | Api::OrderDiscounts => {
-            "bss:order:view"
-        }
-        Api::PayOrder => "bss:order:pay",
-        Api::CancelOrder => "bss:order:update",
-        Api::Balances => "bss:balance:view",
-        Api::IamDomains => "iam:users:getUser",
-    }
+    api.iam_action()
 }
 
 /// The hint for an error as bssctl met it: the code's hint, else one for its

@@ -38,6 +38,107 @@ pub enum Safety {
     NotIdempotent,
 }
 
+/// What bssctl knows about one operation. The client (method, path, id
+/// limits, retry safety), the sandbox (routing, id limits), the hints (IAM
+/// action) and the batching limits all read this row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiMeta {
+    pub api: Api,
+    /// The operation's name in the official SDK.
+    pub sdk_name: &'static str,
+    pub method: &'static str,
+    /// Path template; `{resource_id}` / `{order_id}` are path parameters.
+    pub path: &'static str,
+    /// The documented most resource ids per call (README §0), for calls that
+    /// take a list of ids.
+    pub max_ids: Option<usize>,
+    pub safety: Safety,
+    /// The IAM action the call needs (role and policy authorization).
+    pub iam_action: &'static str,
+}
+
+const fn row(
+    api: Api,
+    sdk_name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    max_ids: Option<usize>,
+    safety: Safety,
+    iam_action: &'static str,
+) -> ApiMeta {
+    ApiMeta {
+        api,
+        sdk_name,
+        method,
+        path,
+        max_ids,
+        safety,
+        iam_action,
+    }
+}
+
+use Safety::{IdempotentWrite, NotIdempotent, ReadOnly};
+
+/// One row per operation, in the order of the `Api` variants (checked at
+/// compile time below).
+#[rustfmt::skip]
+pub const API_TABLE: [ApiMeta; 16] = [
+    // The API really spells it "suscriptions".
+    row(Api::QueryResources, "ListPayPerUseCustomerResources", "POST",
+        "/v2/orders/suscriptions/resources/query", Some(50), ReadOnly, "bss:renewal:view"),
+    row(Api::Renew, "RenewalResources", "POST",
+        "/v2/orders/subscriptions/resources/renew", Some(10), NotIdempotent, "bss:renewal:update"),
+    row(Api::EnableAutoRenew, "AutoRenewalResources", "POST",
+        "/v2/orders/subscriptions/resources/autorenew/{resource_id}", None, IdempotentWrite, "bss:renewal:update"),
+    row(Api::CancelAutoRenew, "CancelAutoRenewalResources", "DELETE",
+        "/v2/orders/subscriptions/resources/autorenew/{resource_id}", None, IdempotentWrite, "bss:renewal:update"),
+    row(Api::ToOnDemand, "UpdatePeriodToOnDemand", "POST",
+        "/v2/orders/subscriptions/resources/to-on-demand", Some(100), IdempotentWrite, "bss:renewal:update"),
+    row(Api::Unsubscribe, "CancelResourcesSubscription", "POST",
+        "/v2/orders/subscriptions/resources/unsubscribe", Some(10), NotIdempotent, "bss:unsubscribe:update"),
+    row(Api::RenewRate, "ListRenewRateOnPeriod", "POST",
+        "/v2/bills/ratings/period-resources/renew-rate", Some(10), ReadOnly, "bss:discount:view"),
+    row(Api::SetRenewConfig, "SetResourcesRenewConfig", "POST",
+        "/v2/orders/subscriptions/resources/renew/config", None, IdempotentWrite, "bss:renewal:update"),
+    row(Api::ListOrders, "ListCustomerOrders", "GET",
+        "/v2/orders/customer-orders", None, ReadOnly, "bss:order:view"),
+    row(Api::OrderDetails, "ShowCustomerOrderDetails", "GET",
+        "/v2/orders/customer-orders/details/{order_id}", None, ReadOnly, "bss:order:view"),
+    row(Api::PayOrder, "PayOrders", "POST",
+        "/v3/orders/customer-orders/pay", None, NotIdempotent, "bss:order:pay"),
+    row(Api::CancelOrder, "CancelCustomerOrder", "PUT",
+        "/v2/orders/customer-orders/cancel", None, NotIdempotent, "bss:order:update"),
+    row(Api::OrderCoupons, "ListOrderCouponsByOrderId", "GET",
+        "/v2/orders/customer-orders/order-coupons", None, ReadOnly, "bss:order:view"),
+    row(Api::OrderDiscounts, "ListOrderDiscounts", "GET",
+        "/v2/orders/customer-orders/order-discounts", None, ReadOnly, "bss:order:view"),
+    row(Api::Balances, "ShowCustomerAccountBalances", "GET",
+        "/v2/accounts/customer-accounts/balances", None, ReadOnly, "bss:balance:view"),
+    row(Api::IamDomains, "KeystoneListAuthDomains", "GET",
+        "/v3/auth/domains", None, ReadOnly, "iam:users:getUser"),
+];
+
+// `Api::meta` indexes the table by variant: row i must describe variant i.
+const _: () = {
+    let mut i = 0;
+    while i < API_TABLE.len() {
+        assert!(
+            API_TABLE[i].api as usize == i,
+            "API_TABLE out of variant order"
+        );
+        assert!(Api::ALL[i] as usize == i, "Api::ALL out of variant order");
+        i += 1;
+    }
+};
+
+/// The documented id limit of a list-taking call, for `const` limits.
+pub const fn id_limit(api: Api) -> usize {
+    match api.meta().max_ids {
+        Some(n) => n,
+        None => panic!("this API takes no list of ids"),
+    }
+}
+
 impl Api {
     pub const ALL: [Api; 16] = [
         Api::QueryResources,
@@ -58,91 +159,54 @@ impl Api {
         Api::IamDomains,
     ];
 
-    /// The operation's name in the official SDK.
-    pub fn sdk_name(self) -> &'static str {
-        match self {
-            Api::QueryResources => "ListPayPerUseCustomerResources",
-            Api::Renew => "RenewalResources",
-            Api::EnableAutoRenew => "AutoRenewalResources",
-            Api::CancelAutoRenew => "CancelAutoRenewalResources",
-            Api::ToOnDemand => "UpdatePeriodToOnDemand",
-            Api::Unsubscribe => "CancelResourcesSubscription",
-            Api::RenewRate => "ListRenewRateOnPeriod",
-            Api::SetRenewConfig => "SetResourcesRenewConfig",
-            Api::ListOrders => "ListCustomerOrders",
-            Api::OrderDetails => "ShowCustomerOrderDetails",
-            Api::PayOrder => "PayOrders",
-            Api::CancelOrder => "CancelCustomerOrder",
-            Api::OrderCoupons => "ListOrderCouponsByOrderId",
-            Api::OrderDiscounts => "ListOrderDiscounts",
-            Api::Balances => "ShowCustomerAccountBalances",
-            Api::IamDomains => "KeystoneListAuthDomains",
-        }
+    /// The operation's row in [`API_TABLE`].
+    pub const fn meta(self) -> &'static ApiMeta {
+        &API_TABLE[self as usize]
     }
 
-    pub fn method(self) -> &'static str {
-        match self {
-            Api::CancelAutoRenew => "DELETE",
-            Api::CancelOrder => "PUT",
-            Api::ListOrders
-            | Api::OrderDetails
-            | Api::OrderCoupons
-            | Api::OrderDiscounts
-            | Api::Balances
-            | Api::IamDomains => "GET",
-            _ => "POST",
-        }
+    /// The operation's name in the official SDK.
+    pub const fn sdk_name(self) -> &'static str {
+        self.meta().sdk_name
+    }
+
+    pub const fn method(self) -> &'static str {
+        self.meta().method
     }
 
     /// Path template; `{resource_id}` / `{order_id}` are path parameters.
-    pub fn path(self) -> &'static str {
-        match self {
-            // The API really spells it "suscriptions".
-            Api::QueryResources => "/v2/orders/suscriptions/resources/query",
-            Api::Renew => "/v2/orders/subscriptions/resources/renew",
-            Api::EnableAutoRenew | Api::CancelAutoRenew => {
-                "/v2/orders/subscriptions/resources/autorenew/{resource_id}"
-            }
-            Api::ToOnDemand => "/v2/orders/subscriptions/resources/to-on-demand",
-            Api::Unsubscribe => "/v2/orders/subscriptions/resources/unsubscribe",
-            Api::RenewRate => "/v2/bills/ratings/period-resources/renew-rate",
-            Api::SetRenewConfig => "/v2/orders/subscriptions/resources/renew/config",
-            Api::ListOrders => "/v2/orders/customer-orders",
-            Api::OrderDetails => "/v2/orders/customer-orders/details/{order_id}",
-            Api::PayOrder => "/v3/orders/customer-orders/pay",
-            Api::CancelOrder => "/v2/orders/customer-orders/cancel",
-            Api::OrderCoupons => "/v2/orders/customer-orders/order-coupons",
-            Api::OrderDiscounts => "/v2/orders/customer-orders/order-discounts",
-            Api::Balances => "/v2/accounts/customer-accounts/balances",
-            Api::IamDomains => "/v3/auth/domains",
-        }
+    pub const fn path(self) -> &'static str {
+        self.meta().path
     }
 
-    pub fn safety(self) -> Safety {
-        match self {
-            Api::Renew | Api::Unsubscribe | Api::PayOrder | Api::CancelOrder => {
-                Safety::NotIdempotent
-            }
-            Api::EnableAutoRenew | Api::CancelAutoRenew | Api::ToOnDemand | Api::SetRenewConfig => {
-                Safety::IdempotentWrite
-            }
-            _ => Safety::ReadOnly,
-        }
+    pub const fn safety(self) -> Safety {
+        self.meta().safety
+    }
+
+    /// The documented most resource ids per call, for calls that take a list.
+    pub const fn max_ids(self) -> Option<usize> {
+        self.meta().max_ids
+    }
+
+    /// The IAM action the call needs, as the public docs name them (role and
+    /// policy authorization).
+    pub const fn iam_action(self) -> &'static str {
+        self.meta().iam_action
     }
 
     /// Whether the call changes the account (the sandbox persists after these).
-    pub fn is_write(self) -> bool {
-        self.safety() != Safety::ReadOnly
+    pub const fn is_write(self) -> bool {
+        !matches!(self.safety(), Safety::ReadOnly)
     }
 
     /// Finds the operation for a method and a concrete path (path parameters filled in).
     pub fn route(method: &str, path: &str) -> Option<(Api, Option<String>)> {
         let path = path.trim_end_matches('/');
-        for api in Api::ALL {
-            if !api.method().eq_ignore_ascii_case(method) {
+        for row in &API_TABLE {
+            let api = row.api;
+            if !row.method.eq_ignore_ascii_case(method) {
                 continue;
             }
-            let template = api.path();
+            let template = row.path;
             match template.find('{') {
                 None if template == path => return Some((api, None)),
                 Some(brace) => {
@@ -180,6 +244,36 @@ mod tests {
             let (found, _) = Api::route(api.method(), &path).expect("routes");
             assert_eq!(found, api, "{path}");
         }
+    }
+
+    #[test]
+    fn every_row_is_complete_and_routes_to_its_api() {
+        assert_eq!(API_TABLE.len(), Api::ALL.len());
+        for api in Api::ALL {
+            let m = api.meta();
+            assert_eq!(m.api, api);
+            assert!(!m.sdk_name.is_empty(), "{api:?}: sdk name");
+            assert!(
+                ["GET", "POST", "PUT", "DELETE"].contains(&m.method),
+                "{api:?}: method {}",
+                m.method
+            );
+            assert!(m.path.starts_with("/v"), "{api:?}: path {}", m.path);
+            assert!(m.iam_action.contains(':'), "{api:?}: iam action");
+            assert!(m.max_ids.is_none_or(|n| n > 0), "{api:?}: id limit");
+            let path = m
+                .path
+                .replace("{resource_id}", "r-1")
+                .replace("{order_id}", "o-1");
+            let (found, _) = Api::route(m.method, &path).expect("routes");
+            assert_eq!(found, api, "{} {path}", m.method);
+        }
+        // The documented per-call limits (bss-api README §0).
+        assert_eq!(id_limit(Api::QueryResources), 50);
+        assert_eq!(id_limit(Api::Renew), 10);
+        assert_eq!(id_limit(Api::RenewRate), 10);
+        assert_eq!(id_limit(Api::Unsubscribe), 10);
+        assert_eq!(id_limit(Api::ToOnDemand), 100);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! per-API rate limiting, bounded concurrency, retries and call counting in
 //! one place (`send`).
 
-use super::api::Api;
+use super::api::{id_limit, Api};
 use super::credentials::{Auth, Credentials};
 use super::endpoint::Endpoint;
 use super::error::{decode_error_body, ApiError};
@@ -20,12 +20,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OnceCell, Semaphore};
 
-/// Documented per-call limits.
-pub const MAX_QUERY_IDS: usize = 50;
-pub const MAX_RENEW_IDS: usize = 10;
-pub const MAX_RATE_IDS: usize = 10;
-pub const MAX_UNSUBSCRIBE_IDS: usize = 10;
-pub const MAX_TO_ON_DEMAND_IDS: usize = 100;
+/// Documented per-call id limits, read from the API table (`bss::api`).
+pub const MAX_QUERY_IDS: usize = id_limit(Api::QueryResources);
+pub const MAX_RENEW_IDS: usize = id_limit(Api::Renew);
+pub const MAX_RATE_IDS: usize = id_limit(Api::RenewRate);
+pub const MAX_UNSUBSCRIBE_IDS: usize = id_limit(Api::Unsubscribe);
+pub const MAX_TO_ON_DEMAND_IDS: usize = id_limit(Api::ToOnDemand);
+/// Documented limits on other fields.
 pub const MAX_AUTO_RENEW_TIMES: i32 = 99;
 pub const MAX_PAY_COUPONS: usize = 3;
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
@@ -297,7 +298,7 @@ impl BssClient {
     ) -> Result<ApiResponse<QueryResourcesResp>, ApiError> {
         let api = Api::QueryResources;
         if let Some(ids) = &req.resource_ids {
-            check_ids(api, ids, MAX_QUERY_IDS)?;
+            check_ids(api, ids)?;
         }
         if req.service_type_code.as_deref() == Some("") {
             return Err(invalid(
@@ -540,7 +541,7 @@ impl BssClient {
         req: &RenewalResourcesReq,
     ) -> Result<ApiResponse<OrdersResp>, ApiError> {
         let api = Api::Renew;
-        check_ids(api, &req.resource_ids, MAX_RENEW_IDS)?;
+        check_ids(api, &req.resource_ids)?;
         check_period(api, req.period_type, req.period_num)?;
         if let Some(p) = req.is_auto_pay {
             if p != 0 && p != 1 {
@@ -595,7 +596,7 @@ impl BssClient {
         req: &PeriodToOnDemandReq,
     ) -> Result<ApiResponse<PeriodToOnDemandResp>, ApiError> {
         let api = Api::ToOnDemand;
-        check_ids(api, &req.resource_ids, MAX_TO_ON_DEMAND_IDS)?;
+        check_ids(api, &req.resource_ids)?;
         if req.operation != TO_ON_DEMAND_SET_UP && req.operation != TO_ON_DEMAND_CANCEL {
             return Err(invalid(api, "operation must be SET_UP or CANCEL"));
         }
@@ -608,7 +609,7 @@ impl BssClient {
         req: &UnsubscribeResourcesReq,
     ) -> Result<ApiResponse<OrdersResp>, ApiError> {
         let api = Api::Unsubscribe;
-        check_ids(api, &req.resource_ids, MAX_UNSUBSCRIBE_IDS)?;
+        check_ids(api, &req.resource_ids)?;
         if req.unsubscribe_type != 1 && req.unsubscribe_type != 2 {
             return Err(invalid(api, "unsubscribe_type must be 1 or 2"));
         }
@@ -626,7 +627,7 @@ impl BssClient {
         req: &RenewRateReq,
     ) -> Result<ApiResponse<RenewRateResp>, ApiError> {
         let api = Api::RenewRate;
-        check_ids(api, &req.resource_ids, MAX_RATE_IDS)?;
+        check_ids(api, &req.resource_ids)?;
         check_period(api, req.period_type, req.period_num)?;
         self.send(Call::post(api, req)?).await
     }
@@ -1301,7 +1302,9 @@ fn invalid(api: Api, message: &str) -> ApiError {
     }
 }
 
-fn check_ids(api: Api, ids: &[String], max: usize) -> Result<(), ApiError> {
+/// Checks a list of ids against the call's documented limit (its API row).
+fn check_ids(api: Api, ids: &[String]) -> Result<(), ApiError> {
+    let max = api.max_ids().unwrap_or(usize::MAX);
     if ids.is_empty() {
         return Err(invalid(api, "resource_ids must not be empty"));
     }

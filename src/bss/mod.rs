@@ -7,7 +7,7 @@ pub mod secret;
 pub mod signer;
 pub mod sts;
 
-pub use api::{Api, Safety};
+pub use api::{Api, ApiMeta, Safety, API_TABLE};
 pub use secret::Secret;
 pub mod client;
 pub mod endpoint;

@@ -3,6 +3,7 @@
 
 use super::validate::{self, json_body};
 use super::{locking_order, reply, unpaid_order_msg, Ctx};
+use crate::bss::client::MAX_AUTO_RENEW_TIMES;
 use crate::bss::model::{self, AutoRenewalResourcesReq, EmptyResp};
 use crate::sandbox::errors::*;
 use crate::sandbox::state::{Resource, State};
@@ -38,7 +39,12 @@ pub fn enable(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         json_body(ctx.body, &[])?
     };
     if let Some(times) = req.auto_renew_times {
-        validate::int_range("auto_renew_times", times.into(), 0, 99)?;
+        validate::int_range(
+            "auto_renew_times",
+            times.into(),
+            0,
+            MAX_AUTO_RENEW_TIMES.into(),
+        )?;
     }
     if let Some(pt) = req.period_type.as_deref() {
         if pt != "MONTH" && pt != "YEAR" {

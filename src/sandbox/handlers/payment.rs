@@ -4,6 +4,7 @@
 use super::orders::{order_status_error, unknown_order};
 use super::validate::{json_body, Query};
 use super::{reply, Ctx};
+use crate::bss::client::MAX_PAY_COUPONS;
 use crate::bss::model::{
     self, CouponInfoV2, CouponMaxUseQuantity, DiscountInfoV3, OrderCouponsResp, OrderDiscountsResp,
     OrderLineItemV3, OrderV3, PayCustomerOrderV3Req,
@@ -88,11 +89,11 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let use_coupon = yes_no("use_coupon", &req.use_coupon)?;
     let use_discount = yes_no("use_discount", &req.use_discount)?;
     let coupons = match (use_coupon, &req.coupon_infos) {
-        (true, Some(c)) if (1..=3).contains(&c.len()) => c.clone(),
+        (true, Some(c)) if (1..=MAX_PAY_COUPONS).contains(&c.len()) => c.clone(),
         (true, _) => {
-            return Err(ApiError::invalid(
-                "coupon_infos must hold 1-3 coupons when use_coupon is YES.",
-            ))
+            return Err(ApiError::invalid(format!(
+                "coupon_infos must hold 1-{MAX_PAY_COUPONS} coupons when use_coupon is YES."
+            )))
         }
         (false, None) => Vec::new(),
         (false, Some(_)) => {

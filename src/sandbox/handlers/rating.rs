@@ -15,7 +15,7 @@ use serde_json::Value;
 
 pub fn renew_rate(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let req: RenewRateReq = json_body(ctx.body, &["resource_ids", "period_type", "period_num"])?;
-    validate::ids("resource_ids", &req.resource_ids, 1, 10)?;
+    validate::api_ids(ctx.api, &req.resource_ids, 1)?;
     validate::period(req.period_type, req.period_num)?;
     let with_attached = req.include_relative_resources.unwrap_or(false);
 

@@ -16,7 +16,7 @@ const PAYMENT_WINDOW_DAYS: i64 = 7;
 pub fn renew(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let req: RenewalResourcesReq =
         json_body(ctx.body, &["resource_ids", "period_type", "period_num"])?;
-    validate::ids("resource_ids", &req.resource_ids, 1, 10)?;
+    validate::api_ids(ctx.api, &req.resource_ids, 1)?;
     validate::period(req.period_type, req.period_num)?;
     let auto_pay = match req.is_auto_pay {
         None | Some(0) => false,

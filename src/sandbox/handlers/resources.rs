@@ -16,7 +16,7 @@ pub fn query(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         json_body(ctx.body, &["resource_ids"])?
     };
     let ids = req.resource_ids.clone().unwrap_or_default();
-    validate::ids("resource_ids", &ids, 0, 50)?;
+    validate::api_ids(ctx.api, &ids, 0)?;
     let only_main = req.only_main_resource.unwrap_or(0);
     if only_main != 0 && only_main != 1 {
         return Err(ApiError::invalid(format!(

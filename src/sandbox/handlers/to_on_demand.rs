@@ -28,7 +28,7 @@ pub fn update(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             )))
         }
     };
-    validate::ids("resource_ids", &req.resource_ids, 1, 100)?;
+    validate::api_ids(ctx.api, &req.resource_ids, 1)?;
 
     let mut details = Vec::new();
     for id in unique(&req.resource_ids) {

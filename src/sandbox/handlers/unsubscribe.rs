@@ -11,7 +11,7 @@ use serde_json::Value;
 
 pub fn unsubscribe(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     let req: UnsubscribeResourcesReq = json_body(ctx.body, &["resource_ids", "unsubscribe_type"])?;
-    validate::ids("resource_ids", &req.resource_ids, 1, 10)?;
+    validate::api_ids(ctx.api, &req.resource_ids, 1)?;
     if req.unsubscribe_type != 1 && req.unsubscribe_type != 2 {
         return Err(ApiError::invalid(format!(
             "unsubscribe_type {} is invalid; use 1 (resource and renewals) or 2 (renewals only).",

@@ -1,7 +1,7 @@
 //! Request parsing and the documented limits. Every failure is a 400
 //! CBC.0100 whose message names the field and says why.
 
-use crate::bss::model;
+use crate::bss::{model, Api};
 use crate::sandbox::errors::ApiError;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -37,6 +37,17 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8], no_null: &[&str]) -> Result<T
             ApiError::invalid(format!("Invalid value for {path}: {inner}."))
         }
     })
+}
+
+/// The `resource_ids` of a call: `min` up to the call's documented id limit
+/// (its API row in `bss::api`), none empty.
+pub fn api_ids(api: Api, ids: &[String], min: usize) -> Result<(), ApiError> {
+    self::ids(
+        "resource_ids",
+        ids,
+        min,
+        api.max_ids().unwrap_or(usize::MAX),
+    )
 }
 
 /// A list of resource ids: `min`..=`max` entries, none empty.
