@@ -638,3 +638,50 @@ impl From<Status> for WireStatus {
 pub fn results(results: &[OpResult]) -> Each<'_, OpResult, WireOpResult<'_>> {
     Each::new(results)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::compare::{DiffChange, DiffSummary, PlanDiff};
+    use crate::plan::{GuardrailViolation, Operation, Plan};
+
+    /// While the wire structs mirror the model, both serialize alike; this
+    /// covers the optional parts the golden file of the examples lacks.
+    #[test]
+    fn the_wire_plan_serializes_as_the_model_does() {
+        let golden = include_str!("../../../tests/fixtures/golden/examples-plan.json");
+        let mut plan: Plan = serde_json::from_str(golden).unwrap();
+        assert_eq!(super::super::render(&plan), golden);
+        plan.errors.push("an error".into());
+        plan.guardrail_violations.push(GuardrailViolation {
+            guardrail: "--max-cost".into(),
+            currency: "CNY".into(),
+            limit: "1.50".parse().unwrap(),
+            actual: "2".parse().unwrap(),
+            message: "over".into(),
+        });
+        let c = &mut plan.changes[0];
+        c.main_resource_id = Some("main".into());
+        c.operations.push(Operation::Unsubscribe {
+            unsubscribe_type: 1,
+        });
+        if let Some(b) = plan.summary.balance.as_mut() {
+            b.incomplete = true;
+        }
+        plan.diff = Some(PlanDiff {
+            base_summary: plan.summary.clone(),
+            changes: vec![DiffChange {
+                resource_id: "r".into(),
+                resource_name: "n".into(),
+                base_operations: vec!["renew".into()],
+                operations: vec![],
+                renewal_cost_now: Default::default(),
+                base_detail: vec![],
+                detail: vec![],
+            }],
+            summary: DiffSummary::default(),
+        });
+        let mut model = serde_json::to_string_pretty(&plan).unwrap();
+        model.push('\n');
+        assert_eq!(super::super::render(&plan), model);
+    }
+}
