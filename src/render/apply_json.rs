@@ -2,16 +2,17 @@
 //! it acted on, every operation's result, the counts and the unpaid orders
 //! (docs/plan-json.md, "apply --format json").
 
+use super::json::wire::{self, Each, WireOpResult, WirePlan};
 use crate::apply::{ApplyReport, OpResult, Status};
 use crate::plan::{Plan, FORMAT_VERSION};
 use serde::Serialize;
 use std::io::Write;
 
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 struct Document<'a> {
     format_version: &'static str,
-    plan: &'a Plan,
-    results: &'a [OpResult],
+    plan: WirePlan<'a>,
+    results: Each<'a, OpResult, WireOpResult<'a>>,
     summary: Counts,
     unpaid_orders: &'a [String],
 }
@@ -36,8 +37,8 @@ pub fn write(plan: &Plan, report: Option<&ApplyReport>, out: impl Write) -> std:
     let count = |s: Status| report.map_or(0, |r| r.count(s));
     let doc = Document {
         format_version: FORMAT_VERSION,
-        plan,
-        results: report.map_or(&[], |r| r.results.as_slice()),
+        plan: WirePlan::from(plan),
+        results: wire::results(report.map_or(&[], |r| r.results.as_slice())),
         summary: Counts {
             done: count(Status::Done),
             failed: count(Status::Failed),
