@@ -1,10 +1,11 @@
 //! Pending (unpaid) orders: which ones to show, how to pay them (the best
-//! offer under the API's rules) and how to present them. Pure: data in, data
-//! out; `cli::orders_cmd` does the calls.
+//! offer under the API's rules) and what became of them. `list`, `offer` and
+//! `outcome` are pure; `run` makes the calls, journals and settles.
 
 pub mod list;
 pub mod offer;
 pub mod outcome;
+pub mod run;
 
 pub use list::{OrderResource, PendingOrderRow};
 pub use offer::{choose, offers_from, Choice, OfferError, Offers, PayRequest};

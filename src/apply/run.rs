@@ -106,3 +106,21 @@ pub fn save_last_applied(path: &Path, domain_id: &str, report: &ApplyReport) -> 
 pub fn not_done(report: &ApplyReport) -> usize {
     report.count(Status::Failed) + report.count(Status::Skipped) + report.count(Status::Unknown)
 }
+
+/// A fake clock (`BSSCTL_NOW`) decides renewals for another day: refused
+/// unless the run talks only to this machine (`is_local`).
+pub fn fake_clock_refusal(
+    is_local: bool,
+    endpoint: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    (crate::clock::is_overridden() && !is_local).then(|| {
+        format!(
+            "refusing to apply against {}: {} is set, so every renewal decision is for {} rather than today; unset \
+             it to apply to a real account (a fake clock is for tests and the sandbox on 127.0.0.1)",
+            endpoint,
+            crate::clock::ENV_NOW,
+            crate::clock::format_api_time(now)
+        )
+    })
+}

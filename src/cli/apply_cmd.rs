@@ -26,14 +26,12 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
         ));
     }
     let now = now()?;
-    if crate::clock::is_overridden() && !super::connect::is_local(g) {
-        return Err(CliError::Refused(format!(
-            "refusing to apply against {}: {} is set, so every renewal decision is for {} rather than today; unset \
-             it to apply to a real account (a fake clock is for tests and the sandbox on 127.0.0.1)",
-            super::connect::bss_endpoint(g),
-            crate::clock::ENV_NOW,
-            crate::clock::format_api_time(now)
-        )));
+    if let Some(m) = crate::apply::run::fake_clock_refusal(
+        super::connect::is_local(g),
+        &super::connect::bss_endpoint(g),
+        now,
+    ) {
+        return Err(CliError::Refused(m));
     }
     // A saved plan's date is checked before anything is sent.
     let saved = match &args.plan_file {

@@ -1,32 +1,22 @@
-//! `bssctl orders`: list pending orders, pay them (best offer by default) or
-//! cancel them. The choices are pure (`crate::orders`); this module makes the
-//! calls, asks, journals and reports. A pay is never resent: when its answer
-//! is lost its outcome is unknown (unless the order at once reads paid), and
-//! a later `orders pay` of that order waits for the settle time, re-reads
-//! the order, and pays only when it is still pending. No journal, no pay.
+//! `bssctl orders`: parses the flags, holds the lock, runs the flows of
+//! `crate::orders::run`, and shows and asks what they hand back.
 
 use super::args::{GlobalArgs, OrdersArgs, OrdersCommand};
 use super::common::{confirm_to, now, settle_time, state_paths};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
-use crate::bss::model::{
-    CustomerOrder, ListCustomerOrdersQuery, QueryResourcesReq, ACCOUNT_TYPE_BALANCE,
-    ACCOUNT_TYPE_CREDIT, ORDER_STATUS_PENDING_PAYMENT,
-};
-use crate::bss::{ApiError, BssClient};
-use crate::clock::format_api_time;
-use crate::orders::list::{self, OrderResource, PendingOrderRow};
-use crate::orders::offer::{self, PayRequest};
-use crate::orders::outcome::{after_lost_answer, Action, OrderOutcome, Status};
-use crate::render::orders::{self as render, PayProposal};
+use crate::bss::ApiError;
+use crate::orders::list::PendingOrderRow;
+use crate::orders::offer::PayRequest;
+use crate::orders::outcome::{Action, OrderOutcome};
+use crate::orders::run::{self, PayProposal, RunError, Session};
+use crate::render::orders as render;
 use crate::render::untrusted::text;
 use crate::render::Format;
-use crate::state::journal::{self, Journal, Record};
+use crate::state::journal;
 use crate::state::{Holder, StateLock};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
     check_flags(args)?;
@@ -47,20 +37,15 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
     let paths = state_paths(g, args.journal.as_deref());
     let records = journal::read(&paths.journal)
         .map_err(|e| CliError::io("cannot read the journal", &paths.journal, e))?;
-    let known = list::orders_from_journal(&records);
-    let account = conn.account_key();
-    let unknown_pays = journal::unknown_pays(&records, &account);
-    let ctx = Ctx {
-        client: &conn.client,
-        known: &known,
-        journal: &paths.journal,
-        now,
-        account,
-        settle: settle_time(g),
-        unknown_pays: &unknown_pays,
-    };
+    let session = Session::new(
+        &conn.client,
+        &paths.journal,
+        &records,
+        conn.account_key(),
+        settle_time(g),
+    );
     let result = match &args.command {
-        None => ctx.list(args.all, Format::from(args.format)).await,
+        None => list(&session, args.all, Format::from(args.format), now).await,
         Some(OrdersCommand::Pay {
             order_ids,
             coupons,
@@ -73,12 +58,28 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
                 discount: discount.as_deref(),
                 no_offers: *no_offers,
             };
-            ctx.pay(&dedup(order_ids), &req, *auto_approve).await
+            let mut ui = Terminal {
+                auto_approve: *auto_approve,
+                now,
+            };
+            session
+                .pay(&run::dedup(order_ids), &req, &mut ui)
+                .await
+                .map(|()| EXIT_OK)
         }
         Some(OrdersCommand::Cancel {
             order_ids,
             auto_approve,
-        }) => ctx.cancel(&dedup(order_ids), *auto_approve).await,
+        }) => {
+            let mut ui = Terminal {
+                auto_approve: *auto_approve,
+                now,
+            };
+            session
+                .cancel(&run::dedup(order_ids), &mut ui)
+                .await
+                .map(|()| EXIT_OK)
+        }
     };
     conn.close().await;
     result
@@ -100,429 +101,70 @@ fn check_flags(args: &OrdersArgs) -> Result<(), CliError> {
         ..
     }) = &args.command
     {
-        if *no_offers && (!coupons.is_empty() || discount.is_some()) {
-            return Err(CliError::Refused(
-                "--no-offers pays the list price: it cannot be combined with --coupon or --discount"
-                    .into(),
-            ));
-        }
-        if coupons.len() > offer::MAX_COUPONS {
-            return Err(CliError::Refused(format!(
-                "at most {} coupons can pay one order; --coupon was given {} times",
-                offer::MAX_COUPONS,
-                coupons.len()
-            )));
-        }
-        if !coupons.is_empty() && dedup(order_ids).len() > 1 {
-            return Err(CliError::Refused(
-                "--coupon names coupons for one order (a coupon pays only one); pay the orders one at a time"
-                    .into(),
-            ));
-        }
+        let req = PayRequest {
+            coupons,
+            discount: discount.as_deref(),
+            no_offers: *no_offers,
+        };
+        run::check_pay_flags(order_ids, &req).map_err(|r| CliError::Refused(r.to_string()))?;
     }
     Ok(())
 }
 
-fn dedup(ids: &[String]) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    ids.iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty() && seen.insert(s.to_ascii_uppercase()))
-        .collect()
-}
-
-struct Ctx<'a> {
-    client: &'a BssClient,
-    /// Orders bssctl created → their main resources (from the journal).
-    known: &'a BTreeMap<String, Vec<String>>,
-    journal: &'a Path,
+async fn list(
+    s: &Session<'_>,
+    all: bool,
+    format: Format,
     now: DateTime<Utc>,
-    /// The account and endpoint order intents are recorded for.
-    account: journal::AccountKey,
-    settle: chrono::Duration,
-    /// Earlier pays of this account whose outcome is unknown, by order id.
-    unknown_pays: &'a BTreeMap<String, journal::UnknownPay>,
+) -> Result<i32, CliError> {
+    let rows = s.list(all).await?;
+    let text = match format {
+        Format::Text => render::list_text(&rows, all, now),
+        Format::Markdown => render::list_markdown(&rows, all),
+        Format::Json => render::list_json(&rows),
+    };
+    print!("{text}");
+    Ok(EXIT_OK)
 }
 
-/// An order read for paying or cancelling.
-struct Loaded {
-    order: CustomerOrder,
-    resources: Vec<OrderResource>,
+impl From<RunError> for CliError {
+    fn from(e: RunError) -> CliError {
+        match e {
+            RunError::Journal { path, source } => CliError::journal(&path, source),
+            RunError::NotRecorded(m) => CliError::JournalFailed(m),
+            RunError::Failed { failed } => CliError::OrdersFailed { failed },
+        }
+    }
 }
 
-impl Ctx<'_> {
-    // -- list ----------------------------------------------------------------
+/// Standard output for the report, standard error for the questions.
+struct Terminal {
+    auto_approve: bool,
+    now: DateTime<Utc>,
+}
 
-    async fn list(&self, all: bool, format: Format) -> Result<i32, CliError> {
-        let orders = self
-            .client
-            .list_orders_all(&ListCustomerOrdersQuery {
-                status: Some(ORDER_STATUS_PENDING_PAYMENT),
-                ..Default::default()
-            })
-            .await?;
-        let selected = list::select(orders, self.known, all);
-        // Details only where the list lacks the payment deadline.
-        let details = futures::future::try_join_all(selected.iter().map(|o| async move {
-            match (&o.order_id, &o.pending_payment_end_time) {
-                (Some(id), None) => self
-                    .client
-                    .order_details(id, Some(1), None)
-                    .await
-                    .map(|r| r.body.order_info),
-                _ => Ok(None),
-            }
-        }));
-        let resources = self.resources_of(&selected);
-        let (details, resources) = futures::future::try_join(details, resources).await?;
-        let rows: Vec<PendingOrderRow> = selected
-            .iter()
-            .zip(details.iter())
-            .map(|(o, d)| {
-                let id = o.order_id.clone().unwrap_or_default();
-                list::row(
-                    o,
-                    d.as_ref(),
-                    self.known.contains_key(&id),
-                    resources.get(&id).cloned().unwrap_or_default(),
-                )
-            })
-            .collect();
-        let text = match format {
-            Format::Text => render::list_text(&rows, all, self.now),
-            Format::Markdown => render::list_markdown(&rows, all),
-            Format::Json => render::list_json(&rows),
-        };
-        print!("{text}");
-        Ok(EXIT_OK)
+impl run::Ui for Terminal {
+    type Error = CliError;
+
+    fn note(&mut self, action: Action, order_id: &str, note: &str) {
+        println!("Note: {} {order_id}: {note}", action.verb());
     }
 
-    /// Main resources of each order: the journal's for bssctl's orders (one
-    /// query by id for their names), the resource query's order filter for
-    /// the others.
-    async fn resources_of(
-        &self,
-        orders: &[CustomerOrder],
-    ) -> Result<BTreeMap<String, Vec<OrderResource>>, ApiError> {
-        let ids: Vec<String> = orders.iter().filter_map(|o| o.order_id.clone()).collect();
-        let journal_ids: Vec<String> = ids
-            .iter()
-            .filter_map(|id| self.known.get(id))
-            .flatten()
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let names = async {
-            if journal_ids.is_empty() {
-                return Ok(BTreeMap::new());
-            }
-            let rows = self
-                .client
-                .query_resources_by_ids(&journal_ids, true)
-                .await?;
-            Ok::<_, ApiError>(
-                rows.into_iter()
-                    .filter_map(|r| Some((r.resource_id?, r.resource_name)))
-                    .collect::<BTreeMap<String, Option<String>>>(),
-            )
-        };
-        let others = futures::future::try_join_all(
-            ids.iter()
-                .filter(|id| !self.known.contains_key(*id))
-                .map(|id| async move {
-                    let rows = self
-                        .client
-                        .query_resources_all(&QueryResourcesReq {
-                            order_id: Some(id.clone()),
-                            only_main_resource: Some(1),
-                            ..Default::default()
-                        })
-                        .await?;
-                    let found: Vec<OrderResource> = rows
-                        .into_iter()
-                        .filter_map(|r| {
-                            Some(OrderResource {
-                                resource_id: r.resource_id?,
-                                resource_name: r.resource_name,
-                            })
-                        })
-                        .collect();
-                    Ok::<_, ApiError>((id.clone(), found))
-                }),
-        );
-        let (names, others) = futures::future::try_join(names, others).await?;
-        let mut out: BTreeMap<String, Vec<OrderResource>> = others.into_iter().collect();
-        for id in &ids {
-            if let Some(rids) = self.known.get(id) {
-                out.insert(
-                    id.clone(),
-                    rids.iter()
-                        .map(|r| OrderResource {
-                            resource_id: r.clone(),
-                            resource_name: names.get(r).cloned().flatten(),
-                        })
-                        .collect(),
-                );
-            }
-        }
-        Ok(out)
-    }
-
-    /// Reads an order (details) and its resources; refuses one that is not
-    /// pending payment.
-    async fn load(&self, id: &str, action: Action) -> Result<Loaded, OrderOutcome> {
-        let order = match self.client.order_details(id, Some(1), None).await {
-            Ok(r) => r.body.order_info.unwrap_or_default(),
-            Err(e) => return Err(OrderOutcome::from_error(id, action, Status::Failed, &e)),
-        };
-        if order.status != Some(ORDER_STATUS_PENDING_PAYMENT) {
-            return Err(OrderOutcome::refused(
-                id,
-                action,
-                format!(
-                    "the order is {} (status {}), not pending payment: there is nothing to {}",
-                    crate::orders::order_status_name(order.status),
-                    order.status.map_or("unknown".into(), |s| s.to_string()),
-                    action.verb()
-                ),
-            ));
-        }
-        let mut order = order;
-        order.order_id.get_or_insert_with(|| id.to_string());
-        let resources = self
-            .resources_of(std::slice::from_ref(&order))
-            .await
-            .map(|mut m| m.remove(id).unwrap_or_default())
-            .unwrap_or_default();
-        Ok(Loaded { order, resources })
-    }
-
-    fn row(&self, l: &Loaded) -> PendingOrderRow {
-        let id = l.order.order_id.clone().unwrap_or_default();
-        list::row(
-            &l.order,
-            None,
-            self.known.contains_key(&id),
-            l.resources.clone(),
-        )
-    }
-
-    // -- pay -----------------------------------------------------------------
-
-    async fn pay(
-        &self,
-        ids: &[String],
-        req: &PayRequest<'_>,
-        auto_approve: bool,
-    ) -> Result<i32, CliError> {
-        let mut journal =
-            Journal::open(self.journal).map_err(|e| CliError::journal(self.journal, e))?;
-        // Earlier pays whose answer was lost come first: held before the
-        // settle time, settled by a re-read after it.
-        let mut not_sent: Vec<OrderOutcome> = Vec::new();
-        let mut settled_before: Vec<OrderOutcome> = Vec::new();
-        let mut to_read: Vec<String> = Vec::new();
-        for id in ids {
-            match self.earlier_unknown_pay(&mut journal, id).await? {
-                None => to_read.push(id.clone()),
-                Some(o) if o.status == Status::Done => settled_before.push(o),
-                Some(o) if o.status == Status::Failed => {
-                    println!("Note: pay {id}: {}", o.note.as_deref().unwrap_or_default());
-                    to_read.push(id.clone())
-                }
-                Some(o) => not_sent.push(o),
-            }
-        }
-        let ids = &to_read[..];
-        // Read every order and what it is offered, concurrently.
-        let reads = futures::future::join_all(ids.iter().map(|id| async move {
-            let loaded = self.load(id, Action::Pay).await?;
-            let (coupons, discounts) = if req.no_offers {
-                // Only to learn whether a 609 discount makes the list price impossible.
-                (
-                    Ok(Default::default()),
-                    self.client.order_discounts(id).await,
-                )
-            } else {
-                let (c, d) = futures::future::join(
-                    self.client.order_coupons(id),
-                    self.client.order_discounts(id),
-                )
-                .await;
-                (c.map(|r| r.body), d)
-            };
-            let coupons = coupons
-                .map_err(|e| OrderOutcome::from_error(id, Action::Pay, Status::Failed, &e))?;
-            let discounts = discounts
-                .map(|r| r.body)
-                .map_err(|e| OrderOutcome::from_error(id, Action::Pay, Status::Failed, &e))?;
-            Ok::<_, OrderOutcome>((loaded, offer::offers_from(id, &coupons, &discounts)))
-        }))
-        .await;
-
-        // Choose in order, so a coupon pays at most one of them.
-        let mut proposals: Vec<PayProposal> = Vec::new();
-        let mut taken: BTreeSet<String> = BTreeSet::new();
-        for (id, read) in ids.iter().zip(reads) {
-            let (loaded, offers) = match read {
-                Ok(x) => x,
-                Err(o) => {
-                    not_sent.push(o);
-                    continue;
-                }
-            };
-            let row = self.row(&loaded);
-            let official = row.official_amount.or(row.amount).unwrap_or(Decimal::ZERO);
-            let offers = offers.without_coupons(&taken);
-            match offer::choose(id, official, &offers, req) {
-                Ok(choice) => {
-                    taken.extend(choice.coupons.iter().map(|c| c.id.clone()));
-                    let notes = offer::left_out(&choice, &offers);
-                    proposals.push(PayProposal { row, choice, notes });
-                }
-                Err(e) => not_sent.push(OrderOutcome::refused(id, Action::Pay, e.0)),
-            }
-        }
-
-        print!("{}", render::pay_proposals(&proposals, self.now));
-        print!("{}", render::outcome_lines(&settled_before));
-        print!("{}", render::outcome_lines(&not_sent));
-        if proposals.is_empty() {
-            let all: Vec<OrderOutcome> = settled_before.into_iter().chain(not_sent).collect();
-            print!("{}", render::count_line(Action::Pay, &all));
-            return finish(&all);
-        }
-        let currency = proposals[0].row.currency.clone();
-        let total: Decimal = proposals.iter().map(|p| p.choice.estimate.to_pay).sum();
-        self.show_balance(total, &currency).await;
-        confirm_to(
-            &format!(
-                "Pay {} order(s) for up to {} from the account balance?",
-                proposals.len(),
-                render::money(Some(total), &currency)
-            ),
-            auto_approve,
-            "pay",
-            "review the orders above",
-        )?;
-
-        let run_id = journal::new_run_id();
-        let mut done = Vec::new();
-        let mut journal_error = None;
-        for p in &proposals {
-            match self.pay_one(&mut journal, &run_id, p).await {
-                Ok(o) => done.push(o),
-                Err(e) => {
-                    // No journal, no pay: this and the rest are not sent.
-                    journal_error = Some(e);
-                    break;
-                }
-            }
-        }
-        print!("{}", render::outcome_lines(&done));
-        let all: Vec<OrderOutcome> = settled_before
-            .into_iter()
-            .chain(not_sent)
-            .chain(done)
-            .collect();
-        print!("{}", render::count_line(Action::Pay, &all));
-        if let Some(e) = journal_error {
-            return Err(e);
-        }
-        finish(&all)
-    }
-
-    /// An earlier pay of `id` whose answer was lost: `None` when there is
-    /// none; `Refused` (not sent) while the settle time runs; `Unknown` when
-    /// the order cannot be re-read; `Done` when it reads paid; `Failed`
-    /// (journaled as settled, so the order may be paid now) when it does not.
-    async fn earlier_unknown_pay(
-        &self,
-        journal: &mut Journal,
-        id: &str,
-    ) -> Result<Option<OrderOutcome>, CliError> {
-        let Some(p) = self.unknown_pays.get(id) else {
-            return Ok(None);
-        };
-        let sent = crate::clock::parse_api_time(&p.ts);
-        let after = sent.map(|t| t + self.settle);
-        if after.is_none_or(|t| Utc::now() < t) {
-            let when = after.map(format_api_time).unwrap_or_else(|| p.ts.clone());
-            return Ok(Some(OrderOutcome::refused(
-                id,
-                Action::Pay,
-                format!(
-                    "an earlier pay of this order (sent at {}, run {}) has an unknown outcome; bssctl re-reads the order after {when} (the settle time); not sent",
-                    p.ts, p.run_id
-                ),
-            )));
-        }
-        let status = match self.client.order_details(id, Some(1), None).await {
-            Ok(r) => r.body.order_info.and_then(|o| o.status),
-            Err(e) => {
-                let mut o = OrderOutcome::from_error(id, Action::Pay, Status::Unknown, &e);
-                o.note = Some(format!(
-                    "an earlier pay of this order (sent at {}) has an unknown outcome and the order could not be re-read; not sent",
-                    p.ts
-                ));
-                return Ok(Some(o));
-            }
-        };
-        let paid = status == Some(crate::bss::model::ORDER_STATUS_COMPLETED);
-        let mut o = OrderOutcome::new(
-            id,
-            Action::Pay,
-            if paid { Status::Done } else { Status::Failed },
-        );
-        o.note = Some(if paid {
-            format!(
-                "the earlier pay sent at {} (run {}) took effect: re-reading the order after the settle time shows it paid; not sent again",
-                p.ts, p.run_id
-            )
-        } else {
-            format!(
-                "the earlier pay sent at {} (run {}) did not take effect: re-reading the order after the settle time shows it {}",
-                p.ts,
-                p.run_id,
-                crate::orders::order_status_name(status)
-            )
-        });
-        journal
-            .append(&Record::OrderResult {
-                ts: format_api_time(Utc::now()),
-                run_id: p.run_id.clone(),
-                order_id: id.to_string(),
-                action: "pay".into(),
-                outcome: if paid { "done" } else { "failed" }.into(),
-                verified: true,
-                request_id: None,
-                error_code: None,
-                message: o.note.clone(),
-            })
-            .map_err(|e| CliError::journal(self.journal, e))?;
-        Ok(Some(o))
+    fn pay_proposals(
+        &mut self,
+        proposals: &[PayProposal],
+        settled_before: &[OrderOutcome],
+        not_sent: &[OrderOutcome],
+    ) {
+        print!("{}", render::pay_proposals(proposals, self.now));
+        print!("{}", render::outcome_lines(settled_before));
+        print!("{}", render::outcome_lines(not_sent));
     }
 
     /// Shows what the balance can cover; never refuses (the API decides).
-    async fn show_balance(&self, total: Decimal, currency: &str) {
-        match self.client.balances().await {
-            Ok(r) => {
-                let available: Decimal = r
-                    .body
-                    .account_balances
-                    .iter()
-                    .flatten()
-                    .filter(|b| {
-                        matches!(
-                            b.account_type,
-                            Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
-                        )
-                    })
-                    .filter_map(|b| b.amount)
-                    .map(|a| a.max(Decimal::ZERO))
-                    .sum();
-                let available = crate::orders::cents(available);
+    fn balance(&mut self, total: Decimal, currency: &str, available: Result<Decimal, ApiError>) {
+        match available {
+            Ok(available) => {
                 let currency = text(currency);
                 let money = |a| crate::display::money::money(&currency, a);
                 println!(
@@ -545,107 +187,25 @@ impl Ctx<'_> {
         println!();
     }
 
-    /// Pays one order; `Err` when its intent could not be journaled (then
-    /// it was not sent).
-    async fn pay_one(
-        &self,
-        journal: &mut Journal,
-        run_id: &str,
-        p: &PayProposal,
-    ) -> Result<OrderOutcome, CliError> {
-        let id = &p.row.order_id;
-        let request = offer::pay_request(id, &p.choice);
-        journal
-            .append(&Record::OrderIntent {
-                ts: format_api_time(Utc::now()),
-                run_id: run_id.to_string(),
-                order_id: id.clone(),
-                action: "pay".into(),
-                coupon_ids: p.choice.coupons.iter().map(|c| c.id.clone()).collect(),
-                discount_id: p.choice.discount.as_ref().map(|d| d.id.clone()),
-                expected_amount: Some(p.choice.estimate.to_pay.to_string()),
-                domain_id: Some(self.account.domain_id.clone()),
-                endpoint: Some(self.account.endpoint.clone()),
-            })
-            .map_err(|e| CliError::journal(self.journal, e))?;
-        let sent = self.client.pay_order(&request).await.map(|r| r.request_id);
-        let mut outcome = self.settle(id, Action::Pay, sent).await;
-        if outcome.status == Status::Done && outcome.note.is_none() {
-            outcome.note = Some(format!(
-                "about {} from the balance{}",
-                render::money(Some(p.choice.estimate.to_pay), &p.row.currency),
-                if p.choice.coupons.is_empty() && p.choice.discount.is_none() {
-                    String::new()
-                } else {
-                    format!(", using {}", used(p))
-                }
-            ));
-        }
-        record_result(journal, run_id, &outcome);
-        Ok(outcome)
+    fn confirm_pay(
+        &mut self,
+        count: usize,
+        total: Decimal,
+        currency: &str,
+    ) -> Result<(), CliError> {
+        confirm_to(
+            &format!(
+                "Pay {count} order(s) for up to {} from the account balance?",
+                render::money(Some(total), currency)
+            ),
+            self.auto_approve,
+            "pay",
+            "review the orders above",
+        )
     }
 
-    /// The outcome of a sent pay/cancel; a lost answer is settled by
-    /// re-reading the order, never by sending again.
-    async fn settle(
-        &self,
-        id: &str,
-        action: Action,
-        sent: Result<Option<String>, ApiError>,
-    ) -> OrderOutcome {
-        match sent {
-            Ok(request_id) => {
-                let mut o = OrderOutcome::new(id, action, Status::Done);
-                o.request_id = request_id;
-                o
-            }
-            Err(e) if e.is_ambiguous() => {
-                let status = self
-                    .client
-                    .order_details(id, Some(1), None)
-                    .await
-                    .ok()
-                    .and_then(|r| r.body.order_info)
-                    .and_then(|o| o.status);
-                let check_after = format_api_time(Utc::now() + self.settle);
-                let (verdict, note) = after_lost_answer(action, status, &check_after);
-                let mut o = OrderOutcome::from_error(id, action, verdict, &e);
-                match verdict {
-                    // Settled: the note says what happened; no "may have" advice.
-                    Status::Done => {
-                        o.error_code = None;
-                        o.error_msg = None;
-                        o.hint = None;
-                    }
-                    // One sentence says it all: no "may have taken effect" hint.
-                    _ => {
-                        if let ApiError::Ambiguous { cause, .. } = &e {
-                            o.error_msg = Some(cause.clone());
-                        }
-                        o.hint = None;
-                    }
-                }
-                o.note = Some(note);
-                o
-            }
-            Err(e) => OrderOutcome::from_error(id, action, Status::Failed, &e),
-        }
-    }
-
-    // -- cancel --------------------------------------------------------------
-
-    async fn cancel(&self, ids: &[String], auto_approve: bool) -> Result<i32, CliError> {
-        let reads =
-            futures::future::join_all(ids.iter().map(|id| self.load(id, Action::Cancel))).await;
-        let mut to_cancel = Vec::new();
-        let mut not_sent = Vec::new();
-        for r in reads {
-            match r {
-                Ok(l) => to_cancel.push(self.row(&l)),
-                Err(o) => not_sent.push(o),
-            }
-        }
-        for r in &to_cancel {
+    fn cancel_rows(&mut self, rows: &[PendingOrderRow], not_sent: &[OrderOutcome]) {
+        for r in rows {
             println!(
                 "Order {}: {}, {}{}",
                 text(&r.order_id),
@@ -668,124 +228,24 @@ impl Ctx<'_> {
                 }
             );
         }
-        print!("{}", render::outcome_lines(&not_sent));
-        if to_cancel.is_empty() {
-            print!("{}", render::count_line(Action::Cancel, &not_sent));
-            return Err(CliError::OrdersFailed {
-                failed: not_sent.len(),
-            });
-        }
+        print!("{}", render::outcome_lines(not_sent));
+    }
+
+    fn confirm_cancel(&mut self, count: usize) -> Result<(), CliError> {
         println!();
         confirm_to(
-            &format!(
-                "Cancel {} order(s)? Their resources are not renewed by them.",
-                to_cancel.len()
-            ),
-            auto_approve,
+            &format!("Cancel {count} order(s)? Their resources are not renewed by them."),
+            self.auto_approve,
             "cancel",
             "review the orders above",
-        )?;
-        let mut journal =
-            Journal::open(self.journal).map_err(|e| CliError::journal(self.journal, e))?;
-        let run_id = journal::new_run_id();
-        let mut done = Vec::new();
-        let mut journal_error = None;
-        for r in &to_cancel {
-            let intent = journal.append(&Record::OrderIntent {
-                ts: format_api_time(Utc::now()),
-                run_id: run_id.clone(),
-                order_id: r.order_id.clone(),
-                action: "cancel".into(),
-                coupon_ids: Vec::new(),
-                discount_id: None,
-                expected_amount: None,
-                domain_id: Some(self.account.domain_id.clone()),
-                endpoint: Some(self.account.endpoint.clone()),
-            });
-            if let Err(e) = intent {
-                // No journal, no request: this and the rest are not sent.
-                journal_error = Some(CliError::journal(self.journal, e));
-                break;
-            }
-            let sent = self
-                .client
-                .cancel_order(&r.order_id)
-                .await
-                .map(|x| x.request_id);
-            let o = self.settle(&r.order_id, Action::Cancel, sent).await;
-            record_result(&mut journal, &run_id, &o);
-            done.push(o);
-        }
-        print!("{}", render::outcome_lines(&done));
-        let all: Vec<OrderOutcome> = not_sent.into_iter().chain(done).collect();
-        print!("{}", render::count_line(Action::Cancel, &all));
-        if let Some(e) = journal_error {
-            return Err(e);
-        }
-        finish(&all)
+        )
     }
-}
 
-fn used(p: &PayProposal) -> String {
-    p.choice
-        .discount
-        .iter()
-        .map(|d| d.id.clone())
-        .chain(p.choice.coupons.iter().map(|c| c.id.clone()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Records what came back; a failure is reported as an error (the request
-/// was sent already) and makes the command exit 1.
-fn record_result(journal: &mut Journal, run_id: &str, o: &OrderOutcome) {
-    let written = journal.append(&Record::OrderResult {
-        ts: format_api_time(Utc::now()),
-        run_id: run_id.to_string(),
-        order_id: o.order_id.clone(),
-        action: o.action.verb().to_string(),
-        outcome: match o.status {
-            Status::Done => "done",
-            Status::Failed | Status::Refused => "failed",
-            Status::Unknown => "unknown",
-        }
-        .to_string(),
-        verified: o.note.as_deref().is_some_and(|n| n.contains("re-reading")),
-        request_id: o.request_id.clone(),
-        error_code: o.error_code.clone(),
-        message: o.error_msg.clone().or_else(|| o.note.clone()),
-    });
-    if let Err(e) = written {
-        let msg = format!(
-            "cannot write the journal {}: {e} (the {} of order {} is not recorded)",
-            journal.path().display(),
-            o.action.verb(),
-            o.order_id
-        );
-        eprintln!("Error: {msg}");
-        let mut first = RESULT_NOT_RECORDED
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        first.get_or_insert(msg);
+    fn outcomes(&mut self, done: &[OrderOutcome]) {
+        print!("{}", render::outcome_lines(done));
     }
-}
 
-/// The first outcome the journal refused (the command then exits 1).
-static RESULT_NOT_RECORDED: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
-/// Exit 0 only when every order went through.
-fn finish(all: &[OrderOutcome]) -> Result<i32, CliError> {
-    let not_recorded = RESULT_NOT_RECORDED
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    if let Some(e) = not_recorded {
-        return Err(CliError::JournalFailed(e));
-    }
-    let failed = all.iter().filter(|o| o.status != Status::Done).count();
-    if failed > 0 {
-        Err(CliError::OrdersFailed { failed })
-    } else {
-        Ok(EXIT_OK)
+    fn count(&mut self, action: Action, all: &[OrderOutcome]) {
+        print!("{}", render::count_line(action, all));
     }
 }

@@ -150,6 +150,14 @@ pub fn after_lost_answer(
     }
 }
 
+/// `CNY 1,234.50` (the one money formatter), or "amount unknown".
+pub fn amount_text(amount: Option<rust_decimal::Decimal>, currency: &str) -> String {
+    amount.map_or_else(
+        || "amount unknown".into(),
+        |a| crate::display::money::money(&crate::display::untrusted::text(currency), a),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use crate::display::untrusted::{markdown, markdown_code, text};
 use crate::orders::list::PendingOrderRow;
-use crate::orders::offer::{Choice, DISCOUNT_PRICE_ADJUSTMENT};
+use crate::orders::offer::DISCOUNT_PRICE_ADJUSTMENT;
 use crate::orders::outcome::{Action, OrderOutcome, Status};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
@@ -11,13 +11,7 @@ use std::fmt::Write;
 // Order ids, times, currencies, resource names, coupon ids and error
 // messages come from the API: every one goes through `untrusted`.
 
-/// `CNY 1,234.50` (the one money formatter), or "amount unknown".
-pub fn money(amount: Option<rust_decimal::Decimal>, currency: &str) -> String {
-    amount.map_or_else(
-        || "amount unknown".into(),
-        |a| crate::display::money::money(&text(currency), a),
-    )
-}
+pub use crate::orders::outcome::amount_text as money;
 
 /// "2026-11-29T09:30:00Z (in 5 days)".
 fn deadline(t: &str, now: DateTime<Utc>) -> String {
@@ -138,13 +132,7 @@ pub fn list_json(rows: &[PendingOrderRow]) -> String {
     s
 }
 
-/// What one payment will use and cost.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PayProposal {
-    pub row: PendingOrderRow,
-    pub choice: Choice,
-    pub notes: Vec<String>,
-}
+pub use crate::orders::run::PayProposal;
 
 /// The payments, before confirmation.
 pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
