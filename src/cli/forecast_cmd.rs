@@ -92,8 +92,9 @@ fn risk_message(f: &Forecast) -> String {
     )
 }
 
-/// What `plan` shows of the forecast: one listing of what expires within
-/// the risk window (managed or not), the rest from the plan itself.
+/// What `plan` shows of the forecast: what expires within the risk window
+/// (managed or not; from the plan's own full listing, else one listing),
+/// the rest from the plan itself.
 pub async fn plan_outlook(
     conn: &super::connect::Connection,
     set: &crate::manifest::ManifestSet,
@@ -109,10 +110,15 @@ pub async fn plan_outlook(
     // charged within it: expiring up to the deduction day after it.
     let until =
         now + chrono::TimeDelta::days(outlook::PLAN_RISK_DAYS + outlook::MAX_DEDUCTION_DAYS);
-    let expiring = outlook::expiring(&conn.client, until).await?;
+    // With selectors the plan listed every open main resource already.
+    let expiring = match set.selectors.is_empty() {
+        true => outlook::expiring(&conn.client, until).await?,
+        false => outlook::expiring_within(&planned.inventory, until),
+    };
     let desired = crate::manifest::resolve(set, &planned.inventory, now).desired;
     // Unfunded auto-renew charges need the balance and their renew rates:
-    // one balance read and the renew-rate calls of 10 ids per period.
+    // the renew-rate calls of 10 ids per period, and one balance read
+    // unless the plan's balance check read it already.
     let keys = outlook::charge_keys(
         &planned.plan,
         &planned.inventory,
@@ -121,14 +127,20 @@ pub async fn plan_outlook(
         &record,
         now,
     );
-    let (book, balances) = tokio::join!(
-        crate::pricing::fetch(&conn.client, &keys),
-        conn.client.balances()
-    );
+    let known_balance = planned.plan.summary.balance.as_ref().map(|b| b.available);
+    let (book, balance) = tokio::join!(crate::pricing::fetch(&conn.client, &keys), async {
+        match known_balance {
+            Some(available) => Some(available),
+            None => conn
+                .client
+                .balances()
+                .await
+                .ok()
+                .map(|b| crate::planner::cash_and_credit(&b.body)),
+        }
+    });
     let funding = outlook::Funding {
-        balance: balances
-            .ok()
-            .map(|b| crate::planner::cash_and_credit(&b.body)),
+        balance,
         prices: forecast::fetch::price_index(&book)
             .into_iter()
             .map(|((id, p), a)| ((id.to_string(), p), a))

@@ -89,6 +89,18 @@ pub fn charge_keys(
 /// The earliest an auto-renew charge comes before expiry (bss-api §7).
 pub const MAX_DEDUCTION_DAYS: i64 = 7;
 
+/// `expiring` from an inventory the plan already listed in full (selectors
+/// list every open main resource): no second listing.
+pub fn expiring_within(inv: &Inventory, until: DateTime<Utc>) -> Inventory {
+    let mut out = Inventory::default();
+    for r in inv.mains() {
+        if !r.is_closed() && r.expire_time.is_some_and(|t| t <= until) {
+            out.insert(r.clone());
+        }
+    }
+    out
+}
+
 /// The prices a plan knows: renewals bought now, and one period of each
 /// auto-renew whose commitment changes.
 fn plan_prices(plan: &Plan) -> HashMap<(String, Period), Decimal> {
