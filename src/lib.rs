@@ -10,7 +10,9 @@
 //! `planner` sequences its I/O, `pricing` fetches prices), which reads `manifest`,
 //! `live` (inventory, fetching, re-verification of in-flight purchases) and
 //! `state` (lock, journal, last-applied record, saved plans); `state` and
-//! `live` store and check the plan model (`plan::model`, plain data); all of
+//! `live` store and check the plan model (`plan::model`, plain data in domain
+//! terms, converted to API codes at the client edge; `manifest` shares its
+//! renewal periods); all of
 //! them talk to the account through `bss`. At the bottom, with no model:
 //! `clock`, `fsutil` and `display` (the money formatter and the escaping of
 //! untrusted strings). `sandbox` (the BSS test double) uses only `bss`;

@@ -270,7 +270,7 @@ pub fn paid_now(plan: &Plan) -> (rust_decimal::Decimal, bool) {
     let mut incomplete = false;
     for c in &plan.changes {
         for op in &c.operations {
-            if let Operation::Renew { is_auto_pay: 1, .. } = op {
+            if let Operation::Renew { pay_now: true, .. } = op {
                 match &c.price {
                     Some(p) => total += p.amount,
                     None => incomplete = true,

@@ -231,25 +231,20 @@ fn record_side_effects(report: &mut ApplyReport, r: &OpResult) {
                 .renew_config_set
                 .insert(config_name.clone(), config_value.clone());
         }
-        Operation::EnableAutoRenew {
-            period_type,
-            auto_renew_times,
-        } => {
+        Operation::EnableAutoRenew { period, times } => {
             report.auto_renew_set.insert(
                 r.resource_id.clone(),
                 AutoRenewRecord {
-                    period_type: period_type.clone(),
-                    auto_renew_times: *auto_renew_times,
+                    period_type: period.map(|p| p.api_name().to_string()),
+                    auto_renew_times: times.map(|t| t as i32),
                     applied_at: format_api_time(Utc::now()),
                 },
             );
         }
-        Operation::CancelAutoRenew {}
-        | Operation::SetOnDemand {}
-        | Operation::Unsubscribe { .. } => {
+        Operation::CancelAutoRenew | Operation::SetOnDemand | Operation::Unsubscribe => {
             report.auto_renew_cancelled.insert(r.resource_id.clone());
         }
-        Operation::Renew { is_auto_pay: 0, .. } => {
+        Operation::Renew { pay_now: false, .. } => {
             for o in &r.order_ids {
                 if !report.unpaid_orders.contains(o) {
                     report.unpaid_orders.push(o.clone());
@@ -355,20 +350,20 @@ impl BatchCtx<'_> {
     async fn run_batch(&self, batch: &Batch, ids: Vec<String>) -> Vec<OpResult> {
         let op = &batch.operation;
         match op {
-            Operation::Renew { .. } | Operation::Unsubscribe { .. } => {
+            Operation::Renew { .. } | Operation::Unsubscribe => {
                 let (ids, mut out) = self.recheck(batch, ids).await;
                 if !ids.is_empty() {
                     out.extend(self.purchase(batch, ids).await);
                 }
                 out
             }
-            Operation::SetOnDemand {} => self.to_on_demand(batch, ids).await,
-            Operation::CancelOnDemand {} => {
+            Operation::SetOnDemand => self.to_on_demand(batch, ids).await,
+            Operation::CancelOnDemand => {
                 let mut results = self.to_on_demand(batch, ids).await;
                 self.settle_cancelled_on_demand(&mut results).await;
                 results
             }
-            Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew {} => {
+            Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew => {
                 let mut out = Vec::new();
                 for id in ids {
                     out.push(self.auto_renew(batch, &id).await);
@@ -545,27 +540,24 @@ impl BatchCtx<'_> {
             Err(e) => return ids.iter().map(|id| not_sent(id, op, &e)).collect(),
         };
         let sent = match op {
-            Operation::Renew {
-                period_type,
-                period_num,
-                is_auto_pay,
-            } => {
+            Operation::Renew { period, pay_now } => {
+                let (period_type, period_num) = period.api_period();
                 self.exec
                     .client
                     .renew(&RenewalResourcesReq {
                         resource_ids: ids.clone(),
-                        period_type: *period_type,
-                        period_num: *period_num,
-                        is_auto_pay: Some(*is_auto_pay),
+                        period_type,
+                        period_num,
+                        is_auto_pay: Some(i32::from(*pay_now)),
                     })
                     .await
             }
-            Operation::Unsubscribe { unsubscribe_type } => {
+            Operation::Unsubscribe => {
                 self.exec
                     .client
                     .unsubscribe(&UnsubscribeResourcesReq {
                         resource_ids: ids.clone(),
-                        unsubscribe_type: *unsubscribe_type,
+                        unsubscribe_type: UNSUBSCRIBE_WITH_ATTACHED,
                         unsubscribe_reason_type: Some(5),
                         unsubscribe_reason: Some(
                             "bssctl: state unsubscribed in the manifests".into(),
@@ -711,7 +703,7 @@ impl BatchCtx<'_> {
     async fn to_on_demand(&self, batch: &Batch, ids: Vec<String>) -> Vec<OpResult> {
         let op = &batch.operation;
         let operation = match op {
-            Operation::SetOnDemand {} => TO_ON_DEMAND_SET_UP,
+            Operation::SetOnDemand => TO_ON_DEMAND_SET_UP,
             _ => TO_ON_DEMAND_CANCEL,
         };
         let intent_id = match self.intent(batch, &ids) {
@@ -799,17 +791,14 @@ impl BatchCtx<'_> {
             Err(e) => return not_sent(id, op, &e),
         };
         let resp = match op {
-            Operation::EnableAutoRenew {
-                period_type,
-                auto_renew_times,
-            } => {
+            Operation::EnableAutoRenew { period, times } => {
                 self.exec
                     .client
                     .enable_auto_renew(
                         id,
                         &AutoRenewalResourcesReq {
-                            auto_renew_times: *auto_renew_times,
-                            period_type: period_type.clone(),
+                            auto_renew_times: times.map(|t| t as i32),
+                            period_type: period.map(|p| p.api_name().to_string()),
                         },
                     )
                     .await

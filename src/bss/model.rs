@@ -8,6 +8,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// `period_type` in renew and renew-rate calls.
+/// `unsubscribe_type` 1: the resource and the resources attached to it.
+pub const UNSUBSCRIBE_WITH_ATTACHED: i32 = 1;
 pub const PERIOD_TYPE_MONTH: i32 = 2;
 pub const PERIOD_TYPE_YEAR: i32 = 3;
 

@@ -69,11 +69,7 @@ fn planned(base: &Behaviour, desired: Option<&Desired>, change: Option<&Change>)
             a
         });
         b.renew_now = c.operations.iter().find_map(|op| match op {
-            Operation::Renew {
-                period_type,
-                period_num,
-                ..
-            } => Some((*period_type, *period_num)),
+            Operation::Renew { period, .. } => Some(period.api_period()),
             _ => None,
         });
         b.unsubscribed = c.unsubscribes();

@@ -107,19 +107,8 @@ fn plan_prices(plan: &Plan) -> HashMap<(String, Period), Decimal> {
     let mut out = HashMap::new();
     for c in &plan.changes {
         for op in &c.operations {
-            if let (
-                Operation::Renew {
-                    period_type,
-                    period_num,
-                    ..
-                },
-                Some(p),
-            ) = (op, &c.price)
-            {
-                out.insert(
-                    (c.resource_id.clone(), (*period_type, *period_num)),
-                    p.amount,
-                );
+            if let (Operation::Renew { period, .. }, Some(p)) = (op, &c.price) {
+                out.insert((c.resource_id.clone(), period.api_period()), p.amount);
             }
         }
         for m in &c.commitments {

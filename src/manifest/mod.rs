@@ -20,18 +20,17 @@ pub mod keys;
 pub mod load;
 pub mod money;
 pub mod origin;
-pub mod period;
 pub mod resolve;
 pub mod selector;
 pub mod types;
 pub mod validate;
 pub mod yaml;
 
+pub use crate::plan::model::RenewPeriod;
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::Duration;
 pub use load::{load, load_str, Loaded, ManifestSet};
 pub use origin::{Located, Origin};
-pub use period::RenewPeriod;
 pub use resolve::{resolve, Desired, Resolution};
 pub use types::{
     json_schema, json_schema_pretty, AutoRenewPeriod, AutoRenewSpec, Defaults, DesiredState,

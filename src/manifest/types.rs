@@ -7,7 +7,7 @@
 
 use super::duration::Duration;
 use super::money;
-use super::period::RenewPeriod;
+use crate::plan::model::RenewPeriod;
 use rust_decimal::Decimal;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
@@ -163,6 +163,15 @@ impl AutoRenewPeriod {
         match self {
             AutoRenewPeriod::Month => "month",
             AutoRenewPeriod::Year => "year",
+        }
+    }
+}
+
+impl From<AutoRenewPeriod> for crate::plan::model::PeriodUnit {
+    fn from(p: AutoRenewPeriod) -> Self {
+        match p {
+            AutoRenewPeriod::Month => crate::plan::model::PeriodUnit::Month,
+            AutoRenewPeriod::Year => crate::plan::model::PeriodUnit::Year,
         }
     }
 }
@@ -698,7 +707,7 @@ mod tests {
         );
         assert_eq!(
             defs["RenewPeriod"]["pattern"],
-            json!(super::super::period::PERIOD_PATTERN)
+            json!(crate::plan::model::PERIOD_PATTERN)
         );
         assert_eq!(defs["OnExpiry"]["oneOf"].as_array().map(Vec::len), Some(3));
         assert_eq!(

@@ -178,16 +178,15 @@ pub fn base_plan(
 mod tests {
     use super::*;
     use crate::plan::price::PriceBook;
-    use crate::plan::{Action, Change, Price, ResourceState};
+    use crate::plan::{Action, Change, PeriodUnit, Price, RenewPeriod, ResourceState};
     use proptest::prelude::*;
 
     const MENU: usize = 6;
 
     fn ops(choice: usize) -> Vec<Operation> {
         let renew = |period_type, period_num| Operation::Renew {
-            period_type,
-            period_num,
-            is_auto_pay: 1,
+            period: RenewPeriod::from_api(period_type, period_num).unwrap(),
+            pay_now: true,
         };
         match choice {
             0 => vec![],
@@ -195,10 +194,10 @@ mod tests {
             2 => vec![renew(2, 1)],
             3 => vec![renew(2, 2)],
             4 => vec![Operation::EnableAutoRenew {
-                period_type: Some("MONTH".into()),
-                auto_renew_times: Some(0),
+                period: Some(PeriodUnit::Month),
+                times: Some(0),
             }],
-            _ => vec![Operation::CancelAutoRenew {}],
+            _ => vec![Operation::CancelAutoRenew],
         }
     }
 

@@ -7,7 +7,7 @@ use crate::bss::model::{
     STATUS_FROZEN,
 };
 use crate::live::{Inventory, LiveResource};
-use crate::manifest::{AutoRenewPeriod, Desired, DesiredState, OnExpiry, RenewPeriod};
+use crate::manifest::{Desired, DesiredState, OnExpiry, RenewPeriod};
 use crate::state::last_applied::AutoRenewRecord;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -116,9 +116,7 @@ fn diff_one(
             warnings.push(format!("{}: unsubscribe not planned: {why}", label()));
             return None;
         }
-        ops.push(Operation::Unsubscribe {
-            unsubscribe_type: 1,
-        });
+        ops.push(Operation::Unsubscribe);
         reasons.push("state: unsubscribed: release it and its attached resources".to_string());
         after.status = "closed".into();
         return Some(build_change(
@@ -378,11 +376,9 @@ fn plan_renewal(
         }
     };
     let period = choice.as_ref().map_or(ahead.period, |(p, _)| *p);
-    let (period_type, period_num) = period.api_period();
     let op = Operation::Renew {
-        period_type,
-        period_num,
-        is_auto_pay: i32::from(desired.auto_pay),
+        period,
+        pay_now: desired.auto_pay,
     };
     let days = (expire - input.now).num_days();
     let when = if expire <= input.now {
@@ -411,10 +407,10 @@ fn plan_renewal(
 /// resource, if it refuses it (reference §10).
 fn refused_when_expired(op: &Operation) -> Option<(&'static str, &'static str)> {
     match op {
-        Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew {} => {
+        Operation::EnableAutoRenew { .. } | Operation::CancelAutoRenew => {
             Some((op.kind_name(), "CBC.99003602"))
         }
-        Operation::SetOnDemand {} => Some((op.kind_name(), "CBC.99003610")),
+        Operation::SetOnDemand => Some((op.kind_name(), "CBC.99003610")),
         _ => None,
     }
 }
@@ -496,17 +492,15 @@ fn expiry_ops(
     match target {
         OnExpiry::AutoRenew => {
             let spec = desired.auto_renew.unwrap_or_default();
-            let period_type = spec.period.map(|p| match p {
-                AutoRenewPeriod::Month => "MONTH".to_string(),
-                AutoRenewPeriod::Year => "YEAR".to_string(),
-            });
-            let times = spec.times.map(|t| t as i32);
+            let period = spec.period.map(PeriodUnit::from);
+            let period_type = period.map(PeriodUnit::api_name);
+            let times = spec.times.map(i32::from);
             let enable = Operation::EnableAutoRenew {
-                period_type: period_type.clone(),
-                auto_renew_times: times,
+                period,
+                times: spec.times.map(u32::from),
             };
             if policy == EXPIRE_POLICY_TO_ON_DEMAND {
-                ops.push(Operation::CancelOnDemand {});
+                ops.push(Operation::CancelOnDemand);
                 ops.push(enable);
                 reasons.push(format!("on_expiry: {from} → auto_renew"));
             } else if policy != EXPIRE_POLICY_AUTO_RENEW {
@@ -514,7 +508,7 @@ fn expiry_ops(
                 reasons.push(format!("on_expiry: {from} → auto_renew"));
             } else if let Some(why) = auto_renew_drift(
                 input.auto_renew_records.get(&live.resource_id),
-                period_type.as_deref(),
+                period_type,
                 times,
             ) {
                 ops.push(enable);
@@ -536,9 +530,9 @@ fn expiry_ops(
                 return;
             }
             if policy == EXPIRE_POLICY_AUTO_RENEW {
-                ops.push(Operation::CancelAutoRenew {});
+                ops.push(Operation::CancelAutoRenew);
             }
-            ops.push(Operation::SetOnDemand {});
+            ops.push(Operation::SetOnDemand);
             reasons.push(format!("on_expiry: {from} → on_demand"));
             after.on_expiry = "on_demand".into();
             after.expire_policy = EXPIRE_POLICY_TO_ON_DEMAND;
@@ -547,9 +541,9 @@ fn expiry_ops(
         }
         OnExpiry::None => {
             if policy == EXPIRE_POLICY_AUTO_RENEW {
-                ops.push(Operation::CancelAutoRenew {});
+                ops.push(Operation::CancelAutoRenew);
             } else if policy == EXPIRE_POLICY_TO_ON_DEMAND {
-                ops.push(Operation::CancelOnDemand {});
+                ops.push(Operation::CancelOnDemand);
             } else {
                 return;
             }
@@ -631,13 +625,13 @@ fn build_change(
     }
     if operations
         .iter()
-        .any(|o| !matches!(o, Operation::Renew { .. } | Operation::Unsubscribe { .. }))
+        .any(|o| !matches!(o, Operation::Renew { .. } | Operation::Unsubscribe))
     {
         actions.push(Action::Update);
     }
     if operations
         .iter()
-        .any(|o| matches!(o, Operation::Unsubscribe { .. }))
+        .any(|o| matches!(o, Operation::Unsubscribe))
     {
         actions.push(Action::Unsubscribe);
     }
@@ -890,9 +884,8 @@ mod tests {
                 assert_eq!(
                     c.operations,
                     vec![Operation::Renew {
-                        period_type: 3,
-                        period_num: 1,
-                        is_auto_pay: 1
+                        period: RenewPeriod::Years(1),
+                        pay_now: true
                     }]
                 );
                 assert_eq!(c.actions, vec![Action::Renew]);
@@ -911,9 +904,8 @@ mod tests {
         assert_eq!(
             c.operations,
             vec![Operation::Renew {
-                period_type: 2,
-                period_num: 1,
-                is_auto_pay: 0
+                period: RenewPeriod::Months(1),
+                pay_now: false
             }]
         );
         assert!(c.reasons[0].contains("auto_pay false"));
@@ -981,7 +973,7 @@ mod tests {
         let mut d = desired("r");
         d.on_expiry = Some(OnExpiry::AutoRenew);
         d.auto_renew = Some(AutoRenewSpec {
-            period: Some(AutoRenewPeriod::Year),
+            period: Some(crate::manifest::AutoRenewPeriod::Year),
             times: Some(2),
         });
         let row = || live("r", 3, 2, "2027-06-01T00:00:00Z");
@@ -997,8 +989,8 @@ mod tests {
         assert_eq!(
             out.changes[0].operations,
             vec![Operation::EnableAutoRenew {
-                period_type: Some("YEAR".into()),
-                auto_renew_times: Some(2)
+                period: Some(PeriodUnit::Year),
+                times: Some(2)
             }]
         );
         assert!(out.changes[0].reasons[0].contains("period month"));
@@ -1130,9 +1122,8 @@ mod tests {
         assert_eq!(
             c.operations[0],
             Operation::Renew {
-                period_type: 2,
-                period_num: 3,
-                is_auto_pay: 1
+                period: RenewPeriod::Months(3),
+                pay_now: true
             }
         );
         assert_eq!(kinds(&out), ["renew", "enable_auto_renew"]);

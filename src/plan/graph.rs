@@ -28,10 +28,10 @@ pub fn kinds_of(ops: &[Operation]) -> Vec<OperationKind> {
             Operation::Renew { .. } if i + 1 < ops.len() => OperationKind::RenewFirst,
             Operation::Renew { .. } => OperationKind::Renew,
             Operation::EnableAutoRenew { .. } => OperationKind::EnableAutoRenew,
-            Operation::CancelAutoRenew {} => OperationKind::CancelAutoRenew,
-            Operation::SetOnDemand {} => OperationKind::SetOnDemand,
-            Operation::CancelOnDemand {} => OperationKind::CancelOnDemand,
-            Operation::Unsubscribe { .. } => OperationKind::Unsubscribe,
+            Operation::CancelAutoRenew => OperationKind::CancelAutoRenew,
+            Operation::SetOnDemand => OperationKind::SetOnDemand,
+            Operation::CancelOnDemand => OperationKind::CancelOnDemand,
+            Operation::Unsubscribe => OperationKind::Unsubscribe,
             Operation::SetRenewConfig { .. } => OperationKind::SetRenewConfig,
         })
         .collect()
@@ -171,16 +171,15 @@ mod tests {
 
     fn renew(pt: i32, pn: i32) -> Operation {
         Operation::Renew {
-            period_type: pt,
-            period_num: pn,
-            is_auto_pay: 1,
+            period: RenewPeriod::from_api(pt, pn).unwrap(),
+            pay_now: true,
         }
     }
 
     fn enable() -> Operation {
         Operation::EnableAutoRenew {
-            period_type: None,
-            auto_renew_times: None,
+            period: None,
+            times: None,
         }
     }
 
@@ -199,7 +198,7 @@ mod tests {
     #[test]
     fn to_on_demand_batches_by_hundred() {
         let changes: Vec<Change> = (0..250)
-            .map(|i| change(&format!("r{i:03}"), vec![Operation::SetOnDemand {}]))
+            .map(|i| change(&format!("r{i:03}"), vec![Operation::SetOnDemand]))
             .collect();
         let sizes: Vec<usize> = batches(&changes)
             .iter()
@@ -211,7 +210,7 @@ mod tests {
     #[test]
     fn per_resource_order_becomes_batch_dependencies() {
         let changes = vec![
-            change("a", vec![Operation::CancelOnDemand {}, enable()]),
+            change("a", vec![Operation::CancelOnDemand, enable()]),
             change("b", vec![enable()]),
             change("c", vec![renew(3, 1), enable()]),
         ];

@@ -31,13 +31,9 @@ pub fn price_keys(changes: &[Change]) -> BTreeSet<PriceKey> {
     let mut keys = BTreeSet::new();
     for c in changes {
         for op in &c.operations {
-            if let Operation::Renew {
-                period_type,
-                period_num,
-                ..
-            } = op
-            {
-                keys.insert((c.resource_id.clone(), *period_type, *period_num));
+            if let Operation::Renew { period, .. } = op {
+                let (period_type, period_num) = period.api_period();
+                keys.insert((c.resource_id.clone(), period_type, period_num));
             }
         }
         for (_, per, _) in commitment_changes(c) {
@@ -53,8 +49,8 @@ pub fn commitment_changes(c: &Change) -> Vec<(&'static str, String, bool)> {
     let was_auto = c.before.expire_policy == crate::bss::model::EXPIRE_POLICY_AUTO_RENEW;
     for op in &c.operations {
         match op {
-            Operation::EnableAutoRenew { period_type, .. } => {
-                let new = period_type.as_deref().map(str::to_ascii_lowercase);
+            Operation::EnableAutoRenew { period, .. } => {
+                let new = period.map(|p| p.api_name().to_ascii_lowercase());
                 if !was_auto {
                     out.push((
                         "added",
@@ -68,7 +64,7 @@ pub fn commitment_changes(c: &Change) -> Vec<(&'static str, String, bool)> {
                     }
                 }
             }
-            Operation::CancelAutoRenew {} if was_auto => {
+            Operation::CancelAutoRenew if was_auto => {
                 let old = c.before.auto_renew_period.clone();
                 out.push((
                     "removed",
@@ -292,13 +288,9 @@ pub fn apply_prices(plan: &mut Plan, book: &PriceBook) -> Vec<String> {
             format!("{} ({})", c.resource_name, c.resource_id)
         };
         for op in &c.operations {
-            if let Operation::Renew {
-                period_type,
-                period_num,
-                ..
-            } = op
-            {
-                let key = (c.resource_id.clone(), *period_type, *period_num);
+            if let Operation::Renew { period, .. } = op {
+                let (period_type, period_num) = period.api_period();
+                let key = (c.resource_id.clone(), period_type, period_num);
                 match book.quotes.get(&key) {
                     Some(p) => {
                         s.renewal_cost_now.amount += p.amount;

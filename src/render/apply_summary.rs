@@ -78,7 +78,7 @@ fn spent(plan: &Plan, report: &ApplyReport) -> String {
         orders.extend(r.order_ids.iter().map(String::as_str));
         if !matches!(
             r.operation,
-            crate::plan::Operation::Renew { is_auto_pay: 1, .. }
+            crate::plan::Operation::Renew { pay_now: true, .. }
         ) {
             continue;
         }
@@ -233,9 +233,7 @@ mod tests {
     fn the_question_counts_from_the_actions_and_names_cannot_add_lines() {
         let mut plan = crate::render::safety_props::plan(&[HOSTILE.into(), HOSTILE.into()]);
         plan.changes[1].actions = vec![Action::Unsubscribe];
-        plan.changes[1].operations = vec![Operation::Unsubscribe {
-            unsubscribe_type: 1,
-        }];
+        plan.changes[1].operations = vec![Operation::Unsubscribe];
         let q = confirmation_question(&plan);
         assert!(!q.chars().any(|c| c != '\n' && c.is_control()), "{q}");
         assert!(!q.contains('\u{202e}'), "{q}");

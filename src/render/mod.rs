@@ -17,7 +17,6 @@ pub mod text;
 #[cfg(test)]
 pub(crate) mod safety_props;
 
-use crate::plan::price::period_label;
 use crate::plan::{Change, Operation};
 
 /// The output formats of the views (`cli::args::FormatArg` is the flag).
@@ -31,27 +30,16 @@ pub enum Format {
 /// `renew 1y`, `enable_auto_renew (year, unlimited)`, ...
 pub fn describe_operation(op: &Operation) -> String {
     match op {
-        Operation::Renew {
-            period_type,
-            period_num,
-            is_auto_pay,
-        } => {
-            let pay = if *is_auto_pay == 1 {
-                ""
-            } else {
-                ", order left unpaid"
-            };
-            format!("renew {}{pay}", period_label(*period_type, *period_num))
+        Operation::Renew { period, pay_now } => {
+            let pay = if *pay_now { "" } else { ", order left unpaid" };
+            format!("renew {period}{pay}")
         }
-        Operation::EnableAutoRenew {
-            period_type,
-            auto_renew_times,
-        } => {
+        Operation::EnableAutoRenew { period, times } => {
             let mut parts = Vec::new();
-            if let Some(p) = period_type {
-                parts.push(p.to_ascii_lowercase());
+            if let Some(p) = period {
+                parts.push(p.api_name().to_ascii_lowercase());
             }
-            match auto_renew_times {
+            match times {
                 Some(0) => parts.push("unlimited".into()),
                 Some(t) => parts.push(format!("{t} times")),
                 None => {}
@@ -62,7 +50,7 @@ pub fn describe_operation(op: &Operation) -> String {
                 format!("enable_auto_renew ({})", parts.join(", "))
             }
         }
-        Operation::Unsubscribe { .. } => "unsubscribe (with attached resources)".to_string(),
+        Operation::Unsubscribe => "unsubscribe (with attached resources)".to_string(),
         Operation::SetRenewConfig {
             config_name,
             config_value,

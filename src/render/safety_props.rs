@@ -81,9 +81,8 @@ fn change(i: usize, name: &str, attached_name: &str) -> Change {
         before: state("2026-12-01T00:00:00Z"),
         after: state("2027-12-01T00:00:00Z"),
         operations: vec![Operation::Renew {
-            period_type: 3,
-            period_num: 1,
-            is_auto_pay: 1,
+            period: crate::plan::model::RenewPeriod::Years(1),
+            pay_now: true,
         }],
         price: Some(Price {
             currency: "CNY".into(),
@@ -271,7 +270,7 @@ mod diff_view_tests {
                 operations: vec!["cancel_auto_renew".into()],
                 renewal_cost_now: money(-5),
                 base_detail: vec![],
-                detail: vec![Operation::CancelAutoRenew {}],
+                detail: vec![Operation::CancelAutoRenew],
             }],
             summary: DiffSummary {
                 renewal_cost_now: money(-5),

@@ -479,9 +479,8 @@ mod tests {
 
     fn renew() -> Operation {
         Operation::Renew {
-            period_type: 3,
-            period_num: 1,
-            is_auto_pay: 1,
+            period: crate::plan::model::RenewPeriod::Years(1),
+            pay_now: true,
         }
     }
 

@@ -21,7 +21,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plan::model", &["bss", "clock"]),
     ("state", &["plan::model", "bss", "clock", "fsutil"]),
     ("live", &["state", "plan::model", "bss", "clock"]),
-    ("manifest", &["live", "bss", "clock", "fsutil", "display"]),
+    (
+        "manifest",
+        &["live", "plan::model", "bss", "clock", "fsutil", "display"],
+    ),
     // The plan pipeline (pure stages); `planner` sequences its I/O and
     // `pricing` fetches the prices its price stage reads.
     (

@@ -8,11 +8,12 @@
 //! plan of 100k changes is never copied whole.
 
 use crate::apply::{OpResult, Status};
+use crate::bss::model::UNSUBSCRIBE_WITH_ATTACHED;
 use crate::plan::compare::{DiffChange, DiffSummary, PlanDiff};
 use crate::plan::{
     AccountChange, Action, AttachedRef, BalanceCheck, Batch, Change, Commitment, CommitmentTotals,
-    GuardrailViolation, MoneyTotal, Operation, OperationKind, PendingOrder, Plan, Price,
-    ResourceState, Summary,
+    GuardrailViolation, MoneyTotal, Operation, OperationKind, PendingOrder, PeriodUnit, Plan,
+    Price, ResourceState, Summary,
 };
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
@@ -114,27 +115,23 @@ pub enum WireOperation<'a> {
 impl<'a> From<&'a Operation> for WireOperation<'a> {
     fn from(op: &'a Operation) -> Self {
         match op {
-            Operation::Renew {
-                period_type,
-                period_num,
-                is_auto_pay,
-            } => WireOperation::Renew {
-                period_type: *period_type,
-                period_num: *period_num,
-                is_auto_pay: *is_auto_pay,
+            Operation::Renew { period, pay_now } => {
+                let (period_type, period_num) = period.api_period();
+                WireOperation::Renew {
+                    period_type,
+                    period_num,
+                    is_auto_pay: i32::from(*pay_now),
+                }
+            }
+            Operation::EnableAutoRenew { period, times } => WireOperation::EnableAutoRenew {
+                period_type: period.map(PeriodUnit::api_name),
+                auto_renew_times: times.map(|t| t as i32),
             },
-            Operation::EnableAutoRenew {
-                period_type,
-                auto_renew_times,
-            } => WireOperation::EnableAutoRenew {
-                period_type: period_type.as_deref(),
-                auto_renew_times: *auto_renew_times,
-            },
-            Operation::CancelAutoRenew {} => WireOperation::CancelAutoRenew {},
-            Operation::SetOnDemand {} => WireOperation::SetOnDemand {},
-            Operation::CancelOnDemand {} => WireOperation::CancelOnDemand {},
-            Operation::Unsubscribe { unsubscribe_type } => WireOperation::Unsubscribe {
-                unsubscribe_type: *unsubscribe_type,
+            Operation::CancelAutoRenew => WireOperation::CancelAutoRenew {},
+            Operation::SetOnDemand => WireOperation::SetOnDemand {},
+            Operation::CancelOnDemand => WireOperation::CancelOnDemand {},
+            Operation::Unsubscribe => WireOperation::Unsubscribe {
+                unsubscribe_type: UNSUBSCRIBE_WITH_ATTACHED,
             },
             Operation::SetRenewConfig {
                 config_name,
@@ -661,9 +658,7 @@ mod tests {
         });
         let c = &mut plan.changes[0];
         c.main_resource_id = Some("main".into());
-        c.operations.push(Operation::Unsubscribe {
-            unsubscribe_type: 1,
-        });
+        c.operations.push(Operation::Unsubscribe);
         if let Some(b) = plan.summary.balance.as_mut() {
             b.incomplete = true;
         }

@@ -16,7 +16,9 @@ pub const PERIOD_PATTERN: &str = "^(([1-9]|1[01])m|[1-3]y)$";
 pub const SHORTEST_MONTH_DAYS: i64 = 28;
 pub const SHORTEST_YEAR_DAYS: i64 = 365;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Ordered months before years, then by length: the order of the API's
+/// `(period_type, period_num)` codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RenewPeriod {
     Months(u8),
     Years(u8),
@@ -29,6 +31,18 @@ impl RenewPeriod {
             RenewPeriod::Months(n) => (PERIOD_TYPE_MONTH, i32::from(n)),
             RenewPeriod::Years(n) => (PERIOD_TYPE_YEAR, i32::from(n)),
         }
+    }
+
+    /// The period the renew API's `(period_type, period_num)` codes name,
+    /// if it is one the API accepts.
+    pub fn from_api(period_type: i32, period_num: i32) -> Option<RenewPeriod> {
+        let n = u8::try_from(period_num).ok()?;
+        let period = match period_type {
+            PERIOD_TYPE_MONTH => RenewPeriod::Months(n),
+            PERIOD_TYPE_YEAR => RenewPeriod::Years(n),
+            _ => return None,
+        };
+        RenewPeriod::all().any(|p| p == period).then_some(period)
     }
 
     /// Length in calendar months (a year is 12).
@@ -54,6 +68,32 @@ impl RenewPeriod {
             RenewPeriod::Years(n) => i64::from(n) * SHORTEST_YEAR_DAYS,
         };
         days * 24
+    }
+}
+
+/// The length of each automatic renewal: the auto-renew API's
+/// `period_type` "MONTH" or "YEAR".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodUnit {
+    Month,
+    Year,
+}
+
+impl PeriodUnit {
+    /// The auto-renew API's spelling.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            PeriodUnit::Month => "MONTH",
+            PeriodUnit::Year => "YEAR",
+        }
+    }
+
+    pub fn from_api_name(name: &str) -> Option<PeriodUnit> {
+        match name {
+            "MONTH" => Some(PeriodUnit::Month),
+            "YEAR" => Some(PeriodUnit::Year),
+            _ => None,
+        }
     }
 }
 
@@ -175,6 +215,13 @@ mod tests {
         assert_eq!(RenewPeriod::Years(2).to_string(), "2y");
         assert_eq!(RenewPeriod::Months(3).api_period(), (PERIOD_TYPE_MONTH, 3));
         assert_eq!(RenewPeriod::Years(1).api_period(), (PERIOD_TYPE_YEAR, 1));
+        for p in RenewPeriod::all() {
+            let (t, n) = p.api_period();
+            assert_eq!(RenewPeriod::from_api(t, n), Some(p));
+        }
+        assert_eq!(RenewPeriod::from_api(PERIOD_TYPE_MONTH, 12), None);
+        assert_eq!(RenewPeriod::from_api(1, 1), None);
+        assert!(RenewPeriod::Months(11) < RenewPeriod::Years(1));
     }
 
     #[test]

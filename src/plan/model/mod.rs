@@ -9,31 +9,39 @@ use std::collections::BTreeMap;
 
 pub const FORMAT_VERSION: &str = "1";
 
-/// One API operation on one main resource. Its `kind` and parameters are what
-/// users see and what the executor sends.
+mod operation_repr;
+mod period;
+
+pub use period::{
+    PeriodUnit, RenewPeriod, PERIOD_PATTERN, SHORTEST_MONTH_DAYS, SHORTEST_YEAR_DAYS,
+};
+
+/// One API operation on one main resource, in domain terms; the client edge
+/// turns it into API codes. Its `kind` and parameters are what users see and
+/// what the executor sends. Saved plans and the journal store it in the API's
+/// vocabulary (`operation_repr`), so their JSON shape does not depend on these
+/// Rust names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    into = "operation_repr::OperationRepr",
+    try_from = "operation_repr::OperationRepr"
+)]
 pub enum Operation {
-    /// Renew now (a purchase). `period_type` 2 month / 3 year.
+    /// Renew now (a purchase), paying at once or leaving the order unpaid.
     Renew {
-        period_type: i32,
-        period_num: i32,
-        is_auto_pay: i32,
+        period: RenewPeriod,
+        pay_now: bool,
     },
     /// Turn auto-renew on, or change its period/times when already on.
     EnableAutoRenew {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        period_type: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        auto_renew_times: Option<i32>,
+        period: Option<PeriodUnit>,
+        times: Option<u32>,
     },
-    CancelAutoRenew {},
-    SetOnDemand {},
-    CancelOnDemand {},
+    CancelAutoRenew,
+    SetOnDemand,
+    CancelOnDemand,
     /// Release the resource and its attached ones (irreversible).
-    Unsubscribe {
-        unsubscribe_type: i32,
-    },
+    Unsubscribe,
     /// Account-wide renewal setting (`DEDUCTION_DATE` or `EXPIRE_DATE`).
     SetRenewConfig {
         config_name: String,
@@ -76,15 +84,17 @@ impl OperationKind {
 
     /// Ids per API call.
     pub fn batch_limit(self) -> usize {
-        use crate::bss::client::{MAX_RENEW_IDS, MAX_TO_ON_DEMAND_IDS, MAX_UNSUBSCRIBE_IDS};
-        match self {
-            OperationKind::RenewFirst | OperationKind::Renew => MAX_RENEW_IDS,
-            OperationKind::Unsubscribe => MAX_UNSUBSCRIBE_IDS,
-            OperationKind::SetOnDemand | OperationKind::CancelOnDemand => MAX_TO_ON_DEMAND_IDS,
-            OperationKind::EnableAutoRenew
-            | OperationKind::CancelAutoRenew
-            | OperationKind::SetRenewConfig => 1,
-        }
+        use crate::bss::api::Api;
+        let api = match self {
+            OperationKind::RenewFirst | OperationKind::Renew => Api::Renew,
+            OperationKind::Unsubscribe => Api::Unsubscribe,
+            OperationKind::SetOnDemand | OperationKind::CancelOnDemand => Api::ToOnDemand,
+            OperationKind::EnableAutoRenew => Api::EnableAutoRenew,
+            OperationKind::CancelAutoRenew => Api::CancelAutoRenew,
+            OperationKind::SetRenewConfig => Api::SetRenewConfig,
+        };
+        // Calls that take one resource in the path have no id list.
+        api.max_ids().unwrap_or(1)
     }
 }
 
@@ -93,19 +103,16 @@ impl Operation {
         match self {
             Operation::Renew { .. } => "renew",
             Operation::EnableAutoRenew { .. } => "enable_auto_renew",
-            Operation::CancelAutoRenew {} => "cancel_auto_renew",
-            Operation::SetOnDemand {} => "set_on_demand",
-            Operation::CancelOnDemand {} => "cancel_on_demand",
-            Operation::Unsubscribe { .. } => "unsubscribe",
+            Operation::CancelAutoRenew => "cancel_auto_renew",
+            Operation::SetOnDemand => "set_on_demand",
+            Operation::CancelOnDemand => "cancel_on_demand",
+            Operation::Unsubscribe => "unsubscribe",
             Operation::SetRenewConfig { .. } => "set_renew_config",
         }
     }
 
     pub fn is_purchase_or_release(&self) -> bool {
-        matches!(
-            self,
-            Operation::Renew { .. } | Operation::Unsubscribe { .. }
-        )
+        matches!(self, Operation::Renew { .. } | Operation::Unsubscribe)
     }
 }
 
