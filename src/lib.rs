@@ -15,7 +15,9 @@
 //! renewal periods); all of
 //! them talk to the account through `bss`. At the bottom, with no model:
 //! `clock`, `fsutil` and `display` (the money formatter and the escaping of
-//! untrusted strings). `sandbox` (the BSS test double) uses only `bss`;
+//! untrusted strings). `sandbox` (the BSS test double) uses only `bss`, and `connect` (from
+//! connection options to a client: an account or the embedded sandbox) sits
+//! above it and `state`, below everything that talks to an account;
 //! `hints` only `bss`. No two modules import each other.
 
 pub mod apply;
@@ -23,6 +25,7 @@ pub mod bss;
 pub mod cli;
 pub mod clock;
 pub mod comment;
+pub mod connect;
 pub mod display;
 pub mod export;
 pub mod forecast;

@@ -17,14 +17,8 @@ use crate::state::journal;
 use crate::state::last_applied::LastApplied;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
-/// Where plan and apply keep their files.
-#[derive(Debug, Clone)]
-pub struct StatePaths {
-    pub journal: PathBuf,
-    pub last_applied: PathBuf,
-}
+pub use crate::state::StatePaths;
 
 /// What narrows a plan (`--target`, `--exclude`).
 #[derive(Debug, Clone, Default)]

@@ -34,30 +34,9 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
     }
 }
 
-/// The journal and last-applied record. The embedded sandbox (`--sandbox`)
-/// keeps its own beside its state file (`sandbox-journal.jsonl`,
-/// `sandbox-last-applied.json`), never the real account's.
+/// The journal and last-applied record (see `ConnectOptions::state_paths`).
 pub fn state_paths(g: &GlobalArgs, journal: Option<&Path>) -> StatePaths {
-    let (default_journal, last_applied) = if g.sandbox {
-        let state = super::connect::sandbox_state_path(g);
-        let dir = state
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        (
-            dir.join(format!("sandbox-{}", crate::state::journal::FILE_NAME)),
-            dir.join(format!("sandbox-{}", crate::state::last_applied::FILE_NAME)),
-        )
-    } else {
-        (
-            g.state_dir.join(crate::state::journal::FILE_NAME),
-            g.state_dir.join(crate::state::last_applied::FILE_NAME),
-        )
-    };
-    StatePaths {
-        journal: journal.map(Path::to_path_buf).unwrap_or(default_journal),
-        last_applied,
-    }
+    super::connect::options(g).state_paths(journal)
 }
 
 /// `--settle-time` as a chrono duration.

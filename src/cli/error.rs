@@ -54,6 +54,16 @@ pub enum CliError {
     OrdersFailed { failed: usize },
 }
 
+impl From<crate::connect::ConnectError> for CliError {
+    fn from(e: crate::connect::ConnectError) -> Self {
+        match e {
+            crate::connect::ConnectError::Credentials(e) => CliError::Credentials(e),
+            crate::connect::ConnectError::Api(e) => CliError::Api(e),
+            crate::connect::ConnectError::Config(m) => CliError::Config(m),
+        }
+    }
+}
+
 impl From<crate::state::LockError> for CliError {
     fn from(e: crate::state::LockError) -> CliError {
         CliError::Locked(Box::new(e))

@@ -9,3 +9,10 @@ pub mod lock;
 pub mod saved_plan;
 
 pub use lock::{Holder, LockError, StateLock};
+
+/// Where plan and apply keep their files.
+#[derive(Debug, Clone)]
+pub struct StatePaths {
+    pub journal: std::path::PathBuf,
+    pub last_applied: std::path::PathBuf,
+}

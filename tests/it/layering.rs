@@ -25,6 +25,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "manifest",
         &["live", "plan::model", "bss", "clock", "fsutil", "display"],
     ),
+    // From connection options to a client: a real account or the embedded
+    // sandbox (the one module above `sandbox`).
+    ("connect", &["sandbox", "state", "bss"]),
     // The plan pipeline (pure stages); `planner` sequences its I/O and
     // `pricing` fetches the prices its price stage reads.
     (
