@@ -42,6 +42,9 @@
 //! (`ec2.yaml`, `cn-north-4.yaml`), or one merged manifest for standard
 //! output, since the loader refuses `---` multi-document files.
 
+pub mod fetch;
+pub mod write;
+
 use crate::live::{Inventory, LiveResource};
 use crate::manifest::selector::Matcher;
 use crate::manifest::{AutoRenewPeriod, AutoRenewSpec, OnExpiry};
@@ -157,6 +160,16 @@ impl Export {
             });
         }
         Export { grouping, groups }
+    }
+
+    /// Auto-renewing resources whose period and times are unknown: no
+    /// last-applied record, and the API cannot read them back.
+    pub fn unknown_auto_renew(&self) -> usize {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.entries)
+            .filter(|e| e.on_expiry == Some(OnExpiry::AutoRenew) && e.auto_renew.is_none())
+            .count()
     }
 
     pub fn resource_count(&self) -> usize {

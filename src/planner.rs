@@ -18,6 +18,7 @@ use crate::state::last_applied::LastApplied;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::state::saved_plan::SavedPlan;
 pub use crate::state::StatePaths;
 
 /// What narrows a plan (`--target`, `--exclude`).
@@ -57,6 +58,42 @@ pub async fn make_plan(
         base: None,
     };
     make_plan_with_base(client, domain_id, sets, scope, paths, policy, now).await
+}
+
+/// The pipeline a command runs: [`make_plan_with_base`], then decide's
+/// guardrails from the head's `policy:` and `--max-cost`.
+#[allow(clippy::too_many_arguments)]
+pub async fn plan_with_guardrails(
+    client: &BssClient,
+    domain_id: &str,
+    sets: PlanSets<'_>,
+    scope: &Scope,
+    max_cost: Option<rust_decimal::Decimal>,
+    paths: &StatePaths,
+    policy: &InFlightPolicy,
+    now: DateTime<Utc>,
+) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
+    let mut planned =
+        match make_plan_with_base(client, domain_id, sets, scope, paths, policy, now).await? {
+            Ok(p) => p,
+            Err(diags) => return Ok(Err(diags)),
+        };
+    let limits = plan::guardrails::Limits::from_policy(sets.head.policy.as_ref(), max_cost);
+    plan::decide::with_guardrails(&mut planned.plan, &limits);
+    Ok(Ok(planned))
+}
+
+/// What `plan --out` writes: the plan with the account it was made for and
+/// the fingerprints `apply` checks it against.
+pub fn saved_plan(planned: &Planned, endpoint: &str, domain_id: &str) -> SavedPlan {
+    SavedPlan {
+        format_version: plan::FORMAT_VERSION.to_string(),
+        endpoint: endpoint.to_string(),
+        domain_id: domain_id.to_string(),
+        planned_at: planned.plan.planned_at.clone(),
+        fingerprints: planned.fingerprints.clone(),
+        plan: planned.plan.clone(),
+    }
 }
 
 /// The head manifests and, for a cost diff (DESIGN §10), the base's.

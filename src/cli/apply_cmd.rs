@@ -2,21 +2,21 @@
 //! confirm, execute, report.
 
 use super::args::{ApplyArgs, GlobalArgs};
-use super::common::{confirm, load_manifests, now, settle_time, state_paths, use_color};
-use super::connect::{connect, Connection};
+use super::common::{
+    confirm, load_manifests, now, print_diagnostics, settle_time, state_paths, use_color,
+};
+use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
-use super::plan_cmd::{build, print_plan};
+use super::plan_cmd::print_plan;
 use crate::apply::progress::Progress;
-use crate::apply::{self, ApplyReport, Executor};
-use crate::plan::{decide, Plan};
-use crate::planner::StatePaths;
+use crate::apply::session::{saved_plan_error, ApplyError, Options, Outcome, Session, Source, Ui};
+use crate::plan::Plan;
+use crate::planner::Scope;
 use crate::render::untrusted::text;
 use crate::render::{apply_summary, Format};
-use crate::state::journal;
-use crate::state::saved_plan::{self, SavedPlan, SavedPlanError};
+use crate::state::saved_plan;
 use crate::state::{Holder, StateLock};
 use std::io::IsTerminal;
-use std::sync::Mutex;
 
 pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     if args.plan_file.is_none() && args.files.is_empty() {
@@ -42,7 +42,7 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
                 args.max_plan_age.to_chrono(),
                 &args.max_plan_age.to_string(),
             )
-            .map_err(|e| saved_plan_error(file, e))?,
+            .map_err(|e| cli_error(saved_plan_error(file, e)))?,
         ),
         None => None,
     };
@@ -59,148 +59,115 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     };
     let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
-    let mut out = Output::default();
-    let source = match (saved, set.as_ref()) {
-        (Some(saved), _) => Source::Saved(Box::new(saved)),
-        (None, Some(set)) => Source::Manifests(set),
-        (None, None) => unreachable!("checked above"),
+    let source = match (saved, set.as_ref(), &args.plan_file) {
+        (Some(plan), _, Some(file)) => Source::Saved {
+            file: file.clone(),
+            plan: Box::new(plan),
+        },
+        (None, Some(set), _) => Source::Manifests(set),
+        _ => unreachable!("checked above"),
     };
-    let result = apply(g, args, &conn, source, &paths, now, &mut out).await;
-    conn.close().await;
-    let printed = write_output(Format::from(args.options.format), &out);
-    let code = result?;
-    printed.map(|()| code)
-}
-
-/// What apply acts on: a saved plan (already checked for its date) or
-/// manifests to plan now.
-enum Source<'a> {
-    Saved(Box<SavedPlan>),
-    Manifests(&'a crate::manifest::ManifestSet),
-}
-
-/// What apply shows at the end: the plan it acted on and, once executed,
-/// the report.
-#[derive(Default)]
-struct Output {
-    plan: Option<Plan>,
-    report: Option<ApplyReport>,
-}
-
-async fn apply(
-    g: &GlobalArgs,
-    args: &ApplyArgs,
-    conn: &Connection,
-    source: Source<'_>,
-    paths: &StatePaths,
-    now: chrono::DateTime<chrono::Utc>,
-    out: &mut Output,
-) -> Result<i32, CliError> {
-    let settle = settle_time(g);
-    let (plan, verified, holds) = match source {
-        Source::Saved(saved) => {
-            let file = args.plan_file.as_deref().expect("a saved plan has a file");
-            let plan = check_saved_plan(conn, file, *saved).await?;
-            // The same in-flight check a fresh plan makes.
-            let records = journal::read(&paths.journal)
-                .map_err(|e| CliError::io("cannot read the journal", &paths.journal, e))?;
-            let policy = crate::live::in_flight::InFlightPolicy {
-                account: conn.account_key(),
-                settle,
-            };
-            let check = crate::live::in_flight::check_in_flight(
-                &conn.client,
-                &records,
-                &policy,
-                chrono::Utc::now(),
-            )
-            .await;
-            for w in &check.warnings {
-                eprintln!("Warning: {w}");
-            }
-            let holds = check.holds_for_saved_plan();
-            (plan, check.verified, holds)
-        }
-        Source::Manifests(set) => {
-            let planned = build(conn, set, &args.options, paths, settle, now).await?;
-            (planned.plan, planned.verified, Default::default())
-        }
-    };
-    // What the plan learned about earlier in-flight purchases.
-    apply::run::append_verified(&paths.journal, &verified)
-        .map_err(|e| CliError::journal(&paths.journal, e))?;
-    decide::held(&plan, &holds)?;
-    let plan: &Plan = out.plan.insert(plan);
-    show_plan(g, args, plan)?;
-    let listed_above = Format::from(args.options.format) != Format::Json;
-    decide::plan_errors(plan, listed_above)?;
-    decide::guardrail(plan, listed_above, "; nothing was applied")?;
-    if plan.batches.is_empty() {
-        return Ok(EXIT_OK);
-    }
-    decide::releases(plan, args.allow_unsubscribe)?;
-    // A saved plan's balance may be old: read it again before buying.
-    let balance = if args.plan_file.is_some() {
-        crate::planner::check_balance(&conn.client, plan).await?
-    } else {
-        plan.summary.balance.clone()
-    };
-    if let Some(w) = decide::balance(balance, args.ignore_balance)? {
-        eprintln!("Warning: {}", text(&w));
-    }
-    confirm(
-        &apply_summary::confirmation_question(plan),
-        args.auto_approve,
-    )?;
-
-    // No journal, no purchase: the journal must be writable before
-    // anything is sent.
-    let run = apply::run::start(&paths.journal, &conn.account_key())
-        .map_err(|e| CliError::journal(&paths.journal, e))?;
-    let progress = Progress::new(std::io::stderr().is_terminal(), false).with_names(plan.names());
-    let exec = Executor {
+    let session = Session {
         client: &conn.client,
-        journal: run.journal.clone(),
-        run_id: run.run_id.clone(),
-        parallelism: args.parallelism.max(1),
-        progress: &progress,
-        now,
+        domain_id: &conn.domain_id,
         account: conn.account_key(),
-        settle,
-        journal_error: Mutex::new(None),
+        paths: &paths,
+        settle: settle_time(g),
+        now,
     };
-    let mut report = exec.run(plan).await;
-    run.finish(&mut report, &paths.journal);
-    apply::run::save_last_applied(&paths.last_applied, &conn.domain_id, &report)
-        .map_err(CliError::Config)?;
-    let failed = apply::run::not_done(&report);
-    let journal_error = report.journal_error.clone();
-    out.report = Some(report);
-    if let Some(e) = journal_error {
-        return Err(CliError::JournalFailed(e));
-    }
-    if failed > 0 {
-        return Err(CliError::ApplyFailed { failed });
-    }
-    Ok(EXIT_OK)
+    let options = Options {
+        scope: Scope {
+            targets: args.options.targets.clone(),
+            excludes: args.options.excludes.clone(),
+        },
+        max_cost: args.options.max_cost,
+        allow_unsubscribe: args.allow_unsubscribe,
+        ignore_balance: args.ignore_balance,
+        parallelism: args.parallelism,
+    };
+    let mut ui = Terminal {
+        format: Format::from(args.options.format),
+        color: use_color(g),
+        auto_approve: args.auto_approve,
+    };
+    let mut out = Outcome::default();
+    let result = session.apply(source, &options, &mut ui, &mut out).await;
+    conn.close().await;
+    let printed = write_output(ui.format, &out);
+    result.map_err(cli_error)?;
+    printed.map(|()| EXIT_OK)
 }
 
-/// The plan before confirmation. With `--format json` stdout carries one
-/// JSON document, written at the end (`write_output`); a person asked to
-/// confirm sees the plan as text on stderr instead.
-fn show_plan(g: &GlobalArgs, args: &ApplyArgs, plan: &Plan) -> Result<(), CliError> {
-    if Format::from(args.options.format) != Format::Json {
-        return print_plan(plan, Format::from(args.options.format), use_color(g));
+/// Apply's terminal: the plan on stdout (or as text on stderr before a
+/// question when stdout carries JSON), warnings on stderr, the prompt.
+struct Terminal {
+    format: Format,
+    color: bool,
+    auto_approve: bool,
+}
+
+impl Ui for Terminal {
+    fn show_plan(&mut self, plan: &Plan) -> Result<(), ApplyError> {
+        if self.format != Format::Json {
+            return print_plan(plan, self.format, self.color).map_err(|e| match e {
+                CliError::Io { what, path, source } => ApplyError::Io { what, path, source },
+                other => ApplyError::Config(other.to_string()),
+            });
+        }
+        // With --format json stdout carries one document, written at the
+        // end; a person asked to confirm sees the plan as text here.
+        if !self.auto_approve && !plan.batches.is_empty() && std::io::stdin().is_terminal() {
+            eprint!("{}", crate::render::text::render(plan, false));
+        }
+        Ok(())
     }
-    if !args.auto_approve && !plan.batches.is_empty() && std::io::stdin().is_terminal() {
-        eprint!("{}", crate::render::text::render(plan, false));
+
+    fn plan_listed(&self) -> bool {
+        self.format != Format::Json
     }
-    Ok(())
+
+    fn warn(&mut self, message: &str) {
+        eprintln!("Warning: {}", text(message));
+    }
+
+    fn confirm(&mut self, plan: &Plan) -> Result<(), ApplyError> {
+        confirm(
+            &apply_summary::confirmation_question(plan),
+            self.auto_approve,
+        )
+        .map_err(|e| ApplyError::RefusedWith(e.to_string()))
+    }
+
+    fn progress(&self, plan: &Plan) -> Progress {
+        Progress::new(std::io::stderr().is_terminal(), false).with_names(plan.names())
+    }
+}
+
+fn cli_error(e: ApplyError) -> CliError {
+    match e {
+        ApplyError::Refused(r) => r.into(),
+        ApplyError::RefusedWith(m) => CliError::Refused(m),
+        ApplyError::Api(e) => CliError::Api(e),
+        ApplyError::Manifests(diags) => {
+            print_diagnostics(&diags);
+            CliError::Manifests {
+                count: diags
+                    .iter()
+                    .filter(|d| d.severity == crate::manifest::Severity::Error)
+                    .count(),
+            }
+        }
+        ApplyError::Base(diags) => super::base::resolve_errors(&diags),
+        ApplyError::Config(m) => CliError::Config(m),
+        ApplyError::Io { what, path, source } => CliError::Io { what, path, source },
+        ApplyError::Journal(m) => CliError::JournalFailed(m),
+        ApplyError::Failed { failed } => CliError::ApplyFailed { failed },
+    }
 }
 
 /// The end of apply on stdout: the summary (text, markdown) or the one JSON
 /// document (`--format json`; docs/plan-json.md, "apply --format json").
-fn write_output(format: Format, out: &Output) -> Result<(), CliError> {
+fn write_output(format: Format, out: &Outcome) -> Result<(), CliError> {
     let Some(plan) = &out.plan else {
         return Ok(());
     };
@@ -221,30 +188,4 @@ fn write_output(format: Format, out: &Output) -> Result<(), CliError> {
             Ok(())
         }
     }
-}
-
-/// Maps a saved-plan problem to its exit: unreadable (I/O), not a plan
-/// (config) or refused.
-fn saved_plan_error(file: &std::path::Path, e: SavedPlanError) -> CliError {
-    match e {
-        SavedPlanError::Read(e) => CliError::io("cannot read the plan file", file, e),
-        e if e.is_not_a_plan() => CliError::Config(e.to_string()),
-        e => CliError::Refused(e.to_string()),
-    }
-}
-
-/// Refuses a saved plan when the account moved on since it was made.
-async fn check_saved_plan(
-    conn: &Connection,
-    file: &std::path::Path,
-    saved: SavedPlan,
-) -> Result<Plan, CliError> {
-    let live = if saved.domain_id != conn.domain_id {
-        Default::default()
-    } else {
-        let ids: Vec<String> = saved.fingerprints.keys().cloned().collect();
-        crate::live::fetch::fingerprints(&conn.client, &ids).await?
-    };
-    saved_plan::check_fresh(file, saved, &conn.domain_id, &live)
-        .map_err(|e| saved_plan_error(file, e))
 }

@@ -7,13 +7,12 @@ use super::args::{ExportArgs, ExportGrouping, GlobalArgs};
 use super::common::{now, state_paths};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_OK};
-use crate::bss::model::{QueryResourcesReq, STATUS_EXPIRED, STATUS_FROZEN, STATUS_IN_USE};
+use crate::export::write::{self, WriteError};
 use crate::export::{Export, ExportFile, Grouping};
-use crate::live::Inventory;
 use crate::manifest::selector::Matcher;
-use crate::manifest::{Duration, Match, OnExpiry};
+use crate::manifest::{Duration, Match};
 use crate::state::last_applied::LastApplied;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub async fn run(g: &GlobalArgs, args: &ExportArgs) -> Result<i32, CliError> {
     let now = now()?;
@@ -42,24 +41,8 @@ async fn export(
     records: &LastApplied,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i32, CliError> {
-    let rows = conn
-        .client
-        .query_resources_all(&QueryResourcesReq {
-            // Attached resources too (of any service: an ECS's disks are EVS),
-            // for the notes on those that expire earlier than their main;
-            // the filter below selects the mains to write.
-            only_main_resource: Some(0),
-            status_list: Some(vec![STATUS_IN_USE, STATUS_FROZEN, STATUS_EXPIRED]),
-            ..Default::default()
-        })
-        .await?;
-    let inventory = Inventory::from_rows(rows);
-    for w in inventory
-        .warnings()
-        .iter()
-        .cloned()
-        .chain(conn.client.take_warnings())
-    {
+    let (inventory, warnings) = crate::export::fetch::inventory(&conn.client).await?;
+    for w in warnings {
         eprintln!("Warning: {w}");
     }
     let grouping = match args.group_by {
@@ -82,7 +65,18 @@ async fn export(
                 eprintln!("No resource matched the filters; nothing was written.");
                 return Ok(EXIT_OK);
             }
-            write_files(dir, &files, args.force)?;
+            let others = write::write_files(dir, &files, args.force).map_err(|e| match e {
+                WriteError::Exists(m) => CliError::Refused(m),
+                WriteError::Io { what, path, source } => CliError::io(what, &path, source),
+            })?;
+            for other in others {
+                eprintln!(
+                    "Warning: {} was not written by this export but `bssctl plan -f {}` reads it too; remove it if \
+                     it is left over from an earlier export",
+                    other.display(),
+                    dir.display()
+                );
+            }
             report(dir, &files);
             warn_unknown_auto_renew(&ex);
         }
@@ -116,85 +110,13 @@ fn matcher(args: &ExportArgs) -> Result<Matcher, CliError> {
 }
 
 fn warn_unknown_auto_renew(ex: &Export) {
-    let unknown = ex
-        .groups
-        .iter()
-        .flat_map(|g| &g.entries)
-        .filter(|e| e.on_expiry == Some(OnExpiry::AutoRenew) && e.auto_renew.is_none())
-        .count();
+    let unknown = ex.unknown_auto_renew();
     if unknown > 0 {
         eprintln!(
             "Note: {unknown} auto-renewing resource(s) have no last-applied record, so their auto-renew period \
              and times are not exported (the API cannot read them back). Add auto_renew where you know them; \
              the first apply then records them."
         );
-    }
-}
-
-/// Writes every file, or none: existing files are refused without `force`.
-fn write_files(dir: &Path, files: &[ExportFile], force: bool) -> Result<(), CliError> {
-    let existing: Vec<&str> = files
-        .iter()
-        .filter(|f| dir.join(&f.file_name).symlink_metadata().is_ok())
-        .map(|f| f.file_name.as_str())
-        .collect();
-    if !existing.is_empty() && !force {
-        return Err(CliError::Refused(format!(
-            "refusing to overwrite {} existing file(s) in {}: {}; nothing was written. Pass --force to \
-             overwrite them, or export into an empty directory",
-            existing.len(),
-            dir.display(),
-            existing.join(", ")
-        )));
-    }
-    let others = other_manifests(dir, files);
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::io("cannot create the directory", dir, e))?;
-    for f in files {
-        let path = dir.join(&f.file_name);
-        crate::fsutil::write_atomic(&path, f.text.as_bytes())
-            .map_err(|e| CliError::io("cannot write", &path, e))?;
-    }
-    for other in others {
-        eprintln!(
-            "Warning: {} was not written by this export but `bssctl plan -f {}` reads it too; remove it if \
-             it is left over from an earlier export",
-            other.display(),
-            dir.display()
-        );
-    }
-    Ok(())
-}
-
-/// `*.yaml`/`*.yml` files below `dir` (as the loader finds them) that this
-/// export does not write.
-fn other_manifests(dir: &Path, files: &[ExportFile]) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    walk(dir, &mut found);
-    found.retain(|p| {
-        p.parent() != Some(dir)
-            || !files
-                .iter()
-                .any(|f| p.file_name().is_some_and(|n| n == f.file_name.as_str()))
-    });
-    found.sort();
-    found
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
     }
 }
 

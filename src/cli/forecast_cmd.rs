@@ -43,7 +43,7 @@ pub async fn run(g: &GlobalArgs, args: &ForecastArgs) -> Result<i32, CliError> {
     };
     print(&f, crate::render::Format::from(args.format))?;
     if args.fail_on_risk && !f.risks.is_empty() {
-        return Err(CliError::Risk(risk_message(&f)));
+        return Err(CliError::Risk(forecast::render::risk_message(&f)));
     }
     Ok(EXIT_OK)
 }
@@ -67,94 +67,4 @@ fn print(f: &Forecast, format: Format) -> Result<(), CliError> {
             e,
         )
     })
-}
-
-/// One line naming every risk (printed through `render::untrusted`).
-fn risk_message(f: &Forecast) -> String {
-    let listed: Vec<String> = f
-        .risks
-        .iter()
-        .map(|r| {
-            format!(
-                "{} ({}) {} on {}",
-                r.resource_name,
-                r.resource_id,
-                r.kind.name(),
-                r.date
-            )
-        })
-        .collect();
-    format!(
-        "{} risk(s) within {} days (--fail-on-risk): {}",
-        f.risks.len(),
-        f.risk_within_days,
-        listed.join("; ")
-    )
-}
-
-/// What `plan` shows of the forecast: what expires within the risk window
-/// (managed or not; from the plan's own full listing, else one listing),
-/// the rest from the plan itself.
-pub async fn plan_outlook(
-    conn: &super::connect::Connection,
-    set: &crate::manifest::ManifestSet,
-    planned: &crate::planner::Planned,
-    paths: &crate::planner::StatePaths,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<forecast::outlook::PlanOutlook, CliError> {
-    use forecast::outlook;
-    let records = crate::state::last_applied::LastApplied::load(&paths.last_applied)
-        .map_err(CliError::Config)?;
-    let record = records.account(&conn.domain_id);
-    // Released within the window: expired up to the retention period ago;
-    // charged within it: expiring up to the deduction day after it.
-    let until =
-        now + chrono::TimeDelta::days(outlook::PLAN_RISK_DAYS + outlook::MAX_DEDUCTION_DAYS);
-    // With selectors the plan listed every open main resource already.
-    let expiring = match set.selectors.is_empty() {
-        true => outlook::expiring(&conn.client, until).await?,
-        false => outlook::expiring_within(&planned.inventory, until),
-    };
-    let desired = crate::manifest::resolve(set, &planned.inventory, now).desired;
-    // Unfunded auto-renew charges need the balance and their renew rates:
-    // the renew-rate calls of 10 ids per period, and one balance read
-    // unless the plan's balance check read it already.
-    let keys = outlook::charge_keys(
-        &planned.plan,
-        &planned.inventory,
-        &desired,
-        &expiring,
-        &record,
-        now,
-    );
-    let known_balance = planned.plan.summary.balance.as_ref().map(|b| b.available);
-    let (book, balance) = tokio::join!(crate::pricing::fetch(&conn.client, &keys), async {
-        match known_balance {
-            Some(available) => Some(available),
-            None => conn
-                .client
-                .balances()
-                .await
-                .ok()
-                .map(|b| crate::planner::cash_and_credit(&b.body)),
-        }
-    });
-    let funding = outlook::Funding {
-        balance,
-        prices: forecast::fetch::price_index(&book)
-            .into_iter()
-            .map(|((id, p), a)| ((id.to_string(), p), a))
-            .collect(),
-        currency: planned.plan.summary.renewal_cost_now.currency.clone(),
-    };
-    Ok(outlook::outlook(
-        &planned.plan,
-        &planned.inventory,
-        &desired,
-        &expiring,
-        &record,
-        forecast::fetch::settings(&record, Some(set), forecast::DEFAULT_RETENTION_DAYS),
-        &funding,
-        now,
-    ))
 }

@@ -4,10 +4,9 @@ use super::args::{GlobalArgs, PlanArgs, PlanOptions};
 use super::common::{load_manifests, now, print_diagnostics, settle_time, state_paths, use_color};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_CHANGES, EXIT_OK};
-use crate::plan::{decide, FORMAT_VERSION};
+use crate::plan::decide;
 use crate::planner::{self, Planned, Scope, StatePaths};
 use crate::render::{self, Format};
-use crate::state::saved_plan::SavedPlan;
 
 pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     let now = now()?;
@@ -49,7 +48,15 @@ async fn plan_and_render(
         let outlook = match format {
             Format::Json => None,
             Format::Text | Format::Markdown => {
-                match super::forecast_cmd::plan_outlook(conn, sets.head, &planned, paths, now).await
+                match crate::forecast::fetch::plan_outlook(
+                    &conn.client,
+                    &conn.domain_id,
+                    sets.head,
+                    &planned,
+                    paths,
+                    now,
+                )
+                .await
                 {
                     Ok(o) => Some(o),
                     // The plan stands without it; say so rather than fail.
@@ -83,23 +90,8 @@ async fn plan_and_render(
     })
 }
 
-/// The plan pipeline with resolve errors printed and turned into an error.
-pub async fn build(
-    conn: &Connection,
-    set: &crate::manifest::ManifestSet,
-    options: &PlanOptions,
-    paths: &StatePaths,
-    settle: chrono::Duration,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Planned, CliError> {
-    let sets = planner::PlanSets {
-        head: set,
-        base: None,
-    };
-    build_with_base(conn, sets, options, paths, settle, now).await
-}
-
-/// [`build`] with a base plan to compare with (DESIGN §10).
+/// The plan pipeline with a base plan to compare with (DESIGN §10); resolve
+/// errors printed and turned into an error.
 pub async fn build_with_base(
     conn: &Connection,
     sets: planner::PlanSets<'_>,
@@ -116,25 +108,19 @@ pub async fn build_with_base(
         account: conn.account_key(),
         settle,
     };
-    match planner::make_plan_with_base(
+    let planned = planner::plan_with_guardrails(
         &conn.client,
         &conn.domain_id,
         sets,
         &scope,
+        options.max_cost,
         paths,
         &policy,
         now,
     )
-    .await
-    {
-        Ok(Ok(mut p)) => {
-            let limits = crate::plan::guardrails::Limits::from_policy(
-                sets.head.policy.as_ref(),
-                options.max_cost,
-            );
-            decide::with_guardrails(&mut p.plan, &limits);
-            Ok(p)
-        }
+    .await;
+    match planned {
+        Ok(Ok(p)) => Ok(p),
         Ok(Err(diags)) => {
             print_diagnostics(&diags);
             Err(CliError::Manifests {
@@ -183,14 +169,7 @@ fn print_plan_with(
 }
 
 fn save(path: &std::path::Path, conn: &Connection, planned: &Planned) -> Result<(), CliError> {
-    let saved = SavedPlan {
-        format_version: FORMAT_VERSION.to_string(),
-        endpoint: conn.client.endpoint().to_string(),
-        domain_id: conn.domain_id.clone(),
-        planned_at: planned.plan.planned_at.clone(),
-        fingerprints: planned.fingerprints.clone(),
-        plan: planned.plan.clone(),
-    };
+    let saved = planner::saved_plan(planned, conn.client.endpoint(), &conn.domain_id);
     crate::state::saved_plan::write(path, &saved)
         .map_err(|e| CliError::io("cannot write the plan file", path, e))
 }

@@ -3,7 +3,7 @@
 //! projection prices. Everything else is pure (`inputs`, `project`).
 
 use super::model::*;
-use super::{inputs, project};
+use super::{inputs, outlook, project};
 use crate::bss::{ApiError, BssClient};
 use crate::manifest::{Diagnostic, ManifestSet, Severity};
 use crate::plan::price::{PriceBook, PriceKey};
@@ -146,4 +146,79 @@ pub fn settings(
         deduction_days_planned: planned.unwrap_or(as_is),
         retention_days,
     }
+}
+
+/// Why the plan shows no forecast risks (the plan stands without them).
+#[derive(Debug, thiserror::Error)]
+pub enum OutlookError {
+    #[error(transparent)]
+    Api(#[from] crate::bss::ApiError),
+    #[error("{0}")]
+    Record(String),
+}
+
+/// What `plan` shows of the forecast: what expires within the risk window
+/// (managed or not; from the plan's own full listing, else one listing),
+/// the rest from the plan itself.
+pub async fn plan_outlook(
+    client: &BssClient,
+    domain_id: &str,
+    set: &crate::manifest::ManifestSet,
+    planned: &crate::planner::Planned,
+    paths: &crate::state::StatePaths,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<outlook::PlanOutlook, OutlookError> {
+    let records = crate::state::last_applied::LastApplied::load(&paths.last_applied)
+        .map_err(OutlookError::Record)?;
+    let record = records.account(domain_id);
+    // Released within the window: expired up to the retention period ago;
+    // charged within it: expiring up to the deduction day after it.
+    let until =
+        now + chrono::TimeDelta::days(outlook::PLAN_RISK_DAYS + outlook::MAX_DEDUCTION_DAYS);
+    // With selectors the plan listed every open main resource already.
+    let expiring = match set.selectors.is_empty() {
+        true => outlook::expiring(client, until).await?,
+        false => outlook::expiring_within(&planned.inventory, until),
+    };
+    let desired = crate::manifest::resolve(set, &planned.inventory, now).desired;
+    // Unfunded auto-renew charges need the balance and their renew rates:
+    // the renew-rate calls of 10 ids per period, and one balance read
+    // unless the plan's balance check read it already.
+    let keys = outlook::charge_keys(
+        &planned.plan,
+        &planned.inventory,
+        &desired,
+        &expiring,
+        &record,
+        now,
+    );
+    let known_balance = planned.plan.summary.balance.as_ref().map(|b| b.available);
+    let (book, balance) = tokio::join!(crate::pricing::fetch(client, &keys), async {
+        match known_balance {
+            Some(available) => Some(available),
+            None => client
+                .balances()
+                .await
+                .ok()
+                .map(|b| crate::planner::cash_and_credit(&b.body)),
+        }
+    });
+    let funding = outlook::Funding {
+        balance,
+        prices: price_index(&book)
+            .into_iter()
+            .map(|((id, p), a)| ((id.to_string(), p), a))
+            .collect(),
+        currency: planned.plan.summary.renewal_cost_now.currency.clone(),
+    };
+    Ok(outlook::outlook(
+        &planned.plan,
+        &planned.inventory,
+        &desired,
+        &expiring,
+        &record,
+        settings(&record, Some(set), super::DEFAULT_RETENTION_DAYS),
+        &funding,
+        now,
+    ))
 }

@@ -474,3 +474,26 @@ pub fn next_12_months_line(o: &super::outlook::PlanOutlook, currency: &str) -> S
         }
     )
 }
+
+/// One line naming every risk (printed through `render::untrusted`).
+pub fn risk_message(f: &Forecast) -> String {
+    let listed: Vec<String> = f
+        .risks
+        .iter()
+        .map(|r| {
+            format!(
+                "{} ({}) {} on {}",
+                r.resource_name,
+                r.resource_id,
+                r.kind.name(),
+                r.date
+            )
+        })
+        .collect();
+    format!(
+        "{} risk(s) within {} days (--fail-on-risk): {}",
+        f.risks.len(),
+        f.risk_within_days,
+        listed.join("; ")
+    )
+}

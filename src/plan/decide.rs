@@ -26,6 +26,8 @@ pub enum Refusal {
     ShortBalance(BalanceCheck),
 }
 
+impl std::error::Error for Refusal {}
+
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

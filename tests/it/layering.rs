@@ -61,7 +61,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "apply",
         &[
+            "planner",
             "plan",
+            "manifest",
             "plan::model",
             "live",
             "state",
@@ -85,6 +87,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "state",
             "bss",
             "clock",
+            "fsutil",
         ],
     ),
     // The next months: the plan's pure stages and its I/O, reused.
