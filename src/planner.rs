@@ -4,8 +4,7 @@
 //! the I/O.
 
 use crate::bss::model::{
-    ListCustomerOrdersQuery, ACCOUNT_TYPE_BALANCE, ACCOUNT_TYPE_CREDIT,
-    ORDER_STATUS_PENDING_PAYMENT, ORDER_TYPE_RENEWAL,
+    ListCustomerOrdersQuery, ORDER_STATUS_PENDING_PAYMENT, ORDER_TYPE_RENEWAL,
 };
 use crate::bss::{ApiError, BssClient};
 use crate::live::in_flight::{check_in_flight, InFlightCheck, InFlightPolicy};
@@ -331,7 +330,7 @@ pub fn balance_check(plan: &Plan, b: &crate::bss::model::BalancesResp) -> Option
     if required.is_zero() && !incomplete {
         return None;
     }
-    let available = cash_and_credit(b);
+    let available = b.cash_and_credit();
     let currency = b
         .currency
         .clone()
@@ -344,22 +343,6 @@ pub fn balance_check(plan: &Plan, b: &crate::bss::model::BalancesResp) -> Option
         sufficient: available >= required,
         incomplete,
     })
-}
-
-/// What can pay for renewals: cash (1) and credit (2); bonus and deposit
-/// cannot.
-pub fn cash_and_credit(b: &crate::bss::model::BalancesResp) -> rust_decimal::Decimal {
-    b.account_balances
-        .iter()
-        .flatten()
-        .filter(|a| {
-            matches!(
-                a.account_type,
-                Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
-            )
-        })
-        .map(|a| a.amount.unwrap_or_default())
-        .sum()
 }
 
 #[derive(Debug, thiserror::Error)]

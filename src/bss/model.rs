@@ -679,6 +679,26 @@ pub struct BalancesResp {
     pub currency: Option<String>,
 }
 
+impl BalancesResp {
+    /// What can pay for renewals and orders: cash (1) and credit (2); bonus
+    /// and deposit cannot. A negative cash account (arrears) counts against
+    /// the credit, as the platform settles arrears first: the conservative
+    /// figure for a check before buying. The one place bssctl sums a balance.
+    pub fn cash_and_credit(&self) -> Decimal {
+        self.account_balances
+            .iter()
+            .flatten()
+            .filter(|a| {
+                matches!(
+                    a.account_type,
+                    Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
+                )
+            })
+            .map(|a| a.amount.unwrap_or_default())
+            .sum()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountBalanceV3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -79,7 +79,7 @@ pub async fn forecast(
     let (balance, balance_currency) = match balances {
         Ok(b) => {
             let b = b.body;
-            let cash_and_credit = crate::planner::cash_and_credit(&b);
+            let cash_and_credit = b.cash_and_credit();
             (Some(cash_and_credit), b.currency.filter(|c| !c.is_empty()))
         }
         Err(e) => {
@@ -200,7 +200,7 @@ pub async fn plan_outlook(
                 .balances()
                 .await
                 .ok()
-                .map(|b| crate::planner::cash_and_credit(&b.body)),
+                .map(|b| b.body.cash_and_credit()),
         }
     });
     let funding = outlook::Funding {
