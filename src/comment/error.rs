@@ -5,6 +5,8 @@ use crate::render::untrusted::text;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommentError {
+    #[error("--repo {repo:?}: expected OWNER/NAME, e.g. acme/infra")]
+    Repo { repo: String },
     #[error("no token: set {wanted} to a token that may comment on {what}")]
     NoToken { wanted: &'static str, what: String },
     #[error("--api-url {url:?}: {why}")]

@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod forge;
+pub mod target;
 
 pub use error::CommentError;
 pub use forge::{Forge, ForgeClient};
