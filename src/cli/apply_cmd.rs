@@ -171,21 +171,11 @@ fn write_output(format: Format, out: &Outcome) -> Result<(), CliError> {
     let Some(plan) = &out.plan else {
         return Ok(());
     };
-    let stdout = || std::path::Path::new("stdout");
-    match format {
-        Format::Json => {
-            crate::render::apply_json::write(plan, out.report.as_ref(), std::io::stdout().lock())
-                .map_err(|e| CliError::io("cannot write the apply result to", stdout(), e))
-        }
-        Format::Text | Format::Markdown => {
-            if let Some(report) = &out.report {
-                use std::io::Write;
-                std::io::stdout()
-                    .lock()
-                    .write_all(apply_summary::summary(plan, report, format).as_bytes())
-                    .map_err(|e| CliError::io("cannot write the summary to", stdout(), e))?;
-            }
-            Ok(())
-        }
-    }
+    crate::render::apply(plan, out.report.as_ref(), format, std::io::stdout().lock()).map_err(|e| {
+        CliError::io(
+            "cannot write the apply result to",
+            std::path::Path::new("stdout"),
+            e,
+        )
+    })
 }

@@ -148,18 +148,7 @@ fn print_plan_with(
     color: bool,
     outlook: Option<&crate::forecast::outlook::PlanOutlook>,
 ) -> Result<(), CliError> {
-    use std::io::Write;
-    let stdout = std::io::stdout();
-    let result = match format {
-        Format::Json => render::json::write(plan, stdout.lock()),
-        Format::Text => stdout
-            .lock()
-            .write_all(render::text::render_with(plan, color, outlook).as_bytes()),
-        Format::Markdown => stdout
-            .lock()
-            .write_all(render::markdown::render_with(plan, outlook).as_bytes()),
-    };
-    result.map_err(|e| {
+    render::plan(plan, format, color, outlook, std::io::stdout().lock()).map_err(|e| {
         CliError::io(
             "cannot write the plan to",
             std::path::Path::new("stdout"),

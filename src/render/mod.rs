@@ -19,6 +19,39 @@ pub(crate) mod safety_props;
 
 use crate::plan::{Change, Operation};
 
+/// The plan view: JSON is streamed (large plans never sit in memory
+/// twice); text and markdown add the forecast's risks when given (§11).
+pub fn plan(
+    plan: &crate::plan::Plan,
+    format: Format,
+    color: bool,
+    outlook: Option<&crate::forecast::outlook::PlanOutlook>,
+    mut out: impl std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(plan, out),
+        Format::Text => out.write_all(text::render_with(plan, color, outlook).as_bytes()),
+        Format::Markdown => out.write_all(markdown::render_with(plan, outlook).as_bytes()),
+    }
+}
+
+/// The end of apply: the one JSON document (plan and report), or the
+/// summary (text, markdown) once something was executed.
+pub fn apply(
+    plan: &crate::plan::Plan,
+    report: Option<&crate::apply::ApplyReport>,
+    format: Format,
+    mut out: impl std::io::Write,
+) -> std::io::Result<()> {
+    match (format, report) {
+        (Format::Json, _) => apply_json::write(plan, report, out),
+        (Format::Text | Format::Markdown, Some(report)) => {
+            out.write_all(apply_summary::summary(plan, report, format).as_bytes())
+        }
+        (_, None) => Ok(()),
+    }
+}
+
 /// The output formats of the views (`cli::args::FormatArg` is the flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
