@@ -929,8 +929,13 @@ pub fn select(
                     },
                 )),
                 Some(rule) => {
-                    if first_broken.is_none() || discount.is_none() {
-                        first_broken.get_or_insert(rule.clone());
+                    // A named set: name the rule that is not merely the
+                    // missing 609 when there is one.
+                    let prefer = first_broken
+                        .as_ref()
+                        .is_none_or(|r| matches!(r, Rule::AdjustmentRequired { .. }));
+                    if prefer {
+                        first_broken = Some(rule.clone());
                     }
                     invalid.push((
                         key,
@@ -946,8 +951,9 @@ pub fn select(
         }
     }
     valid.sort_by(|a, b| a.0.cmp(&b.0));
+    let best_key = valid.first().map(|(k, _)| k.clone());
     let mut valid = valid.into_iter().map(|(_, c)| c);
-    let Some(choice) = valid.next() else {
+    let (Some(choice), Some(best_key)) = (valid.next(), best_key) else {
         // Only a named set can leave nothing valid (the empty set with the
         // 609, or with no discount, is always valid).
         let rule = first_broken.unwrap_or(Rule::TooManyCoupons { count: 0 });
@@ -957,8 +963,8 @@ pub fn select(
     invalid.sort_by(|a, b| a.0.cmp(&b.0));
     let mut rejected: Vec<Rejected> = invalid
         .into_iter()
+        .filter(|(k, _)| (k.0, k.1) < (best_key.0, best_key.1))
         .map(|(_, r)| r)
-        .filter(|r| r.to_pay < choice.estimate.to_pay)
         .take(MAX_REJECTED)
         .collect();
     if let Some(next) = runners_up.first() {
