@@ -435,8 +435,8 @@ pub struct OrdersArgs {
     /// List every pending order of the account, not only bssctl's.
     #[arg(long)]
     pub all: bool,
-    /// Output format of the list.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    /// Output format of the list (and of `orders pay --dry-run`: text or json).
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
     /// Journal file [default: <state-dir>/journal.jsonl].
     #[arg(long, value_name = "FILE")]

@@ -187,7 +187,10 @@ impl run::Ui for Terminal {
         not_sent: &[OrderOutcome],
     ) {
         if self.format == Format::Json {
-            print!("{}", render::dry_run_json(proposals, settled_before, not_sent));
+            print!(
+                "{}",
+                render::dry_run_json(proposals, settled_before, not_sent)
+            );
         } else {
             print!("{}", render::pay_proposals(proposals, self.now));
             print!("{}", render::outcome_lines(settled_before));

@@ -265,7 +265,12 @@ fn decimal(f: f64) -> Option<Decimal> {
 /// What a discount saves on `official` when the API states no amount:
 /// from the line ratios, else from `discount_value` (a rate below 1, or a
 /// reduction).
-fn estimated_saving(official: Decimal, ratio: Option<Decimal>, value: Option<&str>, mode: Option<i32>) -> Option<Decimal> {
+fn estimated_saving(
+    official: Decimal,
+    ratio: Option<Decimal>,
+    value: Option<&str>,
+    mode: Option<i32>,
+) -> Option<Decimal> {
     let one = Decimal::ONE;
     if let Some(r) = ratio.filter(|r| *r >= Decimal::ZERO && *r <= one) {
         return Some(super::cents(official * (one - r)));
@@ -405,9 +410,15 @@ pub enum Rule {
     /// More than 3 coupons.
     TooManyCoupons { count: usize },
     /// A cash voucher (301) with a discount coupon (300).
-    VoucherWithDiscountCoupon { voucher: String, discount_coupon: String },
+    VoucherWithDiscountCoupon {
+        voucher: String,
+        discount_coupon: String,
+    },
     /// Group 1 (marketplace) and group 2 (special voucher) coupons together.
-    GroupsMixed { marketplace: String, special: String },
+    GroupsMixed {
+        marketplace: String,
+        special: String,
+    },
     /// More coupons of one type and group than `coupon_max_use_quantity`.
     MaxUseQuantity {
         pay_type: i32,
@@ -416,7 +427,11 @@ pub enum Rule {
         ids: Vec<String>,
     },
     /// A coupon whose `use_limits` exclude this kind of discount.
-    NotWithDiscount { coupon: String, discount: String, kind: &'static str },
+    NotWithDiscount {
+        coupon: String,
+        discount: String,
+        kind: &'static str,
+    },
     /// A discount deeper than the coupon's `minConsumeDiscount`.
     DiscountTooDeep {
         coupon: String,

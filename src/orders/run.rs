@@ -51,8 +51,7 @@ pub const OFFER_CODES: [&str; 6] = [
 
 fn is_offer_refusal(o: &OrderOutcome) -> bool {
     o.status == Status::Failed
-        && o
-            .error_code
+        && o.error_code
             .as_deref()
             .is_some_and(|c| OFFER_CODES.contains(&c))
 }
@@ -212,7 +211,11 @@ impl<'a> Session<'a> {
     /// account's yearly/monthly resources (or every one with `all`; every
     /// sub-account order with `method` `sub_customer`), with their
     /// deadlines, main resources, offers and the cheapest valid set.
-    pub async fn list(&self, all: bool, method: Option<&str>) -> Result<Vec<PendingOrderRow>, ApiError> {
+    pub async fn list(
+        &self,
+        all: bool,
+        method: Option<&str>,
+    ) -> Result<Vec<PendingOrderRow>, ApiError> {
         let orders = self
             .client
             .list_orders_all(&ListCustomerOrdersQuery {
@@ -269,9 +272,11 @@ impl<'a> Session<'a> {
     /// cannot be read (the list still shows the order).
     async fn offers_for_row(&self, r: &PendingOrderRow) -> Option<list::OrderOffers> {
         let id = r.order_id.as_str();
-        let (c, d) =
-            futures::future::join(self.client.order_coupons(id), self.client.order_discounts(id))
-                .await;
+        let (c, d) = futures::future::join(
+            self.client.order_coupons(id),
+            self.client.order_discounts(id),
+        )
+        .await;
         let (c, d) = (c.ok()?.body, d.ok()?.body);
         let official = r.official_amount.or(r.amount).unwrap_or(Decimal::ZERO);
         let offers = offer::offers_from(id, official, &c, &d);
@@ -489,8 +494,10 @@ impl<'a> Session<'a> {
                 Ok(sel) => {
                     taken.extend(sel.choice.coupons.iter().map(|c| c.id.clone()));
                     let notes = offer::left_out(&offers);
-                    let pay_by_coupon =
-                        offer::coupon_deadline(&sel.choice, row.pending_payment_end_time.as_deref());
+                    let pay_by_coupon = offer::coupon_deadline(
+                        &sel.choice,
+                        row.pending_payment_end_time.as_deref(),
+                    );
                     proposals.push(PayProposal {
                         row,
                         choice: sel.choice,

@@ -165,7 +165,11 @@ pub fn list_text(rows: &[PendingOrderRow], whose: Whose, now: DateTime<Utc>) -> 
                 ""
             }
         );
-        let _ = writeln!(out, "  list price {}", money(r.official_amount, &r.currency));
+        let _ = writeln!(
+            out,
+            "  list price {}",
+            money(r.official_amount, &r.currency)
+        );
         if let Some(t) = &r.create_time {
             let _ = writeln!(out, "  created    {}", text(t));
         }
@@ -468,7 +472,10 @@ mod tests {
         assert!(t.contains("web (r1)"), "{t}");
         assert!(list_text(&[], Whose::Default, now).contains("--all"));
         let md = list_markdown(&[row()], Whose::All);
-        assert!(md.contains("| `CS1` | renewal | CNY 364.00 | CNY 364.00 |"), "{md}");
+        assert!(
+            md.contains("| `CS1` | renewal | CNY 364.00 | CNY 364.00 |"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -40,8 +40,16 @@ fn offers(coupons: Vec<CouponOffer>, discounts: Vec<DiscountOffer>) -> Offers {
         coupons,
         discounts,
         limits: vec![
-            UseLimit { pay_type: 301, group: 0, max: 3 },
-            UseLimit { pay_type: 300, group: 0, max: 1 },
+            UseLimit {
+                pay_type: 301,
+                group: 0,
+                max: 3,
+            },
+            UseLimit {
+                pay_type: 300,
+                group: 0,
+                max: 1,
+            },
         ],
         skipped: Vec::new(),
     }
@@ -79,11 +87,15 @@ fn a_voucher_never_goes_with_a_discount_coupon() {
     assert_eq!(s.choice.estimate.to_pay, d("264.00"));
     let reasons: Vec<String> = s.rejected.iter().map(|r| r.reason.clone()).collect();
     assert!(
-        reasons.iter().any(|r| r.contains("never goes with a discount coupon")),
+        reasons
+            .iter()
+            .any(|r| r.contains("never goes with a discount coupon")),
         "{reasons:?}"
     );
     assert!(
-        reasons.iter().any(|r| r.contains("use_limits exclude a commercial discount")),
+        reasons
+            .iter()
+            .any(|r| r.contains("use_limits exclude a commercial discount")),
         "{reasons:?}"
     );
     // Named, the pair is refused before sending, with the rule.
@@ -113,7 +125,11 @@ fn marketplace_and_special_vouchers_are_never_mixed() {
     let s = best("1000.00", &o);
     assert_eq!(ids(&s.choice).0, vec!["G0", "G1"]);
     assert_eq!(s.choice.estimate.to_pay, d("600.00"));
-    assert!(s.rejected[0].reason.contains("never mixed"), "{:?}", s.rejected);
+    assert!(
+        s.rejected[0].reason.contains("never mixed"),
+        "{:?}",
+        s.rejected
+    );
 }
 
 #[test]
@@ -124,8 +140,16 @@ fn max_use_quantity_counts_per_type_and_group_with_no_group_as_zero() {
     q3.group = Some(1);
     let mut o = offers(vec![coupon("Q1", 301, "200.00"), q2, q3], vec![]);
     o.limits = vec![
-        UseLimit { pay_type: 301, group: 0, max: 1 },
-        UseLimit { pay_type: 301, group: 1, max: 3 },
+        UseLimit {
+            pay_type: 301,
+            group: 0,
+            max: 1,
+        },
+        UseLimit {
+            pay_type: 301,
+            group: 1,
+            max: 3,
+        },
     ];
     let s = best("1000.00", &o);
     assert_eq!(ids(&s.choice).0, vec!["Q1", "Q3"]);
@@ -170,7 +194,11 @@ fn min_consume_discount_excludes_deeper_discounts() {
     );
     let s = best("1000.00", &o);
     assert_eq!(ids(&s.choice), (vec![], Some("P".into())));
-    assert!(s.rejected[0].reason.contains("minConsumeDiscount"), "{:?}", s.rejected);
+    assert!(
+        s.rejected[0].reason.contains("minConsumeDiscount"),
+        "{:?}",
+        s.rejected
+    );
     // 605 (0.90) goes with it.
     assert!(rule_broken(&o, &[&o.coupons[0]], Some(&o.discounts[0])).is_none());
 }
@@ -298,7 +326,12 @@ fn offers_map_types_groups_limits_and_estimate_unstated_discounts() {
     };
     let discounts = OrderDiscountsResp {
         discounts: Some(vec![
-            discount("STATED", 2, Some("0.9"), line(Some("36.40"), Some("0.9"), 0)),
+            discount(
+                "STATED",
+                2,
+                Some("0.9"),
+                line(Some("36.40"), Some("0.9"), 0),
+            ),
             discount("RATIO", 0, Some("0.8"), line(None, Some("0.8"), 0)),
             discount("VALUE", 3, Some("20"), line(None, None, 2)),
             discount("CONTRACT", 1, None, line(Some("1"), None, 0)),
@@ -309,12 +342,28 @@ fn offers_map_types_groups_limits_and_estimate_unstated_discounts() {
     assert_eq!((vc.pay_type, vc.group), (301, Some(2)));
     assert!(!vc.limits.with_partner && vc.limits.with_commercial);
     assert_eq!(vc.limits.min_discount_ratio, Some(d("0.8")));
-    assert_eq!(o.coupons[1].pay_type, 303, "a stored-value card pays as 303");
+    assert_eq!(
+        o.coupons[1].pay_type, 303,
+        "a stored-value card pays as 303"
+    );
     assert_eq!(o.coupons.len(), 2);
-    assert_eq!(o.limits, vec![UseLimit { pay_type: 301, group: 0, max: 2 }]);
+    assert_eq!(
+        o.limits,
+        vec![UseLimit {
+            pay_type: 301,
+            group: 0,
+            max: 2
+        }]
+    );
     let by = |id: &str| o.discounts.iter().find(|x| x.id == id).unwrap();
-    assert_eq!((by("STATED").saving, by("STATED").estimated), (Some(d("36.40")), false));
-    assert_eq!((by("RATIO").saving, by("RATIO").estimated), (Some(d("72.80")), true));
+    assert_eq!(
+        (by("STATED").saving, by("STATED").estimated),
+        (Some(d("36.40")), false)
+    );
+    assert_eq!(
+        (by("RATIO").saving, by("RATIO").estimated),
+        (Some(d("72.80")), true)
+    );
     assert_eq!(by("VALUE").saving, Some(d("20.00")));
     assert!(o.skipped.iter().any(|s| s.id == "CONTRACT"));
     assert!(o.skipped.iter().any(|s| s.id == "PC"));
@@ -326,7 +375,10 @@ fn the_pay_request_says_yes_only_with_offers() {
     let o = offers(vec![coupon("A", 301, "10.00")], vec![]);
     let c = choose("CS1", d("100.00"), &o, &PayRequest::default()).unwrap();
     let r = pay_request("CS1", &c);
-    assert_eq!((r.use_coupon.as_str(), r.use_discount.as_str()), ("YES", "NO"));
+    assert_eq!(
+        (r.use_coupon.as_str(), r.use_discount.as_str()),
+        ("YES", "NO")
+    );
     assert_eq!(r.coupon_infos.unwrap()[0].r#type, 301);
     assert!(r.discount_infos.is_none());
 }
@@ -424,7 +476,11 @@ fn arb_offers() -> impl Strategy<Value = Offers> {
     let coupons = (0usize..7).prop_flat_map(|n| (0..n).map(arb_coupon).collect::<Vec<_>>());
     let discounts = (0usize..4).prop_flat_map(|n| (0..n).map(arb_discount).collect::<Vec<_>>());
     let limits = prop::collection::vec(
-        (prop::sample::select(vec![300, 301, 302, 303]), 0..3i32, 0usize..3),
+        (
+            prop::sample::select(vec![300, 301, 302, 303]),
+            0..3i32,
+            0usize..3,
+        ),
         0..4,
     );
     (coupons, discounts, limits).prop_map(|(coupons, mut discounts, limits)| {

@@ -206,7 +206,10 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             if a.api_type != d.r#type {
                 return Err(offer_error(
                     "CBC.99003117",
-                    format!("The discount {} has type {}, not {}.", d.id, a.api_type, d.r#type),
+                    format!(
+                        "The discount {} has type {}, not {}.",
+                        d.id, a.api_type, d.r#type
+                    ),
                 ));
             }
             Some(a)
