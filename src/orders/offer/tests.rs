@@ -547,3 +547,56 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A named set is accepted exactly when some allowed discount makes it
+    /// valid, and then it is paid as named; otherwise it is refused before
+    /// sending, naming a rule.
+    #[test]
+    fn a_named_set_is_refused_exactly_when_it_breaks_a_rule(
+        o in arb_offers(),
+        mask in 0u32..128,
+        name_discount in any::<bool>(),
+    ) {
+        let named: Vec<String> = o
+            .coupons
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, c)| c.id.clone())
+            .take(3)
+            .collect();
+        prop_assume!(!named.is_empty());
+        let discount = if name_discount { o.discounts.first().map(|d| d.id.clone()) } else { None };
+        let req = PayRequest {
+            coupons: &named,
+            discount: discount.as_deref(),
+            no_offers: false,
+        };
+        let set: Vec<&CouponOffer> = o.coupons.iter().filter(|c| named.contains(&c.id)).collect();
+        let options: Vec<Option<&DiscountOffer>> = match &discount {
+            Some(id) => vec![o.discounts.iter().find(|d| &d.id == id)],
+            None => std::iter::once(None).chain(o.discounts.iter().map(Some)).collect(),
+        };
+        let any_valid = options.iter().any(|d| oracle_valid(&o, &set, *d));
+        match select("CS1", Decimal::from(500), &o, &req) {
+            Ok(sel) => {
+                prop_assert!(any_valid);
+                let mut got: Vec<String> = sel.choice.coupons.iter().map(|c| c.id.clone()).collect();
+                got.sort();
+                let mut want = named.clone();
+                want.sort();
+                prop_assert_eq!(got, want);
+                if let Some(id) = &discount {
+                    prop_assert_eq!(sel.choice.discount.as_ref().map(|d| &d.id), Some(id));
+                }
+            }
+            Err(e) => {
+                prop_assert!(!any_valid, "{}", e);
+                prop_assert!(e.0.contains("nothing was sent"), "{}", e);
+            }
+        }
+    }
+}
