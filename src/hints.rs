@@ -359,7 +359,8 @@ pub fn hint(code: &str) -> Option<&'static str> {
              product): name another with --coupon ID or pay with --no-offers"
         }
         "CBC.99003117" => {
-            "a discount given is not usable for this order: name another with --discount ID or \
+            "a discount given is not usable for this order (an order price adjustment, 609, \
+             must be used): name another with --discount ID, other coupons with --coupon ID, or \
              pay with --no-offers"
         }
         "CBC.99003147" => {
@@ -439,6 +440,22 @@ pub fn hint(code: &str) -> Option<&'static str> {
         _ => return None,
     };
     Some(h)
+}
+
+/// The hint for a PayOrders offer refusal (`CBC.99003108`, `…3112`,
+/// `…3116`, `…3117`, `…3147`, `…3156`) naming the offers that were sent: the
+/// code's hint, then which coupons conflict and the flags that avoid them.
+pub fn offer_hint(code: &str, sent: &[String]) -> Option<String> {
+    let base = hint(code)?;
+    let keep = sent.first().map_or("ID", String::as_str);
+    Some(if sent.is_empty() {
+        format!("{base}. Pay with --coupon ID for one usable coupon, or --no-offers")
+    } else {
+        format!(
+            "{base}. The offers sent were {}: keep one with --coupon {keep} (or another set with --coupon/--discount), or pay the list price with --no-offers",
+            sent.join(", ")
+        )
+    })
 }
 
 /// The IAM action a BSS call needs, as the public docs name them (role and

@@ -408,6 +408,8 @@ pub struct ListCustomerOrdersQuery {
     pub order_by: Option<String>,
     pub payment_time_begin: Option<String>,
     pub payment_time_end: Option<String>,
+    /// `oneself` (default) or `sub_customer` (orders of enterprise sub-accounts).
+    pub method: Option<String>,
 }
 
 impl ListCustomerOrdersQuery {
@@ -430,6 +432,7 @@ impl ListCustomerOrdersQuery {
         push("order_by", self.order_by.clone());
         push("payment_time_begin", self.payment_time_begin.clone());
         push("payment_time_end", self.payment_time_end.clone());
+        push("method", self.method.clone());
         pairs
     }
 }

@@ -435,8 +435,8 @@ pub struct OrdersArgs {
     /// List every pending order of the account, not only bssctl's.
     #[arg(long)]
     pub all: bool,
-    /// Output format of the list.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    /// Output format of the list (and of `orders pay --dry-run`: text or json).
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
     /// Journal file [default: <state-dir>/journal.jsonl].
     #[arg(long, value_name = "FILE")]
@@ -444,6 +444,19 @@ pub struct OrdersArgs {
     /// pay and cancel: wait this long for another run's lock on the state dir.
     #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = super::duration_flag::parse)]
     pub lock_timeout: std::time::Duration,
+    /// Whose orders to list: the account's own, or those of its enterprise sub-accounts.
+    #[arg(long, value_enum, default_value_t = OrdersMethod::Oneself)]
+    pub method: OrdersMethod,
+}
+
+/// ListCustomerOrders' `method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrdersMethod {
+    /// The account's own orders.
+    Oneself,
+    /// Orders of enterprise sub-accounts.
+    #[value(name = "sub_customer")]
+    SubCustomer,
 }
 
 #[derive(Debug, Subcommand)]
@@ -461,6 +474,10 @@ pub enum OrdersCommand {
         /// Pay the list price: no coupons, no discounts.
         #[arg(long)]
         no_offers: bool,
+        /// Show the offers that would be used and the estimate; pay nothing
+        /// (with --format json, as a JSON document).
+        #[arg(long)]
+        dry_run: bool,
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,

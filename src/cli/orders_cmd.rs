@@ -1,7 +1,7 @@
 //! `bssctl orders`: parses the flags, holds the lock, runs the flows of
 //! `crate::orders::run`, and shows and asks what they hand back.
 
-use super::args::{GlobalArgs, OrdersArgs, OrdersCommand};
+use super::args::{GlobalArgs, OrdersArgs, OrdersCommand, OrdersMethod};
 use super::common::{confirm_to, now, settle_time, state_paths};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
@@ -23,6 +23,7 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
     let now = now()?;
     // Paying and cancelling hold the state dir's lock, as apply does.
     let _lock = match &args.command {
+        Some(OrdersCommand::Pay { dry_run: true, .. }) => None,
         Some(c) => Some(StateLock::acquire(
             &g.state_dir,
             &Holder::this_process(match c {
@@ -45,12 +46,19 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
         settle_time(g),
     );
     let result = match &args.command {
-        None => list(&session, args.all, Format::from(args.format), now).await,
+        None => {
+            let method = match args.method {
+                OrdersMethod::Oneself => None,
+                OrdersMethod::SubCustomer => Some("sub_customer"),
+            };
+            list(&session, args.all, method, Format::from(args.format), now).await
+        }
         Some(OrdersCommand::Pay {
             order_ids,
             coupons,
             discount,
             no_offers,
+            dry_run,
             auto_approve,
         }) => {
             let req = PayRequest {
@@ -61,9 +69,10 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
             let mut ui = Terminal {
                 auto_approve: *auto_approve,
                 now,
+                format: Format::from(args.format),
             };
             session
-                .pay(&run::dedup(order_ids), &req, &mut ui)
+                .pay(&run::dedup(order_ids), &req, *dry_run, &mut ui)
                 .await
                 .map(|()| EXIT_OK)
         }
@@ -74,6 +83,7 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
             let mut ui = Terminal {
                 auto_approve: *auto_approve,
                 now,
+                format: Format::Text,
             };
             session
                 .cancel(&run::dedup(order_ids), &mut ui)
@@ -87,10 +97,16 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
 
 /// Refusals that need no call.
 fn check_flags(args: &OrdersArgs) -> Result<(), CliError> {
-    if args.command.is_some() && Format::from(args.format) != Format::Text {
+    let dry_run = matches!(args.command, Some(OrdersCommand::Pay { dry_run: true, .. }));
+    if args.command.is_some() && !dry_run && Format::from(args.format) != Format::Text {
         return Err(CliError::Config(
-            "--format applies to the list (bssctl orders --format json); pay and cancel print text"
+            "--format applies to the list (bssctl orders --format json) and to orders pay --dry-run; pay and cancel print text"
                 .into(),
+        ));
+    }
+    if dry_run && Format::from(args.format) == Format::Markdown {
+        return Err(CliError::Config(
+            "orders pay --dry-run prints text or json (--format json)".into(),
         ));
     }
     if let Some(OrdersCommand::Pay {
@@ -114,13 +130,15 @@ fn check_flags(args: &OrdersArgs) -> Result<(), CliError> {
 async fn list(
     s: &Session<'_>,
     all: bool,
+    method: Option<&str>,
     format: Format,
     now: DateTime<Utc>,
 ) -> Result<i32, CliError> {
-    let rows = s.list(all).await?;
+    let rows = s.list(all, method).await?;
+    let whose = render::Whose::of(all, method.is_some());
     let text = match format {
-        Format::Text => render::list_text(&rows, all, now),
-        Format::Markdown => render::list_markdown(&rows, all),
+        Format::Text => render::list_text(&rows, whose, now),
+        Format::Markdown => render::list_markdown(&rows, whose),
         Format::Json => render::list_json(&rows),
     };
     print!("{text}");
@@ -141,6 +159,7 @@ impl From<RunError> for CliError {
 struct Terminal {
     auto_approve: bool,
     now: DateTime<Utc>,
+    format: Format,
 }
 
 impl run::Ui for Terminal {
@@ -159,6 +178,25 @@ impl run::Ui for Terminal {
         print!("{}", render::pay_proposals(proposals, self.now));
         print!("{}", render::outcome_lines(settled_before));
         print!("{}", render::outcome_lines(not_sent));
+    }
+
+    fn dry_run(
+        &mut self,
+        proposals: &[PayProposal],
+        settled_before: &[OrderOutcome],
+        not_sent: &[OrderOutcome],
+    ) {
+        if self.format == Format::Json {
+            print!(
+                "{}",
+                render::dry_run_json(proposals, settled_before, not_sent)
+            );
+        } else {
+            print!("{}", render::pay_proposals(proposals, self.now));
+            print!("{}", render::outcome_lines(settled_before));
+            print!("{}", render::outcome_lines(not_sent));
+            println!("Dry run: nothing was paid.");
+        }
     }
 
     /// Shows what the balance can cover; never refuses (the API decides).

@@ -40,6 +40,29 @@ pub struct PendingOrderRow {
     pub created_by_bssctl: bool,
     /// Main resources in the order (attached ones follow them).
     pub resources: Vec<OrderResource>,
+    /// What the order is offered and the cheapest valid set (absent when
+    /// the offers could not be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offers: Option<OrderOffers>,
+}
+
+/// The usable offers of a pending order and what the best one costs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderOffers {
+    pub coupons: Vec<super::offer::CouponOffer>,
+    pub discounts: Vec<super::offer::DiscountOffer>,
+    /// The cheapest valid set and its estimate.
+    pub best: super::offer::Choice,
+    /// A coupon of the best set expiring before the payment deadline: pay by
+    /// its expiry to use it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pay_by_coupon: Option<CouponDeadline>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CouponDeadline {
+    pub coupon_id: String,
+    pub expire_time: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -117,6 +140,7 @@ pub fn row(
         pending_payment_end_time: pick(|o| o.pending_payment_end_time.clone()),
         created_by_bssctl,
         resources,
+        offers: None,
     }
 }
 

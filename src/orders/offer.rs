@@ -1,28 +1,38 @@
 //! What pays an order: the coupons and discounts the API offers it, the
-//! PayOrders rules for combining them, and the best combination.
+//! PayOrders combination rules, and the cheapest valid combination.
 //!
-//! Rules (PayOrders): at most 3 coupons; at most one discount coupon (type
-//! 300), never together with a discount; at most one discount; a 609 (order
-//! price adjustment) discount, when offered, must be the discount used; per
-//! coupon type (and group) no more than `coupon_max_use_quantity` allows.
+//! Rules (`../shared/bss-api/README.md` §8 and the pay rows of §10), each a
+//! [`Rule`]:
+//! - at most 3 coupons and at most one discount (`discount_infos` holds 1);
+//! - a cash voucher (301) never goes with a discount coupon (300)
+//!   (`CBC.99003147`);
+//! - coupons of group 1 (marketplace) and group 2 (special voucher) are never
+//!   mixed;
+//! - `coupon_max_use_quantity` caps the coupons of one type **and** group; a
+//!   coupon without a group counts as group 0;
+//! - a coupon's `use_limits` decide whether it may go with a promotion (0),
+//!   commercial (2) or partner (3) discount
+//!   (`simultaneousUseWithPromotionDiscount` / `…CommercialDiscount` /
+//!   `…EmpowerDiscount`, `value1` `"0"` = not with it), and
+//!   `minConsumeDiscount` is the lowest discount ratio it goes with (a
+//!   discount whose order lines all have a `discount_ratio` below it cannot be
+//!   combined with the coupon, as the public ListOrderDiscounts page says);
+//! - a 609 order price adjustment, when offered, is mandatory.
 //!
-//! Type mapping. `CouponInfoV2.coupon_type` (SDK: 1 cash voucher, 2 discount
-//! coupon, 3 product coupon, 4 cash coupon) → pay `type` 301, 300, —, 302; the
-//! public docs list the pay codes 300–303 themselves for that field, so those
-//! pass through unchanged (303 stored-value card). Product coupons have no pay
-//! type and are not used. `DiscountInfoV3.discount_type` 0 promotion, 2
-//! commercial, 3 partner → pay `type` 0, 2, 3; 609 is sent as 609 (the SDK's
-//! `DiscountSimpleInfoV3` says a 609 discount must be used and its type not
-//! changed); 1 (contract) has no pay type and is not used.
+//! Types. `CouponInfoV2.coupon_type` (SDK: 1 cash voucher, 2 discount coupon,
+//! 3 product coupon, 4 cash coupon) → pay `type` 301, 300, —, 302; the public
+//! docs list the pay codes 300–303 for that field, so those pass unchanged:
+//! a stored-value card (303) is paid as 303. `DiscountInfoV3.discount_type`
+//! 0, 2, 3 and 609 are sent as they are; 1 (contract) has no pay type.
 //!
-//! Best offer: the smallest amount left to pay from the balance. The API
-//! states a discount's saving (`discount_amount` per order) and a voucher's
-//! value, but not a discount coupon's rate: only its cap (`face_value`). So a
-//! discount coupon counts as saving nothing for sure and up to its cap at
-//! best; bssctl ranks by the amount surely paid, then by the best case, then
-//! by the least coupon value used up, then by the fewest coupons. It never
-//! bets money on an unknown rate: a known discount beats a discount coupon
-//! unless the user names the coupon (`--coupon`).
+//! Cheapest: every valid set (at most 3 coupons, with no discount or one) is
+//! priced and the one leaving the least to pay from the balance wins. A
+//! discount's saving is the API's `discount_amount`; when it is not stated it
+//! is estimated from `discount_ratio` (or `discount_value` as a rate or a
+//! reduction), never taken as zero. A discount coupon's rate is not in the
+//! API's answer: it saves up to its cap (`face_value`), so the ranking is by
+//! the amount surely paid, then the best case, then the least coupon value
+//! used up, then the fewest coupons.
 
 use crate::bss::model::{
     CouponSimpleInfoOrderPayV3, DiscountSimpleInfoV3, OrderCouponsResp, OrderDiscountsResp,
@@ -31,12 +41,80 @@ use crate::bss::model::{
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::str::FromStr;
 
 pub const MAX_COUPONS: usize = 3;
 pub const PAY_DISCOUNT_COUPON: i32 = 300;
+pub const PAY_CASH_VOUCHER: i32 = 301;
 pub const DISCOUNT_PRICE_ADJUSTMENT: i32 = 609;
-/// Cash coupons considered when searching (the largest first).
-const MAX_CASH_CANDIDATES: usize = 40;
+/// How many rejected alternatives a choice explains.
+const MAX_REJECTED: usize = 5;
+/// How many valid sets a choice keeps, best first (the fallback uses the second).
+const MAX_RUNNERS_UP: usize = 3;
+
+/// The `use_limits` of a coupon that bear on combining it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CouponLimits {
+    /// May go with a promotion discount (type 0).
+    pub with_promotion: bool,
+    /// May go with a commercial discount (type 2).
+    pub with_commercial: bool,
+    /// May go with a partner-granted discount (type 3).
+    pub with_partner: bool,
+    /// `minConsumeDiscount`: the lowest discount ratio it may go with.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::str_option"
+    )]
+    pub min_discount_ratio: Option<Decimal>,
+}
+
+impl Default for CouponLimits {
+    fn default() -> Self {
+        CouponLimits {
+            with_promotion: true,
+            with_commercial: true,
+            with_partner: true,
+            min_discount_ratio: None,
+        }
+    }
+}
+
+impl CouponLimits {
+    /// From `CouponInfoV2.use_limits[]` (`limit_key`, `value1`).
+    pub fn from_api(limits: &[serde_json::Value]) -> CouponLimits {
+        let mut out = CouponLimits::default();
+        for l in limits {
+            let Some(key) = l.get("limit_key").and_then(|k| k.as_str()) else {
+                continue;
+            };
+            let value = match l.get("value1") {
+                Some(serde_json::Value::String(s)) => s.trim().to_string(),
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                _ => continue,
+            };
+            let allowed = value != "0";
+            match key {
+                "simultaneousUseWithPromotionDiscount" => out.with_promotion = allowed,
+                "simultaneousUseWithCommercialDiscount" => out.with_commercial = allowed,
+                "simultaneousUseWithEmpowerDiscount" => out.with_partner = allowed,
+                "minConsumeDiscount" => out.min_discount_ratio = Decimal::from_str(&value).ok(),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// May the coupon go with a discount of this pay type?
+    pub fn allows(&self, discount_pay_type: i32) -> bool {
+        match discount_pay_type {
+            0 => self.with_promotion,
+            2 => self.with_commercial,
+            3 => self.with_partner,
+            _ => true,
+        }
+    }
+}
 
 /// A coupon the order may use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,6 +123,7 @@ pub struct CouponOffer {
     /// The PayOrders type: 300 discount coupon, 301 cash voucher, 302 cash
     /// coupon, 303 stored-value card.
     pub pay_type: i32,
+    /// `coupon_group` (1 marketplace, 2 special voucher, 3 hardware, 0 other).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<i32>,
     /// Cash value (301–303), or the largest saving allowed (300).
@@ -52,11 +131,25 @@ pub struct CouponOffer {
     pub value: Decimal,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
+    /// When the coupon expires (`expire_time`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expire_time: Option<String>,
+    #[serde(skip_serializing_if = "is_default_limits")]
+    pub limits: CouponLimits,
+}
+
+fn is_default_limits(l: &CouponLimits) -> bool {
+    *l == CouponLimits::default()
 }
 
 impl CouponOffer {
     pub fn is_discount_coupon(&self) -> bool {
         self.pay_type == PAY_DISCOUNT_COUPON
+    }
+
+    /// The group `coupon_max_use_quantity` counts it in (none → 0).
+    pub fn group_or_zero(&self) -> i32 {
+        self.group.unwrap_or(0)
     }
 
     pub fn kind_name(&self) -> &'static str {
@@ -77,12 +170,21 @@ pub struct DiscountOffer {
     /// The PayOrders type: 0 promotion, 2 commercial, 3 partner, 609 order
     /// price adjustment.
     pub pay_type: i32,
-    /// What it saves on this order, when the API says.
+    /// What it saves on this order: the API's amount, or the estimate.
     #[serde(
         skip_serializing_if = "Option::is_none",
         with = "rust_decimal::serde::str_option"
     )]
     pub saving: Option<Decimal>,
+    /// The saving is estimated from the ratio or value, not stated.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
+    /// The highest `discount_ratio` of its order lines (for `minConsumeDiscount`).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::str_option"
+    )]
+    pub ratio: Option<Decimal>,
 }
 
 impl DiscountOffer {
@@ -97,11 +199,12 @@ impl DiscountOffer {
     }
 }
 
-/// `coupon_max_use_quantity`: at most `max` coupons of a pay type (and group).
+/// `coupon_max_use_quantity`: at most `max` coupons of a pay type and group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UseLimit {
     pub pay_type: i32,
-    pub group: Option<i32>,
+    /// The group counted (absent in the answer → 0).
+    pub group: i32,
     pub max: usize,
 }
 
@@ -159,9 +262,33 @@ fn decimal(f: f64) -> Option<Decimal> {
     super::money(f)
 }
 
-/// The usable offers from the two list calls' answers.
+/// What a discount saves on `official` when the API states no amount:
+/// from the line ratios, else from `discount_value` (a rate below 1, or a
+/// reduction).
+fn estimated_saving(
+    official: Decimal,
+    ratio: Option<Decimal>,
+    value: Option<&str>,
+    mode: Option<i32>,
+) -> Option<Decimal> {
+    let one = Decimal::ONE;
+    if let Some(r) = ratio.filter(|r| *r >= Decimal::ZERO && *r <= one) {
+        return Some(super::cents(official * (one - r)));
+    }
+    let v = value.and_then(|v| Decimal::from_str(v.trim()).ok())?;
+    match mode {
+        Some(0) if v <= one => Some(super::cents(official * (one - v))),
+        Some(2) => Some(super::cents(v.min(official))),
+        None if v < one && v > Decimal::ZERO => Some(super::cents(official * (one - v))),
+        _ => None,
+    }
+}
+
+/// The usable offers from the two list calls' answers, for an order of list
+/// price `official`.
 pub fn offers_from(
     order_id: &str,
+    official: Decimal,
     coupons: &OrderCouponsResp,
     discounts: &OrderDiscountsResp,
 ) -> Offers {
@@ -211,6 +338,8 @@ pub fn offers_from(
             group: c.coupon_group,
             value,
             name: c.plan_name.clone().unwrap_or_default(),
+            expire_time: c.expire_time.clone().filter(|t| !t.is_empty()),
+            limits: CouponLimits::from_api(c.use_limits.as_deref().unwrap_or_default()),
         });
     }
     for q in coupons.coupon_max_use_quantity.iter().flatten() {
@@ -222,7 +351,7 @@ pub fn offers_from(
         };
         offers.limits.push(UseLimit {
             pay_type: t,
-            group: q.coupon_group,
+            group: q.coupon_group.unwrap_or(0),
             max: usize::try_from(n).unwrap_or(0),
         });
     }
@@ -244,7 +373,7 @@ pub fn offers_from(
             });
             continue;
         };
-        let amounts: Vec<Decimal> = d
+        let lines: Vec<_> = d
             .orders
             .iter()
             .flatten()
@@ -254,16 +383,230 @@ pub fn offers_from(
                     .is_none_or(|o| o.eq_ignore_ascii_case(order_id))
             })
             .flat_map(|o| o.order_line_items.iter().flatten())
-            .filter_map(|l| l.discount_amount)
             .collect();
-        let saving = (!amounts.is_empty()).then(|| super::cents(amounts.iter().sum()));
+        let amounts: Vec<Decimal> = lines.iter().filter_map(|l| l.discount_amount).collect();
+        let ratio = lines.iter().filter_map(|l| l.discount_ratio).max();
+        let mode = lines.iter().find_map(|l| l.discount_mode);
+        let (saving, estimated) = if amounts.is_empty() {
+            let s = estimated_saving(official, ratio, d.discount_value.as_deref(), mode);
+            (s, s.is_some())
+        } else {
+            (Some(super::cents(amounts.iter().sum())), false)
+        };
         offers.discounts.push(DiscountOffer {
             id,
             pay_type,
             saving,
+            estimated,
+            ratio,
         });
     }
     offers
+}
+
+/// A combination rule a set of offers breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// More than 3 coupons.
+    TooManyCoupons { count: usize },
+    /// A cash voucher (301) with a discount coupon (300).
+    VoucherWithDiscountCoupon {
+        voucher: String,
+        discount_coupon: String,
+    },
+    /// Group 1 (marketplace) and group 2 (special voucher) coupons together.
+    GroupsMixed {
+        marketplace: String,
+        special: String,
+    },
+    /// More coupons of one type and group than `coupon_max_use_quantity`.
+    MaxUseQuantity {
+        pay_type: i32,
+        group: i32,
+        max: usize,
+        ids: Vec<String>,
+    },
+    /// A coupon whose `use_limits` exclude this kind of discount.
+    NotWithDiscount {
+        coupon: String,
+        discount: String,
+        kind: &'static str,
+    },
+    /// A discount deeper than the coupon's `minConsumeDiscount`.
+    DiscountTooDeep {
+        coupon: String,
+        discount: String,
+        ratio: Decimal,
+        min: Decimal,
+    },
+    /// The order's 609 price adjustment is not the discount used.
+    AdjustmentRequired { adjustment: String },
+}
+
+impl Rule {
+    /// The coupons (and discount) in conflict, for hints.
+    pub fn conflicting(&self) -> Vec<String> {
+        match self {
+            Rule::TooManyCoupons { .. } => Vec::new(),
+            Rule::VoucherWithDiscountCoupon {
+                voucher,
+                discount_coupon,
+            } => vec![voucher.clone(), discount_coupon.clone()],
+            Rule::GroupsMixed {
+                marketplace,
+                special,
+            } => vec![marketplace.clone(), special.clone()],
+            Rule::MaxUseQuantity { ids, .. } => ids.clone(),
+            Rule::NotWithDiscount {
+                coupon, discount, ..
+            }
+            | Rule::DiscountTooDeep {
+                coupon, discount, ..
+            } => vec![coupon.clone(), discount.clone()],
+            Rule::AdjustmentRequired { adjustment } => vec![adjustment.clone()],
+        }
+    }
+
+    /// The pay error code the API answers when the rule is broken (§10).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rule::VoucherWithDiscountCoupon { .. } => "CBC.99003147",
+            Rule::MaxUseQuantity { .. } | Rule::TooManyCoupons { .. } => "CBC.99003156",
+            Rule::GroupsMixed { .. }
+            | Rule::NotWithDiscount { .. }
+            | Rule::DiscountTooDeep { .. } => "CBC.99003112",
+            Rule::AdjustmentRequired { .. } => "CBC.99003117",
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rule::TooManyCoupons { count } => write!(
+                f,
+                "at most {MAX_COUPONS} coupons pay one order ({count} given)"
+            ),
+            Rule::VoucherWithDiscountCoupon {
+                voucher,
+                discount_coupon,
+            } => write!(
+                f,
+                "a cash voucher (301) never goes with a discount coupon (300): {voucher} and {discount_coupon}"
+            ),
+            Rule::GroupsMixed {
+                marketplace,
+                special,
+            } => write!(
+                f,
+                "marketplace coupons (group 1) and special vouchers (group 2) are never mixed: {marketplace} and {special}"
+            ),
+            Rule::MaxUseQuantity {
+                pay_type,
+                group,
+                max,
+                ids,
+            } => write!(
+                f,
+                "coupon_max_use_quantity allows at most {max} coupon(s) of type {pay_type} in group {group} (a coupon without a group counts as group 0): {}",
+                ids.join(", ")
+            ),
+            Rule::NotWithDiscount {
+                coupon,
+                discount,
+                kind,
+            } => write!(
+                f,
+                "coupon {coupon}'s use_limits exclude a {kind} ({discount})"
+            ),
+            Rule::DiscountTooDeep {
+                coupon,
+                discount,
+                ratio,
+                min,
+            } => write!(
+                f,
+                "coupon {coupon} goes only with a discount ratio of at least {min} (minConsumeDiscount); {discount} has {ratio}"
+            ),
+            Rule::AdjustmentRequired { adjustment } => write!(
+                f,
+                "the order's price adjustment {adjustment} (type 609) is mandatory"
+            ),
+        }
+    }
+}
+
+/// The first rule the set `coupons` with `discount` breaks, if any.
+pub fn rule_broken(
+    offers: &Offers,
+    coupons: &[&CouponOffer],
+    discount: Option<&DiscountOffer>,
+) -> Option<Rule> {
+    if coupons.len() > MAX_COUPONS {
+        return Some(Rule::TooManyCoupons {
+            count: coupons.len(),
+        });
+    }
+    if let Some(adj) = offers.forced_discount() {
+        if discount.is_none_or(|d| d.id != adj.id) {
+            return Some(Rule::AdjustmentRequired {
+                adjustment: adj.id.clone(),
+            });
+        }
+    }
+    let voucher = coupons.iter().find(|c| c.pay_type == PAY_CASH_VOUCHER);
+    let dc = coupons.iter().find(|c| c.is_discount_coupon());
+    if let (Some(v), Some(dc)) = (voucher, dc) {
+        return Some(Rule::VoucherWithDiscountCoupon {
+            voucher: v.id.clone(),
+            discount_coupon: dc.id.clone(),
+        });
+    }
+    let g1 = coupons.iter().find(|c| c.group == Some(1));
+    let g2 = coupons.iter().find(|c| c.group == Some(2));
+    if let (Some(a), Some(b)) = (g1, g2) {
+        return Some(Rule::GroupsMixed {
+            marketplace: a.id.clone(),
+            special: b.id.clone(),
+        });
+    }
+    for l in &offers.limits {
+        let ids: Vec<String> = coupons
+            .iter()
+            .filter(|c| c.pay_type == l.pay_type && c.group_or_zero() == l.group)
+            .map(|c| c.id.clone())
+            .collect();
+        if ids.len() > l.max {
+            return Some(Rule::MaxUseQuantity {
+                pay_type: l.pay_type,
+                group: l.group,
+                max: l.max,
+                ids,
+            });
+        }
+    }
+    if let Some(d) = discount {
+        for c in coupons {
+            if !c.limits.allows(d.pay_type) {
+                return Some(Rule::NotWithDiscount {
+                    coupon: c.id.clone(),
+                    discount: d.id.clone(),
+                    kind: d.kind_name(),
+                });
+            }
+            if let (Some(min), Some(ratio)) = (c.limits.min_discount_ratio, d.ratio) {
+                if ratio < min {
+                    return Some(Rule::DiscountTooDeep {
+                        coupon: c.id.clone(),
+                        discount: d.id.clone(),
+                        ratio,
+                        min,
+                    });
+                }
+            }
+        }
+    }
+    None
 }
 
 /// What the payment is expected to cost.
@@ -271,10 +614,10 @@ pub fn offers_from(
 pub struct Estimate {
     #[serde(with = "rust_decimal::serde::str")]
     pub official_amount: Decimal,
-    /// The discount's known saving (0 when none or unknown).
+    /// The discount's saving (stated or estimated; 0 when none or unknown).
     #[serde(with = "rust_decimal::serde::str")]
     pub discount_saving: Decimal,
-    /// The most a discount coupon can save (0 when none is used).
+    /// The most the discount coupons can save (0 when none is used).
     #[serde(with = "rust_decimal::serde::str")]
     pub discount_coupon_up_to: Decimal,
     /// Cash coupons' value put towards the order.
@@ -303,6 +646,60 @@ pub struct Choice {
     pub estimate: Estimate,
 }
 
+impl Choice {
+    /// "voucher A + discount D", or "no offers".
+    pub fn describe(&self) -> String {
+        let parts: Vec<&str> = self
+            .discount
+            .iter()
+            .map(|d| d.id.as_str())
+            .chain(self.coupons.iter().map(|c| c.id.as_str()))
+            .collect();
+        if parts.is_empty() {
+            "no offers".into()
+        } else {
+            parts.join(" + ")
+        }
+    }
+}
+
+/// A combination bssctl did not choose, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    pub coupons: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<String>,
+    /// What it would leave to pay (at most).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub to_pay: Decimal,
+    pub reason: String,
+}
+
+impl Rejected {
+    pub fn describe(&self) -> String {
+        let parts: Vec<&str> = self
+            .discount
+            .iter()
+            .map(String::as_str)
+            .chain(self.coupons.iter().map(String::as_str))
+            .collect();
+        if parts.is_empty() {
+            "no offers".into()
+        } else {
+            parts.join(" + ")
+        }
+    }
+}
+
+/// The chosen offers, the next valid ones (best first) and the alternatives
+/// rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub choice: Choice,
+    pub runners_up: Vec<Choice>,
+    pub rejected: Vec<Rejected>,
+}
+
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PayRequest<'a> {
@@ -319,54 +716,44 @@ pub struct PayRequest<'a> {
 #[error("{0}")]
 pub struct OfferError(pub String);
 
-fn estimate(
+/// The price of a set (which must be valid for it to be paid).
+pub fn estimate(
     official: Decimal,
     discount: Option<&DiscountOffer>,
     coupons: &[&CouponOffer],
 ) -> Estimate {
     let zero = Decimal::ZERO;
+    let official = official.max(zero);
     let discount_saving = discount
         .and_then(|d| d.saving)
         .unwrap_or(zero)
-        .clamp(zero, official.max(zero));
-    let after = (official - discount_saving).max(zero);
+        .clamp(zero, official);
+    let after = official - discount_saving;
     let dc_up_to = coupons
         .iter()
         .filter(|c| c.is_discount_coupon())
-        .map(|c| c.value.min(after))
+        .map(|c| c.value.max(zero))
         .sum::<Decimal>()
-        .max(zero);
+        .min(after);
     let cash: Decimal = coupons
         .iter()
         .filter(|c| !c.is_discount_coupon())
         .map(|c| c.value.max(zero))
         .sum();
-    let to_pay = (after - cash).max(zero);
     Estimate {
         official_amount: super::cents(official),
         discount_saving: super::cents(discount_saving),
         discount_coupon_up_to: super::cents(dc_up_to),
         coupon_cash: super::cents(cash.min(after)),
-        to_pay: super::cents(to_pay),
+        to_pay: super::cents((after - cash).max(zero)),
         to_pay_at_least: super::cents((after - dc_up_to - cash).max(zero)),
     }
 }
 
-fn within_limits(set: &[&CouponOffer], limits: &[UseLimit]) -> bool {
-    if set.len() > MAX_COUPONS || set.iter().filter(|c| c.is_discount_coupon()).count() > 1 {
-        return false;
-    }
-    limits.iter().all(|l| {
-        let n = set
-            .iter()
-            .filter(|c| c.pay_type == l.pay_type && (l.group.is_none() || l.group == c.group))
-            .count();
-        n <= l.max
-    })
-}
-
 /// Ranking key: surely paid, best case, coupon cash used up, coupons, ids.
-fn rank(est: &Estimate, set: &[&CouponOffer], discount: Option<&DiscountOffer>) -> impl Ord {
+type RankKey = (Decimal, Decimal, Decimal, usize, Option<String>, String);
+
+fn rank(est: &Estimate, set: &[&CouponOffer], discount: Option<&DiscountOffer>) -> RankKey {
     let mut ids: Vec<&str> = set.iter().map(|c| c.id.as_str()).collect();
     ids.sort_unstable();
     let used_up: Decimal = set
@@ -384,29 +771,12 @@ fn rank(est: &Estimate, set: &[&CouponOffer], discount: Option<&DiscountOffer>) 
     )
 }
 
-fn describe_coupons(offers: &Offers) -> String {
-    if offers.coupons.is_empty() {
+fn describe_ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<&str> = ids.collect();
+    if v.is_empty() {
         "none".into()
     } else {
-        offers
-            .coupons
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-fn describe_discounts(offers: &Offers) -> String {
-    if offers.discounts.is_empty() {
-        "none".into()
-    } else {
-        offers
-            .discounts
-            .iter()
-            .map(|d| d.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        v.join(", ")
     }
 }
 
@@ -418,7 +788,7 @@ fn not_usable(offers: &Offers, id: &str) -> Option<String> {
         .map(|s| s.reason.clone())
 }
 
-/// The named coupons, validated against what the order is offered.
+/// The named coupons, as offered to the order.
 fn explicit_coupons<'o>(
     order_id: &str,
     offers: &'o Offers,
@@ -444,39 +814,22 @@ fn explicit_coupons<'o>(
                     Some(why) => format!("coupon {id} cannot pay order {order_id}: {why}"),
                     None => format!(
                         "coupon {id} is not offered for order {order_id} (offered: {}); it may be used up, expired, or for another service",
-                        describe_coupons(offers)
+                        describe_ids(offers.coupons.iter().map(|c| c.id.as_str()))
                     ),
                 })
             })?;
         set.push(found);
     }
-    if set.iter().filter(|c| c.is_discount_coupon()).count() > 1 {
-        return Err(OfferError(
-            "at most one discount coupon (type 300) can pay an order; name only one".into(),
-        ));
-    }
-    if let Some(l) = offers
-        .limits
-        .iter()
-        .find(|l| !within_limits(&set, std::slice::from_ref(l)))
-    {
-        return Err(OfferError(format!(
-            "order {order_id} accepts at most {} coupon(s) of type {}{}; name fewer",
-            l.max,
-            l.pay_type,
-            l.group.map(|g| format!(" (group {g})")).unwrap_or_default()
-        )));
-    }
     Ok(set)
 }
 
-/// The named discount, validated against what the order is offered.
+/// The named discount, as offered to the order.
 fn explicit_discount<'o>(
     order_id: &str,
     offers: &'o Offers,
     id: &str,
 ) -> Result<&'o DiscountOffer, OfferError> {
-    let found = offers
+    offers
         .discounts
         .iter()
         .find(|d| d.id.eq_ignore_ascii_case(id))
@@ -485,22 +838,13 @@ fn explicit_discount<'o>(
                 Some(why) => format!("discount {id} cannot pay order {order_id}: {why}"),
                 None => format!(
                     "discount {id} is not offered for order {order_id} (offered: {})",
-                    describe_discounts(offers)
+                    describe_ids(offers.discounts.iter().map(|d| d.id.as_str()))
                 ),
             })
-        })?;
-    if let Some(forced) = offers.forced_discount() {
-        if forced.id != found.id {
-            return Err(OfferError(format!(
-                "order {order_id} has an order price adjustment discount {} (type 609) that the API requires to be used: pass --discount {} or leave --discount out",
-                forced.id, forced.id
-            )));
-        }
-    }
-    Ok(found)
+        })
 }
 
-/// Subsets of `pool` with at most `k` members.
+/// Subsets of `pool` with at most `k` (≤ 3) members, the empty one first.
 fn subsets<'o>(pool: &[&'o CouponOffer], k: usize) -> Vec<Vec<&'o CouponOffer>> {
     let mut out = vec![Vec::new()];
     let n = pool.len();
@@ -522,16 +866,23 @@ fn subsets<'o>(pool: &[&'o CouponOffer], k: usize) -> Vec<Vec<&'o CouponOffer>> 
     out
 }
 
-/// The offers to pay `order_id` with: the best allowed combination, or the
-/// one the user named (validated), or none (`--no-offers`). Named coupons fix
-/// the coupons and named discounts the discount; the other part is still
-/// chosen for the best price within the rules.
-pub fn choose(
+fn refused_named(rule: &Rule) -> OfferError {
+    OfferError(format!(
+        "the named offers break a PayOrders rule, so nothing was sent: {rule} (the API refuses this with {}); name another set with --coupon/--discount, leave them out for the cheapest valid set, or pay the list price with --no-offers",
+        rule.code()
+    ))
+}
+
+/// The offers to pay `order_id` with: the cheapest valid set, or the one the
+/// user named (checked against every rule), or none (`--no-offers`). Named
+/// coupons fix the coupons and a named discount the discount; the other part
+/// is still the cheapest valid one.
+pub fn select(
     order_id: &str,
     official: Decimal,
     offers: &Offers,
     req: &PayRequest<'_>,
-) -> Result<Choice, OfferError> {
+) -> Result<Selection, OfferError> {
     let forced = offers.forced_discount();
     if req.no_offers {
         if !req.coupons.is_empty() || req.discount.is_some() {
@@ -545,13 +896,16 @@ pub fn choose(
                 f.id
             )));
         }
-        return Ok(Choice {
-            coupons: Vec::new(),
-            discount: None,
-            estimate: estimate(official, None, &[]),
+        return Ok(Selection {
+            choice: Choice {
+                coupons: Vec::new(),
+                discount: None,
+                estimate: estimate(official, None, &[]),
+            },
+            runners_up: Vec::new(),
+            rejected: Vec::new(),
         });
     }
-
     let fixed_coupons = if req.coupons.is_empty() {
         None
     } else {
@@ -561,131 +915,128 @@ pub fn choose(
         Some(id) => Some(explicit_discount(order_id, offers, id)?),
         None => None,
     };
-    let named_dc = fixed_coupons
-        .iter()
-        .flatten()
-        .find(|c| c.is_discount_coupon());
-    if let Some(dc) = named_dc {
-        if let Some(d) = fixed_discount.or(forced) {
-            let why = if d.pay_type == DISCOUNT_PRICE_ADJUSTMENT {
-                format!(
-                    "order {order_id} must use its order price adjustment discount {} (type 609)",
-                    d.id
-                )
-            } else {
-                format!("--discount {} is given", d.id)
-            };
-            return Err(OfferError(format!(
-                "a discount coupon ({}) cannot be combined with a discount, and {why}: drop one of them",
-                dc.id
-            )));
-        }
-    }
-
-    // Discount candidates.
-    let discount_options: Vec<Option<&DiscountOffer>> = match (fixed_discount, forced) {
-        (Some(d), _) => vec![Some(d)],
-        (None, Some(f)) => vec![Some(f)],
-        (None, None) if named_dc.is_some() => vec![None],
-        (None, None) => std::iter::once(None)
+    let discount_options: Vec<Option<&DiscountOffer>> = match fixed_discount {
+        Some(d) => vec![Some(d)],
+        None => std::iter::once(None)
             .chain(offers.discounts.iter().map(Some))
             .collect(),
     };
-    // Coupon candidates.
-    let mut cash: Vec<&CouponOffer> = offers
-        .coupons
-        .iter()
-        .filter(|c| !c.is_discount_coupon())
-        .collect();
-    cash.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.id.cmp(&b.id)));
-    cash.truncate(MAX_CASH_CANDIDATES);
-    let discount_coupons: Vec<&CouponOffer> = offers
-        .coupons
-        .iter()
-        .filter(|c| c.is_discount_coupon())
-        .collect();
-
-    let mut best: Option<(Choice, _)> = None;
-    let mut consider = |discount: Option<&DiscountOffer>, set: Vec<&CouponOffer>| {
-        if !within_limits(&set, &offers.limits) {
-            return;
-        }
-        if discount.is_some() && set.iter().any(|c| c.is_discount_coupon()) {
-            return;
-        }
-        let est = estimate(official, discount, &set);
-        let key = rank(&est, &set, discount);
-        if best.as_ref().is_none_or(|(_, k)| key < *k) {
-            best = Some((
-                Choice {
-                    coupons: set.into_iter().cloned().collect(),
-                    discount: discount.cloned(),
-                    estimate: est,
-                },
-                key,
-            ));
-        }
+    let pool: Vec<&CouponOffer> = offers.coupons.iter().collect();
+    let sets: Vec<Vec<&CouponOffer>> = match &fixed_coupons {
+        Some(set) => vec![set.clone()],
+        None => subsets(&pool, MAX_COUPONS),
     };
+
+    let mut valid: Vec<(RankKey, Choice)> = Vec::new();
+    let mut invalid: Vec<(RankKey, Rejected)> = Vec::new();
+    let mut first_broken: Option<Rule> = None;
     for discount in &discount_options {
-        match &fixed_coupons {
-            Some(set) => consider(*discount, set.clone()),
-            None => {
-                let dc_options: Vec<Option<&CouponOffer>> = if discount.is_some() {
-                    vec![None]
-                } else {
-                    std::iter::once(None)
-                        .chain(discount_coupons.iter().copied().map(Some))
-                        .collect()
-                };
-                for dc in dc_options {
-                    let room = MAX_COUPONS - usize::from(dc.is_some());
-                    for mut set in subsets(&cash, room) {
-                        if let Some(dc) = dc {
-                            set.insert(0, dc);
-                        }
-                        consider(*discount, set);
+        for set in &sets {
+            let est = estimate(official, *discount, set);
+            let key = rank(&est, set, *discount);
+            match rule_broken(offers, set, *discount) {
+                None => valid.push((
+                    key,
+                    Choice {
+                        coupons: set.iter().map(|c| (*c).clone()).collect(),
+                        discount: discount.cloned(),
+                        estimate: est,
+                    },
+                )),
+                Some(rule) => {
+                    // A named set: name the rule that is not merely the
+                    // missing 609 when there is one.
+                    let prefer = first_broken
+                        .as_ref()
+                        .is_none_or(|r| matches!(r, Rule::AdjustmentRequired { .. }));
+                    if prefer {
+                        first_broken = Some(rule.clone());
                     }
+                    invalid.push((
+                        key,
+                        Rejected {
+                            coupons: set.iter().map(|c| c.id.clone()).collect(),
+                            discount: discount.map(|d| d.id.clone()),
+                            to_pay: est.to_pay,
+                            reason: rule.to_string(),
+                        },
+                    ))
                 }
             }
         }
     }
-    best.map(|(c, _)| c).ok_or_else(|| {
-        OfferError(format!(
-            "no combination of the named offers is allowed for order {order_id} (coupon limits: {})",
-            offers
-                .limits
-                .iter()
-                .map(|l| format!("type {} at most {}", l.pay_type, l.max))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+    valid.sort_by(|a, b| a.0.cmp(&b.0));
+    let best_key = valid.first().map(|(k, _)| k.clone());
+    let mut valid = valid.into_iter().map(|(_, c)| c);
+    let (Some(choice), Some(best_key)) = (valid.next(), best_key) else {
+        // Only a named set can leave nothing valid (the empty set with the
+        // 609, or with no discount, is always valid).
+        let rule = first_broken.unwrap_or(Rule::TooManyCoupons { count: 0 });
+        return Err(refused_named(&rule));
+    };
+    let runners_up: Vec<Choice> = valid.take(MAX_RUNNERS_UP).collect();
+    invalid.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut rejected: Vec<Rejected> = invalid
+        .into_iter()
+        .filter(|(k, _)| (k.0, k.1) < (best_key.0, best_key.1))
+        .map(|(_, r)| r)
+        .take(MAX_REJECTED)
+        .collect();
+    if let Some(next) = runners_up.first() {
+        if rejected.len() < MAX_REJECTED {
+            rejected.push(Rejected {
+                coupons: next.coupons.iter().map(|c| c.id.clone()).collect(),
+                discount: next.discount.as_ref().map(|d| d.id.clone()),
+                to_pay: next.estimate.to_pay,
+                reason: if next.estimate.to_pay > choice.estimate.to_pay {
+                    "valid, but leaves more to pay".into()
+                } else {
+                    "valid, and leaves as much to pay (or the discount coupon's rate is unknown); ranked after it".into()
+                },
+            });
+        }
+    }
+    Ok(Selection {
+        choice,
+        runners_up,
+        rejected,
     })
 }
 
-/// Offers the choice leaves out that the user may want to know about.
-pub fn left_out(choice: &Choice, offers: &Offers) -> Vec<String> {
-    let mut notes = Vec::new();
-    let used: BTreeSet<&str> = choice.coupons.iter().map(|c| c.id.as_str()).collect();
-    for c in offers
+/// [`select`]'s choice alone.
+pub fn choose(
+    order_id: &str,
+    official: Decimal,
+    offers: &Offers,
+    req: &PayRequest<'_>,
+) -> Result<Choice, OfferError> {
+    select(order_id, official, offers, req).map(|s| s.choice)
+}
+
+/// Notes on offers the choice leaves out: listed ones that cannot pay.
+pub fn left_out(offers: &Offers) -> Vec<String> {
+    offers
+        .skipped
+        .iter()
+        .map(|s| format!("{} not usable: {}", s.id, s.reason))
+        .collect()
+}
+
+/// The earliest expiry among the chosen coupons that falls before `deadline`
+/// (the order must be paid by then to use them), if any.
+pub fn coupon_deadline(choice: &Choice, deadline: Option<&str>) -> Option<(String, String)> {
+    let parse = crate::clock::parse_api_time;
+    let limit = deadline.and_then(parse);
+    choice
         .coupons
         .iter()
-        .filter(|c| !used.contains(c.id.as_str()))
-    {
-        if c.is_discount_coupon() && choice.discount.is_some() {
-            notes.push(format!(
-                "{} ({}, saves up to {}) not used: the API does not state its rate, and it cannot be combined with {}; pass --coupon {} to use it instead",
-                c.id,
-                c.kind_name(),
-                c.value,
-                choice.discount.as_ref().map_or("", |d| d.id.as_str()),
-                c.id
-            ));
-        }
-    }
-    for s in &offers.skipped {
-        notes.push(format!("{} not usable: {}", s.id, s.reason));
-    }
-    notes
+        .filter_map(|c| {
+            let t = c.expire_time.as_deref()?;
+            Some((parse(t)?, c.id.clone(), t.to_string()))
+        })
+        .filter(|(t, _, _)| limit.is_none_or(|l| *t < l))
+        .min()
+        .map(|(_, id, t)| (id, t))
 }
 
 /// The PayOrders request for a choice.

@@ -8,11 +8,11 @@
 //! is still pending. No journal, no pay.
 
 use super::list::{self, OrderResource, PendingOrderRow};
-use super::offer::{self, Choice, PayRequest};
+use super::offer::{self, Choice, PayRequest, Rejected};
 use super::outcome::{after_lost_answer, amount_text, Action, OrderOutcome, Status};
 use crate::bss::model::{
     BalancesResp, CustomerOrder, ListCustomerOrdersQuery, QueryResourcesReq, ACCOUNT_TYPE_BALANCE,
-    ACCOUNT_TYPE_CREDIT, ORDER_STATUS_PENDING_PAYMENT,
+    ACCOUNT_TYPE_CREDIT, ORDER_STATUS_COMPLETED, ORDER_STATUS_PENDING_PAYMENT,
 };
 use crate::bss::{ApiError, BssClient};
 use crate::clock::format_api_time;
@@ -28,6 +28,32 @@ pub struct PayProposal {
     pub row: PendingOrderRow,
     pub choice: Choice,
     pub notes: Vec<String>,
+    /// Alternatives not chosen, and why (cheaper ones that break a rule,
+    /// and the next valid one).
+    pub rejected: Vec<Rejected>,
+    /// The next valid sets, best first: the fallback after an offer refusal.
+    pub runners_up: Vec<Choice>,
+    /// The user named the offers (`--coupon`/`--discount`/`--no-offers`): no fallback.
+    pub named: bool,
+    /// A chosen coupon expiring before the payment deadline: (coupon id, expiry).
+    pub pay_by_coupon: Option<(String, String)>,
+}
+
+/// The PayOrders error codes that refuse the offers sent (§10's pay rows).
+pub const OFFER_CODES: [&str; 6] = [
+    "CBC.99003108",
+    "CBC.99003112",
+    "CBC.99003116",
+    "CBC.99003117",
+    "CBC.99003147",
+    "CBC.99003156",
+];
+
+fn is_offer_refusal(o: &OrderOutcome) -> bool {
+    o.status == Status::Failed
+        && o.error_code
+            .as_deref()
+            .is_some_and(|c| OFFER_CODES.contains(&c))
 }
 
 /// Why the orders flows stopped or failed (besides what the [`Ui`] refuses).
@@ -111,6 +137,13 @@ pub trait Ui {
         settled_before: &[OrderOutcome],
         not_sent: &[OrderOutcome],
     );
+    /// `--dry-run`: the payments that would be made (nothing is sent).
+    fn dry_run(
+        &mut self,
+        proposals: &[PayProposal],
+        settled_before: &[OrderOutcome],
+        not_sent: &[OrderOutcome],
+    );
     /// What the balance can cover (`available` is read from the account).
     fn balance(&mut self, total: Decimal, currency: &str, available: Result<Decimal, ApiError>);
     fn confirm_pay(
@@ -174,17 +207,35 @@ impl<'a> Session<'a> {
 
     // -- list ----------------------------------------------------------------
 
-    /// The pending orders to list (bssctl's, or `all`), with their
-    /// deadlines and main resources.
-    pub async fn list(&self, all: bool) -> Result<Vec<PendingOrderRow>, ApiError> {
+    /// The pending orders to list: bssctl's and those holding one of the
+    /// account's yearly/monthly resources (or every one with `all`; every
+    /// sub-account order with `method` `sub_customer`), with their
+    /// deadlines, main resources, offers and the cheapest valid set.
+    pub async fn list(
+        &self,
+        all: bool,
+        method: Option<&str>,
+    ) -> Result<Vec<PendingOrderRow>, ApiError> {
         let orders = self
             .client
             .list_orders_all(&ListCustomerOrdersQuery {
                 status: Some(ORDER_STATUS_PENDING_PAYMENT),
+                method: method.map(str::to_string),
                 ..Default::default()
             })
             .await?;
-        let selected = list::select(orders, &self.known, all);
+        let pending = list::select(orders, &self.known, true);
+        let resources = self.resources_of(&pending).await?;
+        let every = all || method == Some("sub_customer");
+        let selected: Vec<CustomerOrder> = pending
+            .into_iter()
+            .filter(|o| {
+                let id = o.order_id.as_deref().unwrap_or_default();
+                every
+                    || self.known.contains_key(id)
+                    || resources.get(id).is_some_and(|r| !r.is_empty())
+            })
+            .collect();
         // Details only where the list lacks the payment deadline.
         let details = futures::future::try_join_all(selected.iter().map(|o| async move {
             match (&o.order_id, &o.pending_payment_end_time) {
@@ -195,10 +246,9 @@ impl<'a> Session<'a> {
                     .map(|r| r.body.order_info),
                 _ => Ok(None),
             }
-        }));
-        let resources = self.resources_of(&selected);
-        let (details, resources) = futures::future::try_join(details, resources).await?;
-        let rows: Vec<PendingOrderRow> = selected
+        }))
+        .await?;
+        let mut rows: Vec<PendingOrderRow> = selected
             .iter()
             .zip(details.iter())
             .map(|(o, d)| {
@@ -211,7 +261,37 @@ impl<'a> Session<'a> {
                 )
             })
             .collect();
+        let offers = futures::future::join_all(rows.iter().map(|r| self.offers_for_row(r))).await;
+        for (r, o) in rows.iter_mut().zip(offers) {
+            r.offers = o;
+        }
         Ok(rows)
+    }
+
+    /// The order's offers and their cheapest valid set; `None` when they
+    /// cannot be read (the list still shows the order).
+    async fn offers_for_row(&self, r: &PendingOrderRow) -> Option<list::OrderOffers> {
+        let id = r.order_id.as_str();
+        let (c, d) = futures::future::join(
+            self.client.order_coupons(id),
+            self.client.order_discounts(id),
+        )
+        .await;
+        let (c, d) = (c.ok()?.body, d.ok()?.body);
+        let official = r.official_amount.or(r.amount).unwrap_or(Decimal::ZERO);
+        let offers = offer::offers_from(id, official, &c, &d);
+        let best = offer::choose(id, official, &offers, &PayRequest::default()).ok()?;
+        let pay_by_coupon = offer::coupon_deadline(&best, r.pending_payment_end_time.as_deref())
+            .map(|(coupon_id, expire_time)| list::CouponDeadline {
+                coupon_id,
+                expire_time,
+            });
+        Some(list::OrderOffers {
+            coupons: offers.coupons,
+            discounts: offers.discounts,
+            best,
+            pay_by_coupon,
+        })
     }
 
     /// Main resources of each order: the journal's for bssctl's orders (one
@@ -293,6 +373,18 @@ impl<'a> Session<'a> {
             Ok(r) => r.body.order_info.unwrap_or_default(),
             Err(e) => return Err(OrderOutcome::from_error(id, action, Status::Failed, &e)),
         };
+        if action == Action::Pay && order.status == Some(ORDER_STATUS_COMPLETED) {
+            let mut o = OrderOutcome::new(id, action, Status::Done);
+            o.note = Some(format!(
+                "already paid{}: nothing sent (re-running orders pay on a paid order is harmless)",
+                order
+                    .payment_time
+                    .as_deref()
+                    .map(|t| format!(" at {t}"))
+                    .unwrap_or_default()
+            ));
+            return Err(o);
+        }
         if order.status != Some(ORDER_STATUS_PENDING_PAYMENT) {
             return Err(OrderOutcome::refused(
                 id,
@@ -332,6 +424,7 @@ impl<'a> Session<'a> {
         &self,
         ids: &[String],
         req: &PayRequest<'_>,
+        dry_run: bool,
         ui: &mut U,
     ) -> Result<(), U::Error> {
         let mut journal =
@@ -375,7 +468,11 @@ impl<'a> Session<'a> {
             let discounts = discounts
                 .map(|r| r.body)
                 .map_err(|e| OrderOutcome::from_error(id, Action::Pay, Status::Failed, &e))?;
-            Ok::<_, OrderOutcome>((loaded, offer::offers_from(id, &coupons, &discounts)))
+            let official = official_of(&loaded.order);
+            Ok::<_, OrderOutcome>((
+                loaded,
+                offer::offers_from(id, official, &coupons, &discounts),
+            ))
         }))
         .await;
 
@@ -393,16 +490,33 @@ impl<'a> Session<'a> {
             let row = self.row(&loaded);
             let official = row.official_amount.or(row.amount).unwrap_or(Decimal::ZERO);
             let offers = offers.without_coupons(&taken);
-            match offer::choose(id, official, &offers, req) {
-                Ok(choice) => {
-                    taken.extend(choice.coupons.iter().map(|c| c.id.clone()));
-                    let notes = offer::left_out(&choice, &offers);
-                    proposals.push(PayProposal { row, choice, notes });
+            match offer::select(id, official, &offers, req) {
+                Ok(sel) => {
+                    taken.extend(sel.choice.coupons.iter().map(|c| c.id.clone()));
+                    let notes = offer::left_out(&offers);
+                    let pay_by_coupon = offer::coupon_deadline(
+                        &sel.choice,
+                        row.pending_payment_end_time.as_deref(),
+                    );
+                    proposals.push(PayProposal {
+                        row,
+                        choice: sel.choice,
+                        notes,
+                        rejected: sel.rejected,
+                        runners_up: sel.runners_up,
+                        named: !req.coupons.is_empty() || req.discount.is_some() || req.no_offers,
+                        pay_by_coupon,
+                    });
                 }
                 Err(e) => not_sent.push(OrderOutcome::refused(id, Action::Pay, e.0)),
             }
         }
 
+        if dry_run {
+            ui.dry_run(&proposals, &settled_before, &not_sent);
+            let all: Vec<OrderOutcome> = settled_before.into_iter().chain(not_sent).collect();
+            return Ok(finish(&all)?);
+        }
         ui.pay_proposals(&proposals, &settled_before, &not_sent);
         if proposals.is_empty() {
             let all: Vec<OrderOutcome> = settled_before.into_iter().chain(not_sent).collect();
@@ -517,7 +631,10 @@ impl<'a> Session<'a> {
     }
 
     /// Pays one order; `Err` when its intent could not be journaled (then
-    /// it was not sent).
+    /// it was not sent). An offer refusal (one of [`OFFER_CODES`]) of the
+    /// chosen set is journaled, then the next-best valid set is sent once
+    /// (the same order: no new purchase). After a pay the order is re-read
+    /// and the amount it says was paid is reported.
     async fn pay_one(
         &self,
         journal: &mut Journal,
@@ -525,35 +642,120 @@ impl<'a> Session<'a> {
         p: &PayProposal,
     ) -> Result<OrderOutcome, RunError> {
         let id = &p.row.order_id;
-        let request = offer::pay_request(id, &p.choice);
+        let mut used = &p.choice;
+        let mut outcome = self.send_pay(journal, run_id, id, used).await?;
+        let mut fallback = None;
+        if is_offer_refusal(&outcome) && !p.named {
+            if let Some(next) = p.runners_up.first() {
+                // The refusal is on record before anything else is sent.
+                record_result(journal, run_id, &outcome);
+                fallback = Some(format!(
+                    "the API refused {} with {}{}; fell back once to the next-best valid set, {}",
+                    used.describe(),
+                    outcome.error_code.as_deref().unwrap_or_default(),
+                    outcome
+                        .error_msg
+                        .as_deref()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default(),
+                    next.describe()
+                ));
+                used = next;
+                outcome = self.send_pay(journal, run_id, id, used).await?;
+            }
+        }
+        if outcome.status == Status::Done && outcome.note.is_none() {
+            let paid = self.paid_amount(id).await;
+            let how = match paid {
+                Some(a) => format!(
+                    "{} paid from the balance (the order re-read after paying)",
+                    amount_text(Some(a), &p.row.currency)
+                ),
+                None => format!(
+                    "about {} from the balance (estimate: the order could not be re-read)",
+                    amount_text(Some(used.estimate.to_pay), &p.row.currency)
+                ),
+            };
+            let with = if used.coupons.is_empty() && used.discount.is_none() {
+                String::new()
+            } else {
+                format!(", using {}", used.describe())
+            };
+            outcome.note = Some(match &fallback {
+                Some(f) => format!("{f}; {how}{with}"),
+                None => format!("{how}{with}"),
+            });
+        } else if let Some(f) = fallback {
+            outcome.note = Some(match outcome.note.take() {
+                Some(n) => format!("{f}; {n}"),
+                None => f,
+            });
+        }
+        if is_offer_refusal(&outcome) {
+            let ids: Vec<String> = used
+                .discount
+                .iter()
+                .map(|d| d.id.clone())
+                .chain(used.coupons.iter().map(|c| c.id.clone()))
+                .collect();
+            outcome.hint =
+                crate::hints::offer_hint(outcome.error_code.as_deref().unwrap_or_default(), &ids);
+        }
+        record_result(journal, run_id, &outcome);
+        Ok(outcome)
+    }
+
+    /// Journals the intent to pay `id` with `choice`, sends it and settles it.
+    async fn send_pay(
+        &self,
+        journal: &mut Journal,
+        run_id: &str,
+        id: &str,
+        choice: &Choice,
+    ) -> Result<OrderOutcome, RunError> {
+        let request = offer::pay_request(id, choice);
         journal
             .append(&Record::OrderIntent {
                 ts: format_api_time(Utc::now()),
                 run_id: run_id.to_string(),
-                order_id: id.clone(),
+                order_id: id.to_string(),
                 action: "pay".into(),
-                coupon_ids: p.choice.coupons.iter().map(|c| c.id.clone()).collect(),
-                discount_id: p.choice.discount.as_ref().map(|d| d.id.clone()),
-                expected_amount: Some(p.choice.estimate.to_pay.to_string()),
+                coupon_ids: choice.coupons.iter().map(|c| c.id.clone()).collect(),
+                discount_id: choice.discount.as_ref().map(|d| d.id.clone()),
+                expected_amount: Some(choice.estimate.to_pay.to_string()),
                 domain_id: Some(self.account.domain_id.clone()),
                 endpoint: Some(self.account.endpoint.clone()),
             })
             .map_err(|e| journal_error(self.journal, e))?;
         let sent = self.client.pay_order(&request).await.map(|r| r.request_id);
-        let mut outcome = self.settle(id, Action::Pay, sent).await;
-        if outcome.status == Status::Done && outcome.note.is_none() {
-            outcome.note = Some(format!(
-                "about {} from the balance{}",
-                amount_text(Some(p.choice.estimate.to_pay), &p.row.currency),
-                if p.choice.coupons.is_empty() && p.choice.discount.is_none() {
-                    String::new()
-                } else {
-                    format!(", using {}", used(p))
-                }
-            ));
+        Ok(self.settle(id, Action::Pay, sent).await)
+    }
+
+    /// What a paid order says left the balance: `amount_after_discount` less
+    /// the vouchers, cash coupons and stored-value cards of `amount_info`.
+    async fn paid_amount(&self, id: &str) -> Option<Decimal> {
+        let o = self
+            .client
+            .order_details(id, Some(1), None)
+            .await
+            .ok()?
+            .body
+            .order_info?;
+        if o.status != Some(ORDER_STATUS_COMPLETED) {
+            return None;
         }
-        record_result(journal, run_id, &outcome);
-        Ok(outcome)
+        let after = o.amount_after_discount.and_then(super::money)?;
+        let info = o.amount_info.unwrap_or_default();
+        let cards: Decimal = [
+            info.coupon_amount,
+            info.flexipurchase_coupon_amount,
+            info.stored_card_amount,
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(super::money)
+        .sum();
+        Some(super::cents((after - cards).max(Decimal::ZERO)))
     }
 
     /// The outcome of a sent pay/cancel; a lost answer is settled by
@@ -667,14 +869,12 @@ impl<'a> Session<'a> {
     }
 }
 
-fn used(p: &PayProposal) -> String {
-    p.choice
-        .discount
-        .iter()
-        .map(|d| d.id.clone())
-        .chain(p.choice.coupons.iter().map(|c| c.id.clone()))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The list price of an order (else its amount after discounts).
+pub fn official_of(o: &CustomerOrder) -> Decimal {
+    o.official_amount
+        .or(o.amount_after_discount)
+        .and_then(super::money)
+        .unwrap_or(Decimal::ZERO)
 }
 
 /// Records what came back; a failure is reported as an error (the request

@@ -45,14 +45,102 @@ fn resources_text(row: &PendingOrderRow) -> String {
         .join(", ")
 }
 
-/// The list as text.
-pub fn list_text(rows: &[PendingOrderRow], all: bool, now: DateTime<Utc>) -> String {
-    let mut out = String::new();
-    let whose = if all {
-        "of the account"
-    } else {
-        "created by bssctl"
+/// Which pending orders a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose {
+    /// bssctl's and those holding the account's yearly/monthly resources.
+    Default,
+    /// `--all`.
+    All,
+    /// `--method sub_customer`.
+    SubAccounts,
+}
+
+impl Whose {
+    pub fn of(all: bool, sub_accounts: bool) -> Whose {
+        match (sub_accounts, all) {
+            (true, _) => Whose::SubAccounts,
+            (false, true) => Whose::All,
+            (false, false) => Whose::Default,
+        }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Whose::Default => "created by bssctl or holding the account's resources",
+            Whose::All => "of the account",
+            Whose::SubAccounts => "of the enterprise sub-accounts",
+        }
+    }
+}
+
+/// "-100.00" or "about -36.40" for a discount.
+fn discount_saving(d: &crate::orders::offer::DiscountOffer) -> String {
+    match d.saving {
+        Some(s) if d.estimated => format!("about -{s}"),
+        Some(s) => format!("-{s}"),
+        None => "saving not stated".into(),
+    }
+}
+
+fn offer_lines(out: &mut String, r: &PendingOrderRow) {
+    let Some(o) = &r.offers else {
+        let _ = writeln!(out, "  offers     could not be read");
+        return;
     };
+    if o.coupons.is_empty() && o.discounts.is_empty() {
+        let _ = writeln!(out, "  offers     none");
+    }
+    for d in &o.discounts {
+        let _ = writeln!(
+            out,
+            "  discount   {} ({}, type {})  {}",
+            text(&d.id),
+            d.kind_name(),
+            d.pay_type,
+            discount_saving(d)
+        );
+    }
+    for c in &o.coupons {
+        let amount = if c.is_discount_coupon() {
+            format!("up to -{}", c.value)
+        } else {
+            format!("-{}", c.value)
+        };
+        let _ = writeln!(
+            out,
+            "  coupon     {} ({}, type {})  {amount}{}",
+            text(&c.id),
+            c.kind_name(),
+            c.pay_type,
+            c.expire_time
+                .as_deref()
+                .map(|t| format!(", expires {}", text(t)))
+                .unwrap_or_default()
+        );
+    }
+    let e = &o.best.estimate;
+    let est = if e.exact() {
+        money(Some(e.to_pay), &r.currency)
+    } else {
+        format!(
+            "{} to {}",
+            money(Some(e.to_pay_at_least), &r.currency),
+            money(Some(e.to_pay), &r.currency)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "  best       {}: {est} to pay",
+        text(&o.best.describe())
+    );
+}
+
+/// The list as text.
+pub fn list_text(rows: &[PendingOrderRow], whose: Whose, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let all = whose != Whose::Default;
+    let whose = whose.words();
     if rows.is_empty() {
         let _ = writeln!(out, "No pending orders {whose}.");
         if !all {
@@ -71,11 +159,16 @@ pub fn list_text(rows: &[PendingOrderRow], all: bool, now: DateTime<Utc>) -> Str
             text(&r.order_id),
             text(&r.order_type_name),
             money(r.amount, &r.currency),
-            if all && r.created_by_bssctl {
+            if r.created_by_bssctl {
                 "  (created by bssctl)"
             } else {
                 ""
             }
+        );
+        let _ = writeln!(
+            out,
+            "  list price {}",
+            money(r.official_amount, &r.currency)
         );
         if let Some(t) = &r.create_time {
             let _ = writeln!(out, "  created    {}", text(t));
@@ -83,7 +176,16 @@ pub fn list_text(rows: &[PendingOrderRow], all: bool, now: DateTime<Utc>) -> Str
         if let Some(t) = &r.pending_payment_end_time {
             let _ = writeln!(out, "  pay by     {}", deadline(t, now));
         }
+        if let Some(c) = r.offers.as_ref().and_then(|o| o.pay_by_coupon.as_ref()) {
+            let _ = writeln!(
+                out,
+                "  pay by     {} to use coupon {} (it expires before the order's deadline)",
+                deadline(&c.expire_time, now),
+                text(&c.coupon_id)
+            );
+        }
         let _ = writeln!(out, "  resources  {}", text(&resources_text(r)));
+        offer_lines(&mut out, r);
     }
     let _ = writeln!(
         out,
@@ -93,13 +195,9 @@ pub fn list_text(rows: &[PendingOrderRow], all: bool, now: DateTime<Utc>) -> Str
 }
 
 /// The list as a markdown table.
-pub fn list_markdown(rows: &[PendingOrderRow], all: bool) -> String {
+pub fn list_markdown(rows: &[PendingOrderRow], whose: Whose) -> String {
     let mut out = String::new();
-    let whose = if all {
-        "of the account"
-    } else {
-        "created by bssctl"
-    };
+    let whose = whose.words();
     let _ = writeln!(out, "### Pending orders {whose} ({})\n", rows.len());
     if rows.is_empty() {
         let _ = writeln!(out, "None.");
@@ -107,18 +205,32 @@ pub fn list_markdown(rows: &[PendingOrderRow], all: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "| Order | Type | Amount | Created | Pay by | Resources |"
+        "| Order | Type | Amount | List price | Best offer | To pay | Created | Pay by | Resources |"
     );
-    let _ = writeln!(out, "|---|---|---:|---|---|---|");
+    let _ = writeln!(out, "|---|---|---:|---:|---|---:|---|---|---|");
     for r in rows {
+        let (best, to_pay) = match &r.offers {
+            Some(o) => (
+                o.best.describe(),
+                money(Some(o.best.estimate.to_pay), &r.currency),
+            ),
+            None => (String::new(), String::new()),
+        };
+        let pay_by = match r.offers.as_ref().and_then(|o| o.pay_by_coupon.as_ref()) {
+            Some(c) => c.expire_time.clone(),
+            None => r.pending_payment_end_time.clone().unwrap_or_default(),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             markdown_code(&r.order_id),
             markdown(&r.order_type_name),
             markdown(&money(r.amount, &r.currency)),
+            markdown(&money(r.official_amount, &r.currency)),
+            markdown(&best),
+            markdown(&to_pay),
             markdown(r.create_time.as_deref().unwrap_or("")),
-            markdown(r.pending_payment_end_time.as_deref().unwrap_or("")),
+            markdown(&pay_by),
             markdown(&resources_text(r))
         );
     }
@@ -156,6 +268,10 @@ pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
         }
         if let Some(d) = &p.choice.discount {
             let saving = match d.saving {
+                Some(_) if d.estimated => format!(
+                    "about -{} (estimated from its ratio; the API states no amount)",
+                    e.discount_saving
+                ),
                 Some(_) => format!("-{}", e.discount_saving),
                 None => "saving not stated by the API".into(),
             };
@@ -199,12 +315,62 @@ pub fn pay_proposals(proposals: &[PayProposal], now: DateTime<Utc>) -> String {
                 money(Some(e.to_pay), &r.currency)
             );
         }
+        if let Some((id, t)) = &p.pay_by_coupon {
+            let _ = writeln!(
+                out,
+                "  pay by     {} to use coupon {} (it expires before the order's deadline)",
+                deadline(t, now),
+                text(id)
+            );
+        }
+        for r in &p.rejected {
+            let _ = writeln!(
+                out,
+                "  rejected   {} ({}): {}",
+                text(&r.describe()),
+                money(Some(r.to_pay), &p.row.currency),
+                text(&r.reason)
+            );
+        }
         for n in &p.notes {
             let _ = writeln!(out, "  note: {}", text(n));
         }
         out.push('\n');
     }
     out
+}
+
+/// `orders pay --dry-run --format json`: what would be paid, with what, and
+/// the orders that would not be (docs/orders.md).
+pub fn dry_run_json(
+    proposals: &[PayProposal],
+    settled_before: &[OrderOutcome],
+    not_sent: &[OrderOutcome],
+) -> String {
+    let orders: Vec<serde_json::Value> = proposals
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "order_id": p.row.order_id,
+                "currency": p.row.currency,
+                "official_amount": p.row.official_amount.map(|a| a.to_string()),
+                "pending_payment_end_time": p.row.pending_payment_end_time,
+                "pay_by_coupon": p.pay_by_coupon.as_ref().map(|(id, t)| serde_json::json!({"coupon_id": id, "expire_time": t})),
+                "choice": p.choice,
+                "rejected": p.rejected,
+                "notes": p.notes,
+            })
+        })
+        .collect();
+    let others: Vec<&OrderOutcome> = settled_before.iter().chain(not_sent).collect();
+    let doc = serde_json::json!({
+        "dry_run": true,
+        "orders": orders,
+        "not_paid": others,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("dry run serializes");
+    s.push('\n');
+    s
 }
 
 fn past(action: Action) -> &'static str {
@@ -293,19 +459,23 @@ mod tests {
                 resource_id: "r1".into(),
                 resource_name: Some("web".into()),
             }],
+            offers: None,
         }
     }
 
     #[test]
     fn list_text_shows_the_deadline_in_days() {
         let now = crate::clock::parse_api_time("2026-11-24T00:00:00Z").unwrap();
-        let t = list_text(&[row()], false, now);
+        let t = list_text(&[row()], Whose::Default, now);
         assert!(t.contains("CS1  renewal  CNY 364.00"), "{t}");
         assert!(t.contains("2026-11-29T09:30:00Z (in 5 days)"), "{t}");
         assert!(t.contains("web (r1)"), "{t}");
-        assert!(list_text(&[], false, now).contains("--all"));
-        let md = list_markdown(&[row()], true);
-        assert!(md.contains("| `CS1` | renewal | CNY 364.00 |"), "{md}");
+        assert!(list_text(&[], Whose::Default, now).contains("--all"));
+        let md = list_markdown(&[row()], Whose::All);
+        assert!(
+            md.contains("| `CS1` | renewal | CNY 364.00 | CNY 364.00 |"),
+            "{md}"
+        );
     }
 
     #[test]
@@ -341,12 +511,12 @@ mod tests {
             r.order_id = id.clone();
             r.resources[0].resource_name = Some(name.clone());
             let now = crate::clock::parse_api_time("2026-11-24T00:00:00Z").unwrap();
-            let t = list_text(std::slice::from_ref(&r), true, now);
+            let t = list_text(std::slice::from_ref(&r), Whose::All, now);
             prop_assert!(!t.chars().any(|c| c != '\n' && c.is_control()), "{}", t);
             prop_assert_eq!(t.lines().filter(|l| l.starts_with("CS1")).count(), 1, "{}", t);
-            let plain = list_text(&[row()], true, now);
+            let plain = list_text(&[row()], Whose::All, now);
             prop_assert_eq!(t.lines().count(), plain.lines().count(), "{}", t);
-            let md = list_markdown(std::slice::from_ref(&r), true);
+            let md = list_markdown(std::slice::from_ref(&r), Whose::All);
             prop_assert!(!md.chars().any(|c| c != '\n' && c.is_control()), "{}", md);
             prop_assert!(!md.replace("<code>", "").replace("</code>", "").contains('<'), "{}", md);
             prop_assert!(!md.contains("@everyone"), "{}", md);
@@ -364,7 +534,7 @@ mod tests {
                         _ => {}
                     }
                 }
-                prop_assert_eq!(n, 7, "{}", row);
+                prop_assert_eq!(n, 10, "{}", row);
             }
         }
     }

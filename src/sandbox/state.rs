@@ -317,6 +317,35 @@ pub struct Order {
     pub coupons_used: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_used: Option<String>,
+    /// Sandbox-only: the order's `coupon_max_use_quantity` (absent: the
+    /// account's usual limits, [`DEFAULT_MAX_USE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_max_use_quantity: Option<Vec<MaxUse>>,
+    /// Sandbox-only: an order of an enterprise sub-account (listed with
+    /// `method=sub_customer`, not with `oneself`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sub_customer: bool,
+}
+
+/// One `coupon_max_use_quantity` entry (`coupon_type` in ListOrderCoupons'
+/// codes: 1 voucher, 2 discount coupon, 4 cash coupon, 303 stored-value card).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaxUse {
+    pub coupon_type: i32,
+    pub coupon_group: i32,
+    pub use_quantity_value: i32,
+}
+
+/// The usual `coupon_max_use_quantity`: (coupon_type, coupon_group, max).
+pub const DEFAULT_MAX_USE: [(i32, i32, i32); 3] = [(1, 0, 3), (2, 0, 1), (4, 0, 3)];
+
+/// A coupon's `use_limits[]` entry (`limit_key`, `value1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseLimit {
+    pub limit_key: String,
+    pub value1: String,
 }
 
 impl Order {
@@ -356,17 +385,42 @@ pub struct Coupon {
     pub used_by_order_id: Option<String>,
     #[serde(default)]
     pub last_used_time: Option<DateTime<Utc>>,
+    /// `coupon_group`: 1 marketplace, 2 special voucher, 3 hardware, 0
+    /// other; absent in the answer when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_group: Option<i32>,
+    /// `use_limits[]`: `simultaneousUseWith{Promotion,Commercial,Empower}Discount`
+    /// (`"0"`: not with that kind of discount), `minConsumeDiscount` (the
+    /// lowest discount ratio it goes with).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub use_limits: Vec<UseLimit>,
+    /// Sandbox-only: offered only to these orders (empty: any order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order_ids: Vec<String>,
+    /// Sandbox-only: PayOrders refuses the coupon with this code although
+    /// the listing offers it (a rule the listing does not show).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_with: Option<String>,
 }
 
 impl Coupon {
     /// `CouponInfoV2.coupon_type`: 1 cash voucher, 2 discount coupon, 4 cash
-    /// coupon (stored-value cards are shown as vouchers).
+    /// coupon; a stored-value card shows the public docs' pay code 303.
     pub fn info_type(&self) -> i32 {
         match self.pay_type {
             300 => 2,
             302 => 4,
+            303 => 303,
             _ => 1,
         }
+    }
+
+    /// `value1` of a `use_limits` key, if set.
+    pub fn limit(&self, key: &str) -> Option<&str> {
+        self.use_limits
+            .iter()
+            .find(|l| l.limit_key == key)
+            .map(|l| l.value1.as_str())
     }
 }
 
@@ -379,9 +433,17 @@ pub struct OrderDiscount {
     pub order_id: String,
     /// 609 order price adjustment (or 0 promotion).
     pub discount_type: i32,
-    /// Fixed reduction of the order's price.
-    #[serde(with = "rust_decimal::serde::str")]
+    /// Fixed reduction of the order's price (when no `ratio`).
+    #[serde(default, with = "rust_decimal::serde::str")]
     pub discount_amount: Decimal,
+    /// A rate discount instead (0.80 = pay 80 %): listed with its
+    /// `discount_ratio` and no `discount_amount`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::str_option"
+    )]
+    pub ratio: Option<Decimal>,
 }
 
 impl State {

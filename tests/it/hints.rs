@@ -335,8 +335,8 @@ async fn codes_the_sandbox_produces_carry_their_hints() {
         ),
         (
             pay(PENDING_ORDER, Some("CPNOSUCHCOUPON")),
-            "CBC.0100",
-            "parameter",
+            "CBC.99003108",
+            "--no-offers",
         ),
     ] {
         let e = c.pay_order(&req).await.unwrap_err();

@@ -23,6 +23,7 @@ mod layering;
 mod money_e2e;
 mod money_safety;
 mod no_secrets_in_output;
+mod order_offers;
 mod orders_cli;
 mod output_safety;
 mod plan_cli;

@@ -13,6 +13,11 @@ const DISCOUNT_COUPON: &str = "CP26111514200002DC";
 const DISCOUNT_605: &str = "dsc-605-8f1c2a";
 const STAGING_APP_02: &str = "bb1c2eb0-0c48-2a03-7382-153c52a4309d";
 const PROD_API_01: &str = "c62697d1-8e77-8686-3cba-12b6ff3b0f57";
+/// The seed's order exercising the coupon-group rule, one of its coupons
+/// (expiring before the order's deadline), and a sub-account's order.
+const GROUPS_ORDER: &str = "CS2611200900GRPMX";
+const G1: &str = "CP26110109350010G1";
+const SUB_ORDER: &str = "CS2611200925SUBAC";
 
 /// Renews prod-api-01 (expires in 4 days) for a month, leaving the order unpaid.
 const UNPAID_RENEWAL: &str = "version: 1
@@ -23,18 +28,18 @@ resources:
     renew_ahead: { min_remaining: 14d, period: 1m }
 ";
 
-struct Env {
-    ws: Workspace,
-    sandbox: SandboxProc,
+pub(crate) struct Env {
+    pub(crate) ws: Workspace,
+    pub(crate) sandbox: SandboxProc,
 }
 
 impl Env {
-    fn start(flags: &[&str]) -> Env {
+    pub(crate) fn start(flags: &[&str]) -> Env {
         Env::start_with(flags, |_| {})
     }
 
     /// Starts from the seed as `tweak` changes it.
-    fn start_with(flags: &[&str], tweak: impl FnOnce(&mut Value)) -> Env {
+    pub(crate) fn start_with(flags: &[&str], tweak: impl FnOnce(&mut Value)) -> Env {
         let ws = Workspace::new();
         let state = ws.path("sandbox.json");
         seed_into(&state);
@@ -45,7 +50,7 @@ impl Env {
         Env { ws, sandbox }
     }
 
-    fn bssctl(&self, args: &[&str]) -> (i32, String, String) {
+    pub(crate) fn bssctl(&self, args: &[&str]) -> (i32, String, String) {
         let mut c = self.ws.bssctl_at(&self.sandbox);
         c.args(args);
         let o = run(c);
@@ -53,7 +58,7 @@ impl Env {
         (o.status.code().unwrap_or(-1), out, err)
     }
 
-    fn state(&self) -> Value {
+    pub(crate) fn state(&self) -> Value {
         state_json(&self.sandbox.state)
     }
 
@@ -83,7 +88,7 @@ impl Env {
     }
 }
 
-fn order<'a>(state: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn order<'a>(state: &'a Value, id: &str) -> &'a Value {
     state["orders"]
         .as_array()
         .unwrap()
@@ -93,14 +98,14 @@ fn order<'a>(state: &'a Value, id: &str) -> &'a Value {
 }
 
 /// `coupons_used` of an order (absent when none).
-fn coupons_used(o: &Value) -> Vec<String> {
+pub(crate) fn coupons_used(o: &Value) -> Vec<String> {
     o["coupons_used"]
         .as_array()
         .map(|a| a.iter().map(|c| c.as_str().unwrap().to_string()).collect())
         .unwrap_or_default()
 }
 
-fn cash(state: &Value) -> String {
+pub(crate) fn cash(state: &Value) -> String {
     state["balances"]
         .as_array()
         .unwrap()
@@ -124,7 +129,7 @@ fn expiry(state: &Value, id: &str) -> String {
         .to_string()
 }
 
-fn pay_requests(log: &std::path::Path) -> usize {
+pub(crate) fn pay_requests(log: &std::path::Path) -> usize {
     std::fs::read_to_string(log)
         .unwrap_or_default()
         .lines()
@@ -133,24 +138,18 @@ fn pay_requests(log: &std::path::Path) -> usize {
 }
 
 #[test]
-fn lists_bssctl_orders_and_with_all_every_pending_order() {
+fn lists_orders_holding_the_accounts_resources_with_offers_and_with_all_every_one() {
     let env = Env::start(&[]);
-    // Nothing in the journal yet: bssctl created no order.
+    // Nothing in the journal yet, but the seed's pending renewal holds
+    // staging-app-02: it is listed by default, whoever created it, with its
+    // list price, deadline, usable offers and the cheapest valid set.
     let (code, out, err) = env.bssctl(&["orders"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains("No pending orders created by bssctl."),
+        out.contains(&format!("{SEED_ORDER}  renewal  CNY 364.00\n")),
         "{out}"
     );
-    assert!(out.contains("--all"), "{out}");
-
-    // --all: the seed's pending order, its deadline and resources.
-    let (code, out, err) = env.bssctl(&["orders", "--all"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(
-        out.contains(&format!("{SEED_ORDER}  renewal  CNY 364.00")),
-        "{out}"
-    );
+    assert!(out.contains("  list price CNY 364.00"), "{out}");
     assert!(
         out.contains("pay by     2026-11-29T09:30:00Z (in 5 days)"),
         "{out}"
@@ -159,26 +158,78 @@ fn lists_bssctl_orders_and_with_all_every_pending_order() {
         out.contains(&format!("staging-app-02 ({STAGING_APP_02})")),
         "{out}"
     );
+    assert!(
+        out.contains(&format!(
+            "  coupon     {VOUCHER} (cash voucher, type 301)  -100.00, expires 2027-05-01T00:00:00Z"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  coupon     {DISCOUNT_COUPON} (discount coupon, type 300)  up to -50.00"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  discount   {DISCOUNT_605} (commercial discount, type 2)  -36.40"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("  best       {VOUCHER}: CNY 264.00 to pay")),
+        "{out}"
+    );
+    // The rule orders are new purchases holding no resource of the account.
+    assert!(!out.contains(GROUPS_ORDER), "{out}");
 
-    // An order apply left unpaid shows up without --all: the journal has it.
+    // --all: every pending order of the account, and a coupon's expiry
+    // bringing the pay-by date forward.
+    let (code, out, err) = env.bssctl(&["orders", "--all"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Pending orders of the account (6)"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "  pay by     2026-11-27T00:00:00Z (in 3 days) to use coupon {G1} (it expires before the order's deadline)"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains(SUB_ORDER), "{out}");
+
+    // --method sub_customer: the enterprise sub-accounts' orders.
+    let (code, out, err) = env.bssctl(&["orders", "--method", "sub_customer"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("Pending orders of the enterprise sub-accounts (1)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{SUB_ORDER}  new  CNY 480.00")),
+        "{out}"
+    );
+
+    // An order apply left unpaid shows up too: the journal has it.
     let created = env.unpaid_order_by_apply();
     let (code, out, err) = env.bssctl(&["orders"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains(&created), "{out}");
-    assert!(!out.contains(SEED_ORDER), "{out}");
+    assert!(out.contains(&format!("{created}  renewal")), "{out}");
+    assert!(out.contains("(created by bssctl)"), "{out}");
     assert!(
         out.contains(&format!("prod-api-01 ({PROD_API_01})")),
         "{out}"
     );
 
-    // JSON: the documented array.
+    // JSON: the documented array, with the offers and the best set.
     let (code, out, err) = env.bssctl(&["orders", "--format", "json"]);
     assert_eq!(code, 0, "{out}\n{err}");
     let rows: Value = serde_json::from_str(&out).expect("stdout is JSON");
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 1, "{out}");
-    let r = &rows[0];
-    assert_eq!(r["order_id"], created.as_str());
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["order_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![SEED_ORDER, created.as_str()], "oldest first");
+    let r = &rows[1];
     assert_eq!(r["order_type"], 2);
     assert_eq!(r["order_type_name"], "renewal");
     assert_eq!(r["currency"], "CNY");
@@ -187,27 +238,23 @@ fn lists_bssctl_orders_and_with_all_every_pending_order() {
     assert!(r["pending_payment_end_time"].is_string(), "{r}");
     assert_eq!(r["resources"][0]["resource_id"], PROD_API_01);
     assert_eq!(r["resources"][0]["resource_name"], "prod-api-01");
-
-    let (code, out, _) = env.bssctl(&["orders", "--all", "--format", "json"]);
-    assert_eq!(code, 0);
-    let rows: Value = serde_json::from_str(&out).unwrap();
-    let ids: Vec<&str> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["order_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, vec![SEED_ORDER, created.as_str()], "oldest first");
-    assert_eq!(rows[0]["created_by_bssctl"], false);
+    let seed = &rows[0];
+    assert_eq!(seed["created_by_bssctl"], false);
+    assert_eq!(seed["official_amount"], "364.00");
+    assert_eq!(seed["offers"]["best"]["coupons"][0]["id"], VOUCHER);
+    assert_eq!(seed["offers"]["best"]["estimate"]["to_pay"], "264.00");
+    assert_eq!(seed["offers"]["coupons"].as_array().unwrap().len(), 2);
 
     let (code, out, _) = env.bssctl(&["orders", "--all", "--format", "markdown"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("| Order | Type | Amount | Created | Pay by | Resources |"),
+        out.contains("| Order | Type | Amount | List price | Best offer | To pay | Created | Pay by | Resources |"),
         "{out}"
     );
     assert!(
-        out.contains(&format!("| `{SEED_ORDER}` | renewal | CNY 364.00 |")),
+        out.contains(&format!(
+            "| `{SEED_ORDER}` | renewal | CNY 364.00 | CNY 364.00 | {VOUCHER} | CNY 264.00 |"
+        )),
         "{out}"
     );
 }
@@ -221,24 +268,28 @@ fn pays_with_the_best_offer_by_default() {
 
     let (code, out, err) = env.bssctl(&["orders", "pay", SEED_ORDER, "--auto-approve"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    // The known 10 % commercial discount and the 100.00 voucher; the 15 %
-    // discount coupon's rate is not in the API's answer, so it is not bet on.
-    assert!(
-        out.contains(&format!(
-            "discount   {DISCOUNT_605} (commercial discount, type 2)  -36.40"
-        )),
-        "{out}"
-    );
+    // The issue's case: a 100.00 voucher and a discount coupon capped at
+    // 50.00 never go together, and the voucher's use_limits exclude the
+    // commercial discount: the voucher alone is the cheapest valid set.
     assert!(
         out.contains(&format!(
             "coupon     {VOUCHER} (cash voucher, type 301)  -100.00"
         )),
         "{out}"
     );
-    assert!(out.contains("to pay     CNY 227.60"), "{out}");
+    assert!(!out.contains("discount   "), "{out}");
+    assert!(out.contains("to pay     CNY 264.00"), "{out}");
     assert!(
         out.contains(&format!(
-            "pass --coupon {DISCOUNT_COUPON} to use it instead"
+            "rejected   {DISCOUNT_605} + {VOUCHER} (CNY 227.60): coupon {VOUCHER}'s use_limits exclude a commercial discount"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "rejected   {VOUCHER} + {DISCOUNT_COUPON} (CNY 264.00): a cash voucher (301) never goes with a discount coupon (300)"
+        )) || out.contains(&format!(
+            "rejected   {DISCOUNT_COUPON} + {VOUCHER} (CNY 264.00): a cash voucher (301) never goes with a discount coupon (300)"
         )),
         "{out}"
     );
@@ -247,6 +298,13 @@ fn pays_with_the_best_offer_by_default() {
         "{out}"
     );
     assert!(out.contains(&format!("Paid {SEED_ORDER}")), "{out}");
+    // The amount reported is the re-read order's, what the sandbox charged.
+    assert!(
+        out.contains(&format!(
+            "CNY 264.00 paid from the balance (the order re-read after paying), using {VOUCHER}"
+        )),
+        "{out}"
+    );
     assert!(
         out.contains("Orders: 1 paid, 0 failed, 0 refused, 0 unknown."),
         "{out}"
@@ -256,9 +314,9 @@ fn pays_with_the_best_offer_by_default() {
     let o = order(&after, SEED_ORDER);
     assert_eq!(o["status"], 5);
     assert_eq!(coupons_used(o), vec![VOUCHER]);
-    assert_eq!(o["discount_used"], DISCOUNT_605);
-    assert_eq!(o["paid_amount"], "227.60");
-    assert_eq!(cash(&after), "49772.40", "debited exactly the estimate");
+    assert_eq!(o["discount_used"], Value::Null);
+    assert_eq!(o["paid_amount"], "264.00");
+    assert_eq!(cash(&after), "49736.00", "debited exactly the estimate");
     // The renewal took effect: a month on top of the old expiry.
     assert_eq!(expiry(&after, STAGING_APP_02), "2027-02-10T00:00:00Z");
     let voucher = after["coupons"]
@@ -279,44 +337,48 @@ fn pays_with_the_best_offer_by_default() {
     assert!(journal.contains("\"event\":\"order_result\""), "{journal}");
     assert!(journal.contains("\"outcome\":\"done\""), "{journal}");
 
-    // Paid: no longer pending, and paying again is refused before sending.
+    // Paid: no longer pending, and paying again is a success with a note
+    // (scripts may re-run it); nothing is sent.
     let (code, out, _) = env.bssctl(&["orders", "--all"]);
     assert_eq!(code, 0);
     assert!(!out.contains(SEED_ORDER), "{out}");
-    let (code, out, _) = env.bssctl(&["orders", "pay", SEED_ORDER, "--auto-approve"]);
-    assert_eq!(code, 1);
-    assert!(
-        out.contains("completed (status 5), not pending payment"),
-        "{out}"
-    );
+    let (code, out, err) = env.bssctl(&["orders", "pay", SEED_ORDER, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains(&format!("Paid {SEED_ORDER}")), "{out}");
+    assert!(out.contains("already paid at "), "{out}");
+    assert!(out.contains("nothing sent"), "{out}");
+    assert_eq!(cash(&env.state()), "49736.00", "charged once");
 }
 
 #[test]
 fn pays_with_named_coupons_and_discount() {
     let env = Env::start(&[]);
-    // The discount coupon (15 % of 364.00 = 54.60) and the voucher.
+    // The discount coupon alone (15 % of 364.00 = 54.60, capped at 50.00).
     let (code, out, err) = env.bssctl(&[
         "orders",
         "pay",
         SEED_ORDER,
         "--coupon",
         DISCOUNT_COUPON,
-        "--coupon",
-        VOUCHER,
         "--auto-approve",
     ]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains("(discount coupon, type 300)  up to -364.00"),
+        out.contains("(discount coupon, type 300)  up to -50.00"),
         "{out}"
     );
-    assert!(out.contains("to pay     CNY 0.00 to CNY 264.00"), "{out}");
+    assert!(out.contains("to pay     CNY 314.00 to CNY 364.00"), "{out}");
+    // After paying, the amount is the order's, not the estimate's bound.
+    assert!(
+        out.contains("CNY 314.00 paid from the balance (the order re-read after paying)"),
+        "{out}"
+    );
     let after = env.state();
     let o = order(&after, SEED_ORDER);
     assert_eq!(o["status"], 5);
-    assert_eq!(coupons_used(o), vec![DISCOUNT_COUPON, VOUCHER]);
+    assert_eq!(coupons_used(o), vec![DISCOUNT_COUPON]);
     assert_eq!(o["discount_used"], Value::Null);
-    assert_eq!(cash(&after), "49790.60", "364.00 - 54.60 - 100.00 = 209.40");
+    assert_eq!(cash(&after), "49686.00", "364.00 - 50.00 = 314.00");
 
     // --discount on the order apply left unpaid: the best cash coupons go
     // with it (the voucher is used up, so none).
@@ -348,7 +410,11 @@ fn invalid_combinations_are_refused_before_sending() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["--coupon", DISCOUNT_COUPON, "--discount", DISCOUNT_605],
-            "cannot be combined with a discount",
+            "use_limits exclude a commercial discount",
+        ),
+        (
+            vec!["--coupon", DISCOUNT_COUPON, "--coupon", VOUCHER],
+            "a cash voucher (301) never goes with a discount coupon (300)",
         ),
         (
             vec!["--coupon", "CPNOSUCHCOUPON"],
@@ -419,7 +485,7 @@ fn cancels_and_then_refuses_to_cancel_again() {
 
     let (code, out, _) = env.bssctl(&["orders", "--all"]);
     assert_eq!(code, 0);
-    assert!(out.contains("No pending orders of the account."), "{out}");
+    assert!(!out.contains(SEED_ORDER), "{out}");
     let (code, out, _) = env.bssctl(&["orders", "cancel", SEED_ORDER, "--auto-approve"]);
     assert_eq!(code, 1);
     assert!(
@@ -492,7 +558,7 @@ fn a_pay_whose_answer_is_lost_is_settled_by_re_reading_the_order() {
     assert_eq!(pay_requests(&log), 1, "sent once, never resent");
     let after = env.state();
     assert_eq!(order(&after, SEED_ORDER)["status"], 5);
-    assert_eq!(cash(&after), "49772.40", "charged once");
+    assert_eq!(cash(&after), "49736.00", "charged once");
     let journal = std::fs::read_to_string(env.ws.state_dir().join("journal.jsonl")).unwrap();
     assert!(journal.contains("\"verified\":true"), "{journal}");
 }
@@ -528,11 +594,7 @@ fn an_order_price_adjustment_609_is_always_used() {
         }]);
     });
     // Named offers that leave it out, and --no-offers, are refused.
-    for extra in [
-        vec!["--discount", DISCOUNT_605],
-        vec!["--coupon", DISCOUNT_COUPON],
-        vec!["--no-offers"],
-    ] {
+    for extra in [vec!["--discount", DISCOUNT_605], vec!["--no-offers"]] {
         let mut args = vec!["orders", "pay", SEED_ORDER];
         args.extend(extra.iter().copied());
         args.push("--auto-approve");

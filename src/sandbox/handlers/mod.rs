@@ -203,5 +203,7 @@ fn new_order(
         paid_amount: None,
         coupons_used: Vec::new(),
         discount_used: None,
+        coupon_max_use_quantity: None,
+        sub_customer: false,
     }
 }

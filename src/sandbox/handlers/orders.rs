@@ -135,19 +135,22 @@ pub fn list(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             )))
         }
     };
-    if let Some(m) = q.str("method") {
-        if m != "oneself" && m != "sub_customer" {
+    let sub_customer = match q.str("method") {
+        None | Some("oneself") => false,
+        Some("sub_customer") => true,
+        Some(m) => {
             return Err(ApiError::invalid(format!(
                 "method {m:?} is invalid; use oneself or sub_customer."
-            )));
+            )))
         }
-    }
+    };
     let order_id = q.str("order_id");
     let service = q.str("service_type_code");
 
     let mut matches: Vec<&Order> = state
         .orders
         .iter()
+        .filter(|o| o.sub_customer == sub_customer)
         .filter(|o| order_id.is_none_or(|id| o.order_id.eq_ignore_ascii_case(id)))
         .filter(|o| service.is_none_or(|s| o.service_type_code.eq_ignore_ascii_case(s)))
         .filter(|o| status.is_none_or(|s| i64::from(o.status) == s))

@@ -1,5 +1,12 @@
 //! PayOrders and what an order may be paid with: the coupons and discounts
-//! it is offered, and the rules for combining them.
+//! it is offered, and the API's rules for combining them (§8 PayOrders notes,
+//! `use_limits`, `coupon_max_use_quantity`; the pay codes of §10). Which pay
+//! code answers which rule is the sandbox's choice (the public table only
+//! says "discount/coupon not usable or not combinable"): `CBC.99003147` a
+//! voucher with a discount coupon; `CBC.99003112` groups 1 and 2 mixed, or a
+//! coupon whose `use_limits` exclude the discount; `CBC.99003156` over
+//! `coupon_max_use_quantity`; `CBC.99003117` a discount not offered or the
+//! 609 left out; `CBC.99003108` a coupon not offered (or `refused_with`).
 
 use super::orders::{order_status_error, unknown_order};
 use super::validate::{json_body, Query};
@@ -12,7 +19,7 @@ use crate::bss::model::{
 use crate::clock::format_api_time;
 use crate::sandbox::billing::{self, to_f64};
 use crate::sandbox::errors::ApiError;
-use crate::sandbox::state::{Coupon, Order, OrderDeduction, State};
+use crate::sandbox::state::{Coupon, Order, OrderDeduction, State, DEFAULT_MAX_USE};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -28,7 +35,23 @@ fn available_coupons<'s>(state: &'s State, order: &Order, now: DateTime<Utc>) ->
             c.service_type_codes.is_empty()
                 || c.service_type_codes.contains(&order.service_type_code)
         })
+        .filter(|c| c.order_ids.is_empty() || c.order_ids.contains(&order.order_id))
         .collect()
+}
+
+/// The order's `coupon_max_use_quantity`: (coupon_type, coupon_group, max).
+fn max_use(order: &Order) -> Vec<(i32, i32, i32)> {
+    match &order.coupon_max_use_quantity {
+        Some(list) => list
+            .iter()
+            .map(|m| (m.coupon_type, m.coupon_group, m.use_quantity_value))
+            .collect(),
+        None => DEFAULT_MAX_USE.to_vec(),
+    }
+}
+
+fn offer_error(code: &str, msg: String) -> ApiError {
+    ApiError::new(400, code, msg)
 }
 
 /// A discount an order may use, priced on the order's list price.
@@ -42,6 +65,8 @@ struct Available {
     value: String,
     ratio: Option<Decimal>,
     saving: Decimal,
+    /// Listed without `discount_amount` (a rate the client must apply).
+    amount_stated: bool,
 }
 
 fn available_discounts(state: &State, order: &Order) -> Vec<Available> {
@@ -57,18 +82,31 @@ fn available_discounts(state: &State, order: &Order) -> Vec<Available> {
         value: d.rate.to_string(),
         ratio: Some(d.rate),
         saving: billing::saving(official, d.rate),
+        amount_stated: true,
     });
     let bound = state
         .order_discounts
         .iter()
         .filter(|d| d.order_id == order.order_id)
-        .map(|d| Available {
-            id: d.discount_id.clone(),
-            api_type: d.discount_type,
-            deduction_type: d.discount_type,
-            value: billing::money_str(d.discount_amount),
-            ratio: None,
-            saving: billing::money(d.discount_amount.min(official)),
+        .map(|d| match d.ratio {
+            Some(r) => Available {
+                id: d.discount_id.clone(),
+                api_type: d.discount_type,
+                deduction_type: d.discount_type,
+                value: r.to_string(),
+                ratio: Some(r),
+                saving: billing::saving(official, r),
+                amount_stated: false,
+            },
+            None => Available {
+                id: d.discount_id.clone(),
+                api_type: d.discount_type,
+                deduction_type: d.discount_type,
+                value: billing::money_str(d.discount_amount),
+                ratio: None,
+                saving: billing::money(d.discount_amount.min(official)),
+                amount_stated: true,
+            },
         });
     account.chain(bound).collect()
 }
@@ -140,37 +178,45 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         return Err(order_status_error(&order));
     }
 
-    // Discount rules: a 609 adjustment must be the discount used.
+    // Discount: offered, of its type; a 609 adjustment must be the one used.
     let offered = available_discounts(state, &order);
     if let Some(adj) = offered.iter().find(|d| d.api_type == 609) {
         if discount.as_ref().is_none_or(|d| d.id != adj.id) {
-            return Err(ApiError::invalid(format!(
-                "The order has an order price adjustment discount ({}, type 609) that must be used.",
-                adj.id
-            )));
+            return Err(offer_error(
+                "CBC.99003117",
+                format!(
+                    "The order has an order price adjustment discount ({}, type 609) that must be used.",
+                    adj.id
+                ),
+            ));
         }
     }
     let chosen = match &discount {
         None => None,
         Some(d) => {
             let a = offered.iter().find(|a| a.id == d.id).ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "The discount {} is not available for order {}.",
-                    d.id, order.order_id
-                ))
+                offer_error(
+                    "CBC.99003117",
+                    format!(
+                        "The discount {} is not available for order {}.",
+                        d.id, order.order_id
+                    ),
+                )
             })?;
             if a.api_type != d.r#type {
-                return Err(ApiError::invalid(format!(
-                    "The discount {} has type {}, not {}.",
-                    d.id, a.api_type, d.r#type
-                )));
+                return Err(offer_error(
+                    "CBC.99003117",
+                    format!(
+                        "The discount {} has type {}, not {}.",
+                        d.id, a.api_type, d.r#type
+                    ),
+                ));
             }
             Some(a)
         }
     };
 
-    // Coupon rules: offered to this order, types match, at most one
-    // discount coupon, and a discount coupon excludes use_discount=YES.
+    // Coupons: offered to this order, of their type.
     let usable = available_coupons(state, &order, ctx.now);
     let mut picked: Vec<Coupon> = Vec::new();
     for c in &coupons {
@@ -181,30 +227,32 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             )));
         }
         let found = usable.iter().find(|u| u.coupon_id == c.id).ok_or_else(|| {
-            ApiError::invalid(format!(
-                "The coupon {} is not available for order {}.",
-                c.id, order.order_id
-            ))
+            offer_error(
+                "CBC.99003108",
+                format!(
+                    "The coupon {} is not available for order {}.",
+                    c.id, order.order_id
+                ),
+            )
         })?;
         if found.pay_type != c.r#type {
-            return Err(ApiError::invalid(format!(
-                "The coupon {} has type {}, not {}.",
-                c.id, found.pay_type, c.r#type
-            )));
+            return Err(offer_error(
+                "CBC.99003108",
+                format!(
+                    "The coupon {} has type {}, not {}.",
+                    c.id, found.pay_type, c.r#type
+                ),
+            ));
+        }
+        if let Some(code) = &found.refused_with {
+            return Err(offer_error(
+                code,
+                format!("The coupon {} cannot be used for this order.", c.id),
+            ));
         }
         picked.push((*found).clone());
     }
-    let discount_coupons = picked.iter().filter(|c| c.pay_type == 300).count();
-    if discount_coupons > 1 {
-        return Err(ApiError::invalid(
-            "At most one discount coupon (type 300) can be used per order.",
-        ));
-    }
-    if discount_coupons == 1 && use_discount {
-        return Err(ApiError::invalid(
-            "A discount coupon (type 300) cannot be combined with a discount (use_discount YES).",
-        ));
-    }
+    check_combination(&order, &picked, chosen)?;
 
     // Price: discount, then discount coupon, then cash coupons; the rest is debited.
     let official = order.official_amount;
@@ -272,6 +320,84 @@ pub fn pay(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     reply(&model::EmptyResp {})
 }
 
+/// The API's combination rules for the coupons `picked` with `discount`.
+fn check_combination(
+    order: &Order,
+    picked: &[Coupon],
+    discount: Option<&Available>,
+) -> Result<(), ApiError> {
+    let voucher = picked.iter().find(|c| c.pay_type == 301);
+    let dc = picked.iter().find(|c| c.pay_type == 300);
+    if let (Some(v), Some(d)) = (voucher, dc) {
+        return Err(offer_error(
+            "CBC.99003147",
+            format!(
+                "The voucher {} and the discount coupon {} cannot be used together.",
+                v.coupon_id, d.coupon_id
+            ),
+        ));
+    }
+    let g1 = picked.iter().find(|c| c.coupon_group == Some(1));
+    let g2 = picked.iter().find(|c| c.coupon_group == Some(2));
+    if let (Some(a), Some(b)) = (g1, g2) {
+        return Err(offer_error(
+            "CBC.99003112",
+            format!(
+                "Marketplace coupon {} and special voucher {} cannot be used together.",
+                a.coupon_id, b.coupon_id
+            ),
+        ));
+    }
+    for (coupon_type, group, max) in max_use(order) {
+        let n = picked
+            .iter()
+            .filter(|c| c.info_type() == coupon_type && c.coupon_group.unwrap_or(0) == group)
+            .count();
+        if n > usize::try_from(max).unwrap_or(0) {
+            return Err(offer_error(
+                "CBC.99003156",
+                format!(
+                    "At most {max} coupon(s) of type {coupon_type} in group {group} can pay this order; {n} given."
+                ),
+            ));
+        }
+    }
+    if let Some(d) = discount {
+        let key = match d.api_type {
+            0 => Some("simultaneousUseWithPromotionDiscount"),
+            2 => Some("simultaneousUseWithCommercialDiscount"),
+            3 => Some("simultaneousUseWithEmpowerDiscount"),
+            _ => None,
+        };
+        for c in picked {
+            if key.is_some_and(|k| c.limit(k) == Some("0")) {
+                return Err(offer_error(
+                    "CBC.99003112",
+                    format!(
+                        "The coupon {} cannot be used together with the discount {}.",
+                        c.coupon_id, d.id
+                    ),
+                ));
+            }
+            let min = c
+                .limit("minConsumeDiscount")
+                .and_then(|v| v.trim().parse::<Decimal>().ok());
+            if let (Some(min), Some(ratio)) = (min, d.ratio) {
+                if ratio < min {
+                    return Err(offer_error(
+                        "CBC.99003112",
+                        format!(
+                            "The coupon {} cannot be used with a discount ratio below {min} ({} has {ratio}).",
+                            c.coupon_id, d.id
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The order named by the required `order_id` query parameter.
 fn queried_order<'s>(ctx: &Ctx<'_>, state: &'s State) -> Result<&'s Order, ApiError> {
     let q = Query::new(ctx.query, &["order_id"])?;
@@ -294,7 +420,23 @@ pub fn coupons(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             expire_time: Some(format_api_time(c.expire_time)),
             plan_name: Some(c.plan_name.clone()),
             plan_desc: Some(c.plan_desc.clone()),
-            use_limits: Some(Vec::new()),
+            use_limits: Some(
+                c.use_limits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        serde_json::json!({
+                            "use_limiti_info_id": format!("ULI{}{i:02}", c.coupon_id),
+                            "limit_key": l.limit_key,
+                            "value1": l.value1,
+                            "value2": null,
+                            "value_unit": null,
+                            "limit_type": null,
+                            "promotion_plan_id": null,
+                        })
+                    })
+                    .collect(),
+            ),
             active_time: Some(format_api_time(c.effective_time)),
             last_used_time: c.last_used_time.map(format_api_time),
             create_time: Some(format_api_time(c.create_time)),
@@ -302,18 +444,21 @@ pub fn coupons(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
             balance: Some(to_f64(c.face_value)),
             used_by_order_id: None,
             coupon_usage: None,
-            coupon_group: Some(0),
+            coupon_group: c.coupon_group,
         })
         .collect();
-    let max = |coupon_type, n| CouponMaxUseQuantity {
-        coupon_type: Some(coupon_type),
-        coupon_group: Some(0),
-        use_quantity_value: Some(n),
-    };
+    let max = max_use(order)
+        .into_iter()
+        .map(|(coupon_type, group, n)| CouponMaxUseQuantity {
+            coupon_type: Some(coupon_type),
+            coupon_group: Some(group),
+            use_quantity_value: Some(n),
+        })
+        .collect();
     reply(&OrderCouponsResp {
         count: Some(list.len() as i64),
         user_coupons: Some(list),
-        coupon_max_use_quantity: Some(vec![max(1, 3), max(2, 1), max(4, 3)]),
+        coupon_max_use_quantity: Some(max),
     })
 }
 
@@ -336,7 +481,7 @@ pub fn discounts(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
                     order_line_item_ids: Some(line_ids.clone()),
                     // 0 ratio discount, 2 fixed reduction.
                     discount_mode: Some(if a.ratio.is_some() { 0 } else { 2 }),
-                    discount_amount: Some(a.saving),
+                    discount_amount: a.amount_stated.then_some(a.saving),
                     discount_ratio: a.ratio,
                 }]),
             }]),

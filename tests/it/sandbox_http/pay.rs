@@ -103,21 +103,26 @@ async fn pay_validation_and_coupon_rules() {
     assert_invalid(&pay(b).await, "extra");
     let mut b = v("YES", "NO");
     b["coupon_infos"] = json!([{"id": "CP-NOPE", "type": 301}]);
-    assert_invalid(&pay(b).await, "CP-NOPE");
+    assert_offer_refused(&pay(b).await, "CBC.99003108", "CP-NOPE");
     let mut b = v("YES", "NO");
     b["coupon_infos"] = json!([{"id": VOUCHER, "type": 300}]);
-    assert_invalid(&pay(b).await, "type");
+    assert_offer_refused(&pay(b).await, "CBC.99003108", "type");
+    // The API's combination rules, not bssctl's: a voucher never goes with a
+    // discount coupon; each coupon's use_limits decide about discounts.
     let mut b = v("YES", "NO");
-    b["coupon_infos"] =
-        json!([{"id": DISCOUNT_COUPON, "type": 300}, {"id": "CP-SECOND-DISCOUNT", "type": 300}]);
-    assert_invalid(&pay(b).await, "one discount coupon");
+    b["coupon_infos"] = json!([{"id": DISCOUNT_COUPON, "type": 300}, {"id": VOUCHER, "type": 301}]);
+    assert_offer_refused(&pay(b).await, "CBC.99003147", "cannot be used together");
     let mut b = v("YES", "YES");
     b["coupon_infos"] = json!([{"id": DISCOUNT_COUPON, "type": 300}]);
     b["discount_infos"] = json!([{"id": DISCOUNT_605, "type": 2}]);
-    assert_invalid(&pay(b).await, "cannot be combined");
+    assert_offer_refused(&pay(b).await, "CBC.99003112", "cannot be used together");
+    let mut b = v("YES", "YES");
+    b["coupon_infos"] = json!([{"id": VOUCHER, "type": 301}]);
+    b["discount_infos"] = json!([{"id": DISCOUNT_605, "type": 2}]);
+    assert_offer_refused(&pay(b).await, "CBC.99003112", DISCOUNT_605);
     let mut b = v("NO", "YES");
     b["discount_infos"] = json!([{"id": "dsc-nope", "type": 2}]);
-    assert_invalid(&pay(b).await, "dsc-nope");
+    assert_offer_refused(&pay(b).await, "CBC.99003117", "dsc-nope");
     assert_error(
         &pay(json!({"order_id": "CS000", "use_coupon": "NO", "use_discount": "NO"})).await,
         400,
@@ -126,21 +131,20 @@ async fn pay_validation_and_coupon_rules() {
     // Nothing above changed the order.
     assert_eq!(sb.state().order(&order).unwrap().status, 6);
 
-    // The 605 discount and the 100 voucher: (336 + 28) * 0.9 - 100 = 227.60.
-    let mut b = v("YES", "YES");
+    // The 100 voucher alone: 336 + 28 - 100 = 264.00.
+    let mut b = v("YES", "NO");
     b["coupon_infos"] = json!([{"id": VOUCHER, "type": 301}]);
-    b["discount_infos"] = json!([{"id": DISCOUNT_605, "type": 2}]);
     let r = pay(b.clone()).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         sb.balances().await.0,
-        Decimal::from_str("49772.40").unwrap()
+        Decimal::from_str("49736.00").unwrap()
     );
     let d = sb.get(&format!("{ORDER_DETAILS}{order}"), &[]).await;
     assert_eq!(d.body["order_info"]["status"], 5);
     assert_eq!(
         dec(&d.body["order_info"]["amount_after_discount"]),
-        Decimal::from_str("327.60").unwrap()
+        Decimal::from_str("364.00").unwrap()
     );
     assert_eq!(
         dec(&d.body["order_info"]["amount_info"]["coupon_amount"]),
@@ -163,14 +167,23 @@ async fn pay_validation_and_coupon_rules() {
     // Paying twice is refused.
     assert_error(&pay(b).await, 400, "CBC.99003106");
 
-    // A discount coupon alone: 15 % off 612 + 28, capped at 500.
+    // A discount coupon alone: 15 % off 612 + 28 = 96, capped at 50.
     let mut b = json!({"order_id": next, "use_coupon": "YES", "use_discount": "NO"});
     b["coupon_infos"] = json!([{"id": DISCOUNT_COUPON, "type": 300}]);
     let r = sb.post(PAY, b).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         sb.balances().await.0,
-        Decimal::from_str("49228.40").unwrap()
+        Decimal::from_str("49146.00").unwrap()
+    );
+}
+
+fn assert_offer_refused(r: &Resp, code: &str, mentions: &str) {
+    assert_error(r, 400, code);
+    let msg = r.body["error_msg"].as_str().unwrap();
+    assert!(
+        msg.contains(mentions),
+        "message {msg:?} should mention {mentions:?}"
     );
 }
 
@@ -183,6 +196,7 @@ async fn an_order_price_adjustment_must_be_used() {
         order_id: order.clone(),
         discount_type: 609,
         discount_amount: Decimal::from(64),
+        ratio: None,
     });
     let sb = Sb::start_with(|_| {}, Some(seed)).await;
     let d = sb.get(DISCOUNTS, &[("order_id", &order)]).await;
@@ -192,11 +206,11 @@ async fn an_order_price_adjustment_must_be_used() {
         .iter()
         .any(|x| x["discount_type"] == 609));
     let base = json!({"order_id": order, "use_coupon": "NO", "use_discount": "NO"});
-    assert_invalid(&sb.post(PAY, base.clone()).await, "609");
+    assert_offer_refused(&sb.post(PAY, base.clone()).await, "CBC.99003117", "609");
     let mut b = base.clone();
     b["use_discount"] = json!("YES");
     b["discount_infos"] = json!([{"id": DISCOUNT_605, "type": 2}]);
-    assert_invalid(&sb.post(PAY, b.clone()).await, "609");
+    assert_offer_refused(&sb.post(PAY, b.clone()).await, "CBC.99003117", "609");
     b["discount_infos"] = json!([{"id": "adj-609-0001", "type": 609}]);
     let r = sb.post(PAY, b).await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -162,7 +162,11 @@ async fn orders_list_filters_sorts_and_validates() {
     let seed = sandbox::seed_state();
     let all = sb.get(ORDERS, &[("limit", "1000")]).await;
     assert_eq!(all.status, 200, "{}", all.body);
-    assert_eq!(all.body["total_count"], seed.orders.len() as u64);
+    assert_eq!(
+        all.body["total_count"],
+        seed.orders.iter().filter(|o| !o.sub_customer).count() as u64,
+        "sub-account orders are listed with method=sub_customer only"
+    );
     let times: Vec<&str> = all.body["order_infos"]
         .as_array()
         .unwrap()
@@ -206,7 +210,17 @@ async fn orders_list_filters_sorts_and_validates() {
         10
     );
     let pending = sb.get(ORDERS, &[("status", "6")]).await;
-    assert_eq!(pending.body["total_count"], 1);
+    assert_eq!(
+        pending.body["total_count"],
+        seed.orders
+            .iter()
+            .filter(|o| o.status == 6 && !o.sub_customer)
+            .count() as u64
+    );
+    let sub = sb
+        .get(ORDERS, &[("status", "6"), ("method", "sub_customer")])
+        .await;
+    assert_eq!(sub.body["total_count"], 1, "{}", sub.body);
     let renewals = sb
         .get(ORDERS, &[("order_type", "2"), ("limit", "100")])
         .await;
@@ -228,7 +242,8 @@ async fn orders_list_filters_sorts_and_validates() {
             ],
         )
         .await;
-    assert_eq!(window.body["total_count"], 1);
+    // The seed's pending renewal and its five orders exercising the offer rules.
+    assert_eq!(window.body["total_count"], 6);
     let paid = sb
         .get(
             ORDERS,
