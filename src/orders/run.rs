@@ -11,8 +11,8 @@ use super::list::{self, OrderResource, PendingOrderRow};
 use super::offer::{self, Choice, PayRequest, Rejected};
 use super::outcome::{after_lost_answer, amount_text, Action, OrderOutcome, Status};
 use crate::bss::model::{
-    BalancesResp, CustomerOrder, ListCustomerOrdersQuery, QueryResourcesReq, ACCOUNT_TYPE_BALANCE,
-    ACCOUNT_TYPE_CREDIT, ORDER_STATUS_COMPLETED, ORDER_STATUS_PENDING_PAYMENT,
+    BalancesResp, CustomerOrder, ListCustomerOrdersQuery, QueryResourcesReq,
+    ORDER_STATUS_COMPLETED, ORDER_STATUS_PENDING_PAYMENT,
 };
 use crate::bss::{ApiError, BssClient};
 use crate::clock::format_api_time;
@@ -106,23 +106,10 @@ pub fn dedup(ids: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Cash and credit available to pay orders (negative accounts count as
-/// zero), in cents.
+/// Cash and credit available to pay orders, in cents: the plan's balance
+/// sum ([`BalancesResp::cash_and_credit`]), never below zero.
 pub fn available_balance(b: &BalancesResp) -> Decimal {
-    let available: Decimal = b
-        .account_balances
-        .iter()
-        .flatten()
-        .filter(|b| {
-            matches!(
-                b.account_type,
-                Some(ACCOUNT_TYPE_BALANCE) | Some(ACCOUNT_TYPE_CREDIT)
-            )
-        })
-        .filter_map(|b| b.amount)
-        .map(|a| a.max(Decimal::ZERO))
-        .sum();
-    super::cents(available)
+    super::cents(b.cash_and_credit().max(Decimal::ZERO))
 }
 
 /// What the pay and cancel flows show and ask, in the order they happen.
