@@ -175,9 +175,10 @@ impl run::Ui for Terminal {
         settled_before: &[OrderOutcome],
         not_sent: &[OrderOutcome],
     ) {
-        print!("{}", render::pay_proposals(proposals, self.now));
-        print!("{}", render::outcome_lines(settled_before));
-        print!("{}", render::outcome_lines(not_sent));
+        print!(
+            "{}",
+            render::pay_block(proposals, settled_before, not_sent, self.now)
+        );
     }
 
     fn dry_run(
@@ -192,9 +193,10 @@ impl run::Ui for Terminal {
                 render::dry_run_json(proposals, settled_before, not_sent)
             );
         } else {
-            print!("{}", render::pay_proposals(proposals, self.now));
-            print!("{}", render::outcome_lines(settled_before));
-            print!("{}", render::outcome_lines(not_sent));
+            print!(
+                "{}",
+                render::pay_block(proposals, settled_before, not_sent, self.now)
+            );
             println!("Dry run: nothing was paid.");
         }
     }
@@ -202,27 +204,12 @@ impl run::Ui for Terminal {
     /// Shows what the balance can cover; never refuses (the API decides).
     fn balance(&mut self, total: Decimal, currency: &str, available: Result<Decimal, ApiError>) {
         match available {
-            Ok(available) => {
-                let currency = text(currency);
-                let money = |a| crate::display::money::money(&currency, a);
-                println!(
-                    "Account balance available (cash and credit): {}",
-                    money(available)
-                );
-                if available < total {
-                    println!(
-                        "Warning: the balance does not cover the {} to pay; the API will refuse (CBC.99005003).\n  hint: {}",
-                        money(total),
-                        crate::hints::hint("CBC.99005003").unwrap_or_default()
-                    );
-                }
-            }
+            Ok(available) => println!("{}", render::balance_lines(available, total, currency)),
             Err(e) => eprintln!(
-                "Warning: cannot read the account balance: {}",
+                "Warning: cannot read the account balance: {}\n",
                 text(&e.to_string())
             ),
         }
-        println!();
     }
 
     fn confirm_pay(
@@ -243,29 +230,7 @@ impl run::Ui for Terminal {
     }
 
     fn cancel_rows(&mut self, rows: &[PendingOrderRow], not_sent: &[OrderOutcome]) {
-        for r in rows {
-            println!(
-                "Order {}: {}, {}{}",
-                text(&r.order_id),
-                text(&r.order_type_name),
-                render::money(r.amount.or(r.official_amount), &r.currency),
-                if r.resources.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; resources {}",
-                        r.resources
-                            .iter()
-                            .map(|x| crate::render::name_and_id(
-                                x.resource_name.as_deref().unwrap_or(""),
-                                &x.resource_id
-                            ))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }
-            );
-        }
+        print!("{}", render::cancel_rows(rows));
         print!("{}", render::outcome_lines(not_sent));
     }
 

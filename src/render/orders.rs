@@ -6,6 +6,7 @@ use crate::orders::list::PendingOrderRow;
 use crate::orders::offer::DISCOUNT_PRICE_ADJUSTMENT;
 use crate::orders::outcome::{Action, OrderOutcome, Status};
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use std::fmt::Write;
 
 // Order ids, times, currencies, resource names, coupon ids and error
@@ -436,6 +437,65 @@ pub fn count_line(action: Action, list: &[OrderOutcome]) -> String {
         count(Status::Refused),
         count(Status::Unknown)
     )
+}
+
+/// What a pay run proposes, with the earlier pays settled now and the
+/// orders not sent.
+pub fn pay_block(
+    proposals: &[PayProposal],
+    settled_before: &[OrderOutcome],
+    not_sent: &[OrderOutcome],
+    now: DateTime<Utc>,
+) -> String {
+    let mut out = pay_proposals(proposals, now);
+    out.push_str(&outcome_lines(settled_before));
+    out.push_str(&outcome_lines(not_sent));
+    out
+}
+
+/// The balance before paying, and a warning when it does not cover the
+/// total (the API would refuse with CBC.99005003); ends with a blank line.
+pub fn balance_lines(available: Decimal, total: Decimal, currency: &str) -> String {
+    let currency = text(currency);
+    let money = |a| crate::display::money::money(&currency, a);
+    let mut out = format!(
+        "Account balance available (cash and credit): {}\n",
+        money(available)
+    );
+    if available < total {
+        out.push_str(&format!(
+            "Warning: the balance does not cover the {} to pay; the API will refuse (CBC.99005003).\n  hint: {}\n",
+            money(total),
+            crate::hints::hint("CBC.99005003").unwrap_or_default()
+        ));
+    }
+    out
+}
+
+/// The orders a cancel run is about to cancel, one line each.
+pub fn cancel_rows(rows: &[PendingOrderRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let resources = if r.resources.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = r
+                .resources
+                .iter()
+                .map(|x| {
+                    super::name_and_id(x.resource_name.as_deref().unwrap_or(""), &x.resource_id)
+                })
+                .collect();
+            format!("; resources {}", names.join(", "))
+        };
+        out.push_str(&format!(
+            "Order {}: {}, {}{resources}\n",
+            text(&r.order_id),
+            text(&r.order_type_name),
+            money(r.amount.or(r.official_amount), &r.currency),
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "apply",
             "orders",
             "live",
+            "hints",
             "bss",
             "clock",
             "display",
