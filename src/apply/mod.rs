@@ -4,5 +4,6 @@ pub mod executor;
 pub mod progress;
 pub mod recheck;
 pub mod run;
+pub mod schedule;
 
 pub use executor::{ApplyReport, Executor, OpResult, Status};
