@@ -258,6 +258,26 @@ mod tests {
     }
 
     #[test]
+    fn an_attached_change_waits_for_its_main_in_a_batch_of_its_own() {
+        let mut changes = vec![
+            change("a", vec![Operation::SetOnDemand {}]),
+            change("b", vec![Operation::SetOnDemand {}]),
+            change("m", vec![renew(2, 1), Operation::SetOnDemand {}]),
+        ];
+        changes[0].main_resource_id = Some("m".into());
+        let b = batches(&changes);
+        let ids: Vec<Vec<String>> = b.iter().map(|x| x.resource_ids.clone()).collect();
+        assert_eq!(ids, vec![vec!["m"], vec!["b", "m"], vec!["a"]]);
+        // a after m's last operation (the set_on_demand batch), which
+        // follows m's renewal.
+        assert_eq!(b[2].depends_on, vec![1]);
+        assert_eq!(b[1].depends_on, vec![0]);
+        for x in &b {
+            assert!(x.depends_on.iter().all(|d| *d < x.index));
+        }
+    }
+
+    #[test]
     fn per_resource_order_becomes_batch_dependencies() {
         let changes = vec![
             change("a", vec![Operation::CancelOnDemand {}, enable()]),

@@ -174,3 +174,147 @@ fn a_mixed_apply_of_400_runs_at_the_busiest_apis_bound_and_is_refused_nothing() 
         "the apply spanned {span} ms; the busiest API's bound is {bound_ms} ms"
     );
 }
+
+/// Failure handling under the readiness executor: a renewal that must come
+/// first and whose outcome is unknown (the sandbox answers 500) holds its
+/// resource, so its auto-renew change and the change of a resource attached
+/// to it are skipped and never sent; another resource's change, run beside
+/// it, is done. Results come back in plan order.
+#[tokio::test]
+async fn a_failure_skips_only_that_resources_later_operations_and_its_attached_ones() {
+    use bssctl::apply::progress::Progress;
+    use bssctl::apply::{Executor, Status};
+    use bssctl::bss::Api;
+    use bssctl::live::in_flight::InFlightPolicy;
+    use bssctl::plan::{graph::plan_batches, Operation};
+    use bssctl::planner::{make_plan, Scope, StatePaths};
+    use bssctl::sandbox::FaultConfig;
+    use bssctl::state::journal::{AccountKey, Journal};
+    use std::sync::{Arc, Mutex};
+
+    const FROZEN: &str = "8190d640-b6bf-1bef-5636-0c3f88a67497"; // staging-app-01
+    const FROZEN_DISK: &str = "aec5517b-2919-aac3-8cb8-016ca9e1b056";
+    let sb = Sandbox::start_with(
+        |cfg| {
+            cfg.faults = FaultConfig {
+                error_every: Some(1),
+                apis: Some(vec![Api::Renew]),
+                ..Default::default()
+            }
+        },
+        None,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.yaml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "version: 1\nresources:\n  - id: {FROZEN}\n    on_expiry: auto_renew\n    renew_ahead: {{ min_remaining: 30d, period: 3m }}\n  - id: {API01}\n    on_expiry: auto_renew\n"
+        ),
+    )
+    .unwrap();
+    let set = bssctl::manifest::load(&[manifest])
+        .set
+        .expect("manifests load");
+    let paths = StatePaths {
+        journal: dir.path().join("journal.jsonl"),
+        last_applied: dir.path().join("last-applied.json"),
+    };
+    let client = sb.client();
+    let account = AccountKey {
+        domain_id: DOMAIN.into(),
+        endpoint: client.endpoint().to_string(),
+    };
+    let policy = InFlightPolicy {
+        account: account.clone(),
+        settle: chrono::Duration::zero(),
+    };
+    let mut plan = make_plan(
+        &client,
+        DOMAIN,
+        &set,
+        &Scope::default(),
+        &paths,
+        &policy,
+        seed_now(),
+    )
+    .await
+    .unwrap()
+    .unwrap_or_else(|d| panic!("{d:?}"))
+    .plan;
+    let ops = |id: &str| -> Vec<&'static str> {
+        plan.changes
+            .iter()
+            .find(|c| c.resource_id == id)
+            .map(|c| c.operations.iter().map(Operation::kind_name).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(ops(FROZEN), ["renew", "enable_auto_renew"]);
+    assert_eq!(ops(API01), ["enable_auto_renew"]);
+    // A change of a resource attached to the frozen one (the plan has none
+    // of its own; the executor must still keep it behind its main).
+    let mut attached = plan
+        .changes
+        .iter()
+        .find(|c| c.resource_id == FROZEN)
+        .unwrap()
+        .clone();
+    attached.resource_id = FROZEN_DISK.into();
+    attached.main_resource_id = Some(FROZEN.into());
+    attached.is_main_resource = false;
+    attached.operations = vec![Operation::SetOnDemand {}];
+    plan.changes.push(attached);
+    plan.changes
+        .sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
+    plan.batches = plan_batches(&plan.account_changes, &plan.changes);
+
+    let progress = Progress::new(false, true);
+    let exec = Executor {
+        client: &client,
+        journal: Arc::new(Mutex::new(Journal::open(&paths.journal).unwrap())),
+        run_id: "test".into(),
+        parallelism: 2,
+        progress: &progress,
+        now: seed_now(),
+        account,
+        settle: chrono::Duration::zero(),
+        journal_error: Mutex::new(None),
+    };
+    let report = exec.run(&plan).await;
+    let status = |id: &str, kind: &str| {
+        report
+            .results
+            .iter()
+            .find(|r| r.resource_id == id && r.operation.kind_name() == kind)
+            .unwrap_or_else(|| panic!("{id} {kind}: {:?}", report.results))
+            .status
+    };
+    assert_eq!(status(FROZEN, "renew"), Status::Unknown);
+    assert_eq!(status(FROZEN, "enable_auto_renew"), Status::Skipped);
+    assert_eq!(status(FROZEN_DISK, "set_on_demand"), Status::Skipped);
+    assert_eq!(status(API01, "enable_auto_renew"), Status::Done);
+    assert_eq!(report.results.len(), 4);
+    // In plan order: batch by batch.
+    let order: Vec<(String, &str)> = report
+        .results
+        .iter()
+        .map(|r| (r.resource_id.clone(), r.operation.kind_name()))
+        .collect();
+    let planned: Vec<(String, &str)> = plan
+        .batches
+        .iter()
+        .flat_map(|b| {
+            b.resource_ids
+                .iter()
+                .map(|id| (id.clone(), b.operation.kind_name()))
+        })
+        .collect();
+    assert_eq!(order, planned);
+    // Nothing was sent for what was skipped.
+    let st = sb.state();
+    assert_eq!(st.resource(FROZEN).unwrap().expire_policy, 0);
+    assert_eq!(st.resource(FROZEN_DISK).unwrap().expire_policy, 0);
+    assert_eq!(st.resource(API01).unwrap().expire_policy, 3);
+    sb.stop().await;
+}
