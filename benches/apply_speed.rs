@@ -114,8 +114,16 @@ async fn run(mains: usize) {
         out.status.code().unwrap_or(-1),
         results.len()
     );
+    let (enable, cancel, on_demand, renew) = mix.calls();
+    let floor = BTreeMap::from([
+        ("AutoRenewalResources", enable),
+        ("CancelAutoRenewalResources", cancel),
+        ("UpdatePeriodToOnDemand", on_demand),
+        ("RenewalResources", renew),
+    ]);
     for (api, n) in &calls {
-        println!("  {api:<32} {n}");
+        let least = floor.get(api.as_str()).copied().unwrap_or(0);
+        println!("  {api:<32} {n} calls (floor {least})");
     }
     println!(
         "  apply span {span:.2}s vs busiest-API bound {bound:.2}s: {:.2}x (target ≤ {target:.2}s: {})",

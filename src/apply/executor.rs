@@ -179,7 +179,7 @@ impl Executor<'_> {
         loop {
             // Start everything that is ready and has a free lane for its API
             // (the client paces each API at its own rate).
-            while let Some(i) = schedule.next() {
+            while let Some(i) = schedule.start_next() {
                 let batch = &plan.batches[i];
                 let (ready, skipped): (Vec<String>, Vec<String>) = batch
                     .resource_ids

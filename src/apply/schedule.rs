@@ -99,7 +99,7 @@ impl Schedule {
 
     /// The next batch to start, if one is ready and its API has a free
     /// lane; it counts as running from now on.
-    pub fn next(&mut self) -> Option<usize> {
+    pub fn start_next(&mut self) -> Option<usize> {
         let lanes = self.lanes;
         let running = &self.running;
         let (api, queue) = self
@@ -159,7 +159,7 @@ pub fn simulate(batches: &[Batch], lanes: usize, period_ms: f64, latency_ms: f64
     let mut in_flight: Vec<SimCall> = Vec::new();
     let mut out = Vec::new();
     loop {
-        while let Some(i) = s.next() {
+        while let Some(i) = s.start_next() {
             let api = api_of(&batches[i].operation);
             let slot = next_slot.entry(api).or_insert(0.0);
             let start = now.max(*slot);
@@ -337,9 +337,12 @@ mod tests {
             .collect();
         let batches = plan_batches(&[], &changes);
         let mut s = Schedule::new(&batches, 2);
-        assert_eq!((s.next(), s.next(), s.next()), (Some(0), Some(1), None));
+        assert_eq!(
+            (s.start_next(), s.start_next(), s.start_next()),
+            (Some(0), Some(1), None)
+        );
         s.finish(1);
-        assert_eq!(s.next(), Some(2));
+        assert_eq!(s.start_next(), Some(2));
         assert_eq!(s.running(), 2);
         assert!(!s.is_done());
     }
