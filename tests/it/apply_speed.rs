@@ -182,7 +182,7 @@ fn a_mixed_apply_of_400_runs_at_the_busiest_apis_bound_and_is_refused_nothing() 
 /// it, is done. Results come back in plan order.
 #[tokio::test]
 async fn a_failure_skips_only_that_resources_later_operations_and_its_attached_ones() {
-    use bssctl::apply::progress::Progress;
+    use bssctl::apply::executor::Observer;
     use bssctl::apply::{Executor, Status};
     use bssctl::bss::Api;
     use bssctl::live::in_flight::InFlightPolicy;
@@ -269,7 +269,28 @@ async fn a_failure_skips_only_that_resources_later_operations_and_its_attached_o
         .sort_by(|a, b| a.resource_id.cmp(&b.resource_id));
     plan.batches = plan_batches(&plan.account_changes, &plan.changes);
 
-    let progress = Progress::new(false, true);
+    /// Records what the executor reports: the total, then each batch.
+    #[derive(Default)]
+    struct Recorder {
+        total: Mutex<usize>,
+        batches: Mutex<Vec<(usize, usize)>>,
+        finished: Mutex<bool>,
+    }
+    impl Observer for Recorder {
+        fn start(&self, total: usize) {
+            *self.total.lock().unwrap() = total;
+        }
+        fn batch_done(&self, batch: &bssctl::plan::Batch, results: &[bssctl::apply::OpResult]) {
+            self.batches
+                .lock()
+                .unwrap()
+                .push((batch.index, results.len()));
+        }
+        fn finish(&self) {
+            *self.finished.lock().unwrap() = true;
+        }
+    }
+    let progress = Recorder::default();
     let exec = Executor {
         client: &client,
         journal: Arc::new(Mutex::new(Journal::open(&paths.journal).unwrap())),
@@ -311,6 +332,15 @@ async fn a_failure_skips_only_that_resources_later_operations_and_its_attached_o
         })
         .collect();
     assert_eq!(order, planned);
+    // Progress is exact: every batch reported once, with all its results,
+    // adding up to the total announced at the start.
+    let mut reported = progress.batches.lock().unwrap().clone();
+    reported.sort_unstable();
+    let indexes: Vec<usize> = reported.iter().map(|(i, _)| *i).collect();
+    assert_eq!(indexes, (0..plan.batches.len()).collect::<Vec<_>>());
+    let counted: usize = reported.iter().map(|(_, n)| n).sum();
+    assert_eq!((*progress.total.lock().unwrap(), counted), (4, 4));
+    assert!(*progress.finished.lock().unwrap());
     // Nothing was sent for what was skipped.
     let st = sb.state();
     assert_eq!(st.resource(FROZEN).unwrap().expire_policy, 0);
