@@ -211,7 +211,8 @@ pub async fn make_plan_with_base(
         for id in &p.resource_ids {
             holds.entry(id.clone()).or_insert_with(|| {
                 format!(
-                    "unpaid renewal order {} exists{}; pay it (bssctl orders pay {}) or cancel it (bssctl orders cancel {})",
+                    "{}{} exists{}; pay it (bssctl orders pay {}) or cancel it (bssctl orders cancel {})",
+                    crate::plan::diff::UNPAID_ORDER_HOLD,
                     p.order_id,
                     p.pending_payment_end_time
                         .as_deref()

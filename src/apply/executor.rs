@@ -1,10 +1,14 @@
-//! Walks the plan's batches in phase order with bounded concurrency, records
-//! every operation in the journal before sending it (no journal, no
-//! request), never sends a purchase again whose answer was lost (its
-//! outcome is unknown until a later run checks it after the settle time),
-//! and skips what depends on a failure.
+//! Runs the plan's batches by readiness (`schedule`): each batch as soon as
+//! the batches it depends on are done, each API in its own lane of
+//! `parallelism` calls paced by the client at that API's rate, so different
+//! APIs and independent resources run at once. Records every operation in
+//! the journal before sending it (no journal, no request), never sends a
+//! purchase again whose answer was lost (its outcome is unknown until a
+//! later run checks it after the settle time), and skips a resource's later
+//! operations (and its attached resources') after one did not succeed.
 
 use super::recheck;
+use super::schedule::Schedule;
 use crate::bss::model::*;
 use crate::bss::{ApiError, BssClient};
 use crate::clock::format_api_time;
@@ -12,10 +16,10 @@ use crate::plan::{Batch, Operation, OperationKind, Plan};
 use crate::state::journal::{self, AccountKey, FailedId, Journal, Record};
 use crate::state::last_applied::AutoRenewRecord;
 use chrono::{DateTime, Utc};
+use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use tokio::sync::Semaphore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -91,6 +95,7 @@ pub struct Executor<'a> {
     pub client: &'a BssClient,
     pub journal: Arc<Mutex<Journal>>,
     pub run_id: String,
+    /// Calls in flight at once per API.
     pub parallelism: usize,
     pub progress: &'a dyn Observer,
     /// The planning clock (the service's clock in tests): orders created
@@ -118,6 +123,7 @@ struct BatchCtx<'a> {
 
 impl Executor<'_> {
     pub async fn run(&self, plan: &Plan) -> ApplyReport {
+        let mut report = ApplyReport::default();
         let expire_before: BTreeMap<String, String> = plan
             .changes
             .iter()
@@ -155,30 +161,39 @@ impl Executor<'_> {
             .map(|b| b.resource_ids.len().max(1))
             .sum();
         self.progress.start(total);
-        let mut report = ApplyReport::default();
-        let mut blocked: BTreeSet<String> = BTreeSet::new();
-        let mut phases: BTreeMap<_, Vec<&Batch>> = BTreeMap::new();
-        for b in &plan.batches {
-            phases.entry(b.kind).or_default().push(b);
+        // Attached resources with changes of their own, by main: a failure
+        // of the main skips them too.
+        let mut attached_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for c in &plan.changes {
+            if let Some(m) = c.main_resource_id.as_deref() {
+                attached_of
+                    .entry(m)
+                    .or_default()
+                    .push(c.resource_id.as_str());
+            }
         }
-        let permits = Semaphore::new(self.parallelism.max(1));
-        for (_, batches) in phases {
-            let runs = batches.into_iter().map(|batch| {
+        let mut blocked: BTreeSet<String> = BTreeSet::new();
+        let mut by_batch: Vec<Vec<OpResult>> = vec![Vec::new(); plan.batches.len()];
+        let mut schedule = Schedule::new(&plan.batches, self.parallelism);
+        let mut running = FuturesUnordered::new();
+        loop {
+            // Start everything that is ready and has a free lane for its API
+            // (the client paces each API at its own rate).
+            while let Some(i) = schedule.start_next() {
+                let batch = &plan.batches[i];
                 let (ready, skipped): (Vec<String>, Vec<String>) = batch
                     .resource_ids
                     .iter()
                     .cloned()
                     .partition(|id| !blocked.contains(id));
                 let ctx = &ctx;
-                let permits = &permits;
-                async move {
+                running.push(async move {
                     let mut results: Vec<OpResult> = skipped
                         .into_iter()
                         .map(|id| skipped_result(id, &batch.operation))
                         .collect();
                     let account_setting = batch.kind == OperationKind::SetRenewConfig;
                     if !ready.is_empty() || account_setting {
-                        let _permit = permits.acquire().await.expect("semaphore never closed");
                         if let Some(e) = ctx.exec.journal_failed() {
                             let ids = if account_setting {
                                 vec![ACCOUNT.to_string()]
@@ -195,18 +210,30 @@ impl Executor<'_> {
                         }
                     }
                     ctx.exec.progress.batch_done(batch, &results);
-                    results
-                }
-            });
-            for results in futures::future::join_all(runs).await {
-                for r in results {
-                    if r.status != Status::Done {
-                        blocked.insert(r.resource_id.clone());
+                    (i, results)
+                });
+            }
+            let Some((i, results)) = running.next().await else {
+                break;
+            };
+            for r in &results {
+                if r.status != Status::Done {
+                    let mut stack = vec![r.resource_id.as_str()];
+                    while let Some(id) = stack.pop() {
+                        if blocked.insert(id.to_string()) {
+                            stack.extend(attached_of.get(id).into_iter().flatten().copied());
+                        }
                     }
-                    record_side_effects(&mut report, &r);
-                    report.results.push(r);
                 }
             }
+            by_batch[i] = results;
+            schedule.finish(i);
+        }
+        debug_assert!(schedule.is_done(), "every batch ran");
+        // Reported in plan order, whatever order the calls finished in.
+        for r in by_batch.into_iter().flatten() {
+            record_side_effects(&mut report, &r);
+            report.results.push(r);
         }
         self.progress.finish();
         report.journal_error = self.journal_failed();

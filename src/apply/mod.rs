@@ -4,6 +4,7 @@ pub mod executor;
 pub mod progress;
 pub mod recheck;
 pub mod run;
+pub mod schedule;
 pub mod session;
 
 pub use executor::{ApplyReport, Executor, OpResult, Status};

@@ -260,7 +260,7 @@ pub struct ApplyArgs {
     /// Allow unsubscribing (releasing) resources; never for protect: true.
     #[arg(long)]
     pub allow_unsubscribe: bool,
-    /// Batches in flight at once.
+    /// Calls in flight at once per API (each API is paced at its own rate).
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub parallelism: usize,
     /// Journal file [default: <state-dir>/journal.jsonl].

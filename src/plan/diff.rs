@@ -116,6 +116,17 @@ fn diff_one(
             warnings.push(format!("{}: unsubscribe not planned: {why}", label()));
             return None;
         }
+        if live.status == STATUS_FROZEN {
+            // Reference §10: CBC.99003656, frozen resources cannot be
+            // unsubscribed.
+            warnings.push(format!(
+                "{} is frozen: the API refuses to unsubscribe frozen resources (CBC.99003656); unsubscribe not \
+                 planned: renew it (renew_ahead, or in the console) and the next plan releases it, or leave it to \
+                 be released when its retention period ends",
+                label()
+            ));
+            return None;
+        }
         ops.push(Operation::Unsubscribe);
         reasons.push("state: unsubscribed: release it and its attached resources".to_string());
         after.status = "closed".into();
@@ -159,7 +170,45 @@ fn diff_one(
             .filter_map(refused_when_expired)
             .map(|(kind, code)| format!("{kind} ({code})"))
             .collect();
-        if !refused.is_empty() && frozen_or_expired && renew.is_none() {
+        let locked_by = input
+            .renew_holds
+            .get(&live.resource_id)
+            .filter(|why| why.starts_with(UNPAID_ORDER_HOLD));
+        // A renewal left unpaid (auto_pay false) that must come first: the
+        // resource stays expired or frozen, and its order locks it, until
+        // the order is paid.
+        let unpaid_renewal_first = frozen_or_expired
+            && matches!(renew, Some((Operation::Renew { pay_now: false, .. }, _, _)));
+        if let (false, Some(why)) = (settings_ops.is_empty(), locked_by) {
+            // The order locks the resource's settings until it is paid or
+            // cancelled (the renewal itself is held the same way).
+            let kinds: Vec<String> = settings_ops
+                .iter()
+                .map(|op| format!("{} ({})", op.kind_name(), refused_when_locked(op)))
+                .collect();
+            warnings.push(format!(
+                "{}: {} not planned: the API refuses setting changes on a resource in an unpaid order; {why}, and \
+                 the next plan makes this change",
+                label(),
+                kinds.join(" and ")
+            ));
+            settings_ops.clear();
+        } else if !settings_ops.is_empty() && unpaid_renewal_first {
+            let kinds: Vec<String> = settings_ops
+                .iter()
+                .map(|op| format!("{} ({})", op.kind_name(), refused_when_locked(op)))
+                .collect();
+            warnings.push(format!(
+                "{} is {}: its renewal is left unpaid (auto_pay false), so it stays {} and locked by that order; \
+                 the API would refuse {}: not planned: pay the renewal order (bssctl orders pay) and the next plan \
+                 makes this change, or set auto_pay: true",
+                label(),
+                status_name(live.status),
+                status_name(live.status),
+                kinds.join(" and ")
+            ));
+            settings_ops.clear();
+        } else if !refused.is_empty() && frozen_or_expired && renew.is_none() {
             warnings.push(format!(
                 "{} is {}: the API refuses {} on expired or frozen resources; not planned: renew it first (add \
                  renew_ahead, or renew it in the console) and the next plan makes this change",
@@ -401,6 +450,22 @@ fn plan_renewal(
     );
     let new_expiry = add_period(expire, period).map(crate::clock::format_api_time);
     Some((op, reason, new_expiry))
+}
+
+/// How the hold of a resource in an unpaid renewal order begins (the
+/// planner writes it, see `planner`): such a resource's settings are locked
+/// too, not only its renewal.
+pub const UNPAID_ORDER_HOLD: &str = "unpaid renewal order ";
+
+/// The error code the API (and the sandbox) answers a setting change on a
+/// resource in an unpaid order with: to-on-demand "other transaction in
+/// progress" (reference §10); auto-renew has no documented code, the
+/// sandbox answers the renew-rate one.
+fn refused_when_locked(op: &Operation) -> &'static str {
+    match op {
+        Operation::SetOnDemand | Operation::CancelOnDemand => "CBC.99003623",
+        _ => "CBC.30050010",
+    }
 }
 
 /// The error code the API answers `op` with on an expired or frozen
@@ -1140,6 +1205,83 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.contains("renewal not planned")));
+    }
+
+    #[test]
+    fn a_frozen_resource_is_not_unsubscribed() {
+        let mut d = desired("r");
+        d.state = DesiredState::Unsubscribed;
+        let out = run(d.clone(), live("r", 0, 4, "2026-10-20T00:00:00Z"), &[]);
+        assert!(out.changes.is_empty());
+        assert!(
+            out.warnings[0].contains("name-r")
+                && out.warnings[0].contains("frozen")
+                && out.warnings[0].contains("CBC.99003656")
+                && out.warnings[0].contains("renew it"),
+            "{:?}",
+            out.warnings
+        );
+        // Expired but not frozen: the API takes it.
+        let out = run(d, live("r", 0, 5, "2026-11-20T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["unsubscribe"]);
+    }
+
+    fn run_held(d: Desired, row: OrderInstanceV2, why: &str) -> DiffOutput {
+        let inv = Inventory::from_rows(vec![row]);
+        let desired = BTreeMap::from([(d.resource_id.clone(), d)]);
+        let holds = BTreeMap::from([("r".to_string(), why.to_string())]);
+        diff(&DiffInput {
+            desired: &desired,
+            inventory: &inv,
+            auto_renew_records: &BTreeMap::new(),
+            renew_holds: &holds,
+            now: now(),
+        })
+    }
+
+    #[test]
+    fn settings_of_a_resource_in_an_unpaid_order_are_not_planned() {
+        let unpaid =
+            format!("{UNPAID_ORDER_HOLD}CS1 exists; pay it (bssctl orders pay CS1) or cancel it");
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::OnDemand);
+        let out = run_held(d.clone(), live("r", 3, 2, "2027-06-01T00:00:00Z"), &unpaid);
+        assert!(out.changes.is_empty());
+        let w = &out.warnings[0];
+        assert!(
+            w.contains("name-r")
+                && w.contains("cancel_auto_renew (CBC.30050010) and set_on_demand (CBC.99003623)")
+                && w.contains("unpaid order")
+                && w.contains("bssctl orders pay CS1"),
+            "{w}"
+        );
+        // An earlier purchase with an unknown outcome holds renewals only.
+        let out = run_held(
+            d,
+            live("r", 3, 2, "2027-06-01T00:00:00Z"),
+            "an earlier renewal's outcome is unknown",
+        );
+        assert_eq!(kinds(&out), ["cancel_auto_renew", "set_on_demand"]);
+    }
+
+    #[test]
+    fn settings_after_an_unpaid_renewal_of_a_frozen_resource_are_not_planned() {
+        let mut d = desired("r");
+        d.on_expiry = Some(OnExpiry::AutoRenew);
+        d.renew_ahead = ahead(30, RenewPeriod::Months(3));
+        d.auto_pay = false;
+        let out = run(d.clone(), live("r", 0, 4, "2026-10-20T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["renew"]);
+        assert!(
+            out.warnings[0].contains("left unpaid")
+                && out.warnings[0].contains("enable_auto_renew")
+                && out.warnings[0].contains("bssctl orders pay"),
+            "{:?}",
+            out.warnings
+        );
+        // In use: settings first, then the renewal that locks it.
+        let out = run(d, live("r", 0, 2, "2026-12-01T00:00:00Z"), &[]);
+        assert_eq!(kinds(&out), ["enable_auto_renew", "renew"]);
     }
 
     #[test]

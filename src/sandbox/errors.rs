@@ -52,7 +52,18 @@ pub const CODE_ORDER_STATUS: &str = "CBC.99003106";
 pub const CODE_NOT_MAIN_RENEW: &str = "CBC.30010036";
 pub const CODE_NOT_MAIN_RATE: &str = "CBC.30050007";
 pub const CODE_NO_RESOURCE: &str = "CBC.30050009";
+/// Renew-rate's code for a resource in an unpaid order (HTTP 200 per id);
+/// the sandbox answers auto-renew changes with it too (400), for which the
+/// reference documents none.
 pub const CODE_UNPAID_ORDER: &str = "CBC.30050010";
+/// Renew and unsubscribe: a resource is in an unpaid order (HTTP 400, the
+/// whole call refused; reference §10).
+pub const CODE_IN_UNPAID_ORDER: &str = "CBC.99003100";
+/// Unsubscribe: the resource is frozen (HTTP 400).
+pub const CODE_UNSUBSCRIBE_FROZEN: &str = "CBC.99003656";
+/// To-on-demand: another transaction is in progress, e.g. an unpaid order
+/// (HTTP 400).
+pub const CODE_ON_DEMAND_TRANSACTION: &str = "CBC.99003623";
 pub const CODE_NOT_RENEWABLE: &str = "CBC.30050013";
 pub const CODE_AUTORENEW_NO_RESOURCE: &str = "CBC.99003012";
 pub const CODE_AUTORENEW_EXPIRED: &str = "CBC.99003602";

@@ -244,11 +244,6 @@ async fn codes_the_sandbox_produces_carry_their_hints() {
         (WEB01_DISK, "CBC.30010036", "main resource"),
         ("no-such-resource-0000", "CBC.30050009", "does not exist"),
         (OBS_NOT_RENEWABLE, "CBC.30050013", "cannot be renewed"),
-        (
-            "bb1c2eb0-0c48-2a03-7382-153c52a4309d",
-            "CBC.30050010",
-            "bssctl orders pay",
-        ),
     ];
     for (id, want, words) in cases {
         let r = c.renew(&renew(id, 1)).await.expect("HTTP 200");
@@ -256,6 +251,16 @@ async fn codes_the_sandbox_produces_carry_their_hints() {
         assert_eq!(code, want, "{id}");
         assert_hint(&code, words);
     }
+    // A resource in an unpaid order: the whole renewal is refused (HTTP 400).
+    let e = c
+        .renew(&renew("bb1c2eb0-0c48-2a03-7382-153c52a4309d", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&e), "CBC.99003100", "{e}");
+    assert!(
+        hint_for_error(&e).unwrap().contains("bssctl orders pay"),
+        "{e}"
+    );
 
     // Renewal pricing of an attached resource.
     let r = c

@@ -6,6 +6,7 @@ mod common;
 mod api_examples;
 mod apply_e2e;
 mod apply_json;
+mod apply_speed;
 mod ci_examples;
 mod cli_sandbox_server;
 mod client_resilience;

@@ -547,6 +547,21 @@ resources:
         "m2.yaml",
         "version: 1\nresources:\n  - id: bb1c2eb0-0c48-2a03-7382-153c52a4309d\n    on_expiry: on_demand\n",
     );
+    // It is in the seed's unpaid order, which locks its settings: a warning,
+    // not a change the API would refuse.
+    let (_, plan) = env.plan_json(&m2, &[]);
+    assert!(plan["changes"].as_array().unwrap().is_empty());
+    assert!(
+        strings(&plan["warnings"])
+            .iter()
+            .any(|w| w.starts_with("staging-app-02")
+                && w.contains("set_on_demand (CBC.99003623) not planned")
+                && w.contains("bssctl orders cancel CS2611220930RJPYC")),
+        "{:?}",
+        plan["warnings"]
+    );
+    let run = env.bssctl(&["orders", "cancel", "CS2611220930RJPYC", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     let (_, plan) = env.plan_json(&m2, &[]);
     assert_eq!(plan["changes"][0]["before"]["on_expiry"], "unknown(9)");
 

@@ -130,6 +130,13 @@ pub fn cancel(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         ));
     }
     let main_id = main.resource_id.clone();
+    if let Some(order_id) = locking_order(state, &main_id) {
+        return Err(ApiError::new(
+            400,
+            CODE_UNPAID_ORDER,
+            unpaid_order_msg(&order_id),
+        ));
+    }
     for i in state.family(&main_id) {
         let Some(r) = state.resources.get_mut(i) else {
             continue;

@@ -28,6 +28,18 @@ pub fn renew(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         }
     };
 
+    // Reference §10: a resource in an unpaid order refuses the whole call
+    // (HTTP 400 CBC.99003100), nothing is bought.
+    if let Some((id, order_id)) = unique(&req.resource_ids)
+        .into_iter()
+        .find_map(|id| locking_order(state, id).map(|o| (id, o)))
+    {
+        return Err(ApiError::new(
+            400,
+            CODE_IN_UNPAID_ORDER,
+            format!("{id}: {}", unpaid_order_msg(&order_id)),
+        ));
+    }
     let mut fails = Vec::new();
     let mut mains = Vec::new();
     for id in unique(&req.resource_ids) {
@@ -46,8 +58,6 @@ pub fn renew(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
                 CODE_NOT_RENEWABLE,
                 "The product cannot be renewed.",
             ));
-        } else if let Some(order_id) = locking_order(state, id) {
-            fails.push(fail(id, CODE_UNPAID_ORDER, unpaid_order_msg(&order_id)));
         } else {
             mains.push(id.to_string());
         }

@@ -3,7 +3,7 @@
 //! are reported in `error_details` with HTTP 200.
 
 use super::validate::{self, json_body};
-use super::{reply, unique, Ctx};
+use super::{locking_order, reply, unique, unpaid_order_msg, Ctx};
 use crate::bss::model::{self, ErrorDetail, PeriodToOnDemandReq, PeriodToOnDemandResp};
 use crate::sandbox::errors::*;
 use crate::sandbox::state::State;
@@ -30,6 +30,21 @@ pub fn update(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
     };
     validate::api_ids(ctx.api, &req.resource_ids, 1)?;
 
+    // Reference §10: another transaction in progress (here: an unpaid
+    // order) refuses the whole call with HTTP 400 CBC.99003623.
+    if let Some((id, order_id)) = unique(&req.resource_ids)
+        .into_iter()
+        .find_map(|id| locking_order(state, id).map(|o| (id, o)))
+    {
+        return Err(ApiError::new(
+            400,
+            CODE_ON_DEMAND_TRANSACTION,
+            format!(
+                "{id}: another transaction is in progress ({}).",
+                unpaid_order_msg(&order_id)
+            ),
+        ));
+    }
     let mut details = Vec::new();
     for id in unique(&req.resource_ids) {
         let Some(r) = state.resource(id).filter(|r| !r.is_closed()) else {

@@ -23,6 +23,27 @@ pub fn unsubscribe(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> 
     }
     let renewals_only = req.unsubscribe_type == 2;
 
+    // Reference §10: a resource in an unpaid order (CBC.99003100) or a
+    // frozen one (CBC.99003656) refuses the whole call with HTTP 400.
+    for id in unique(&req.resource_ids) {
+        if let Some(order_id) = locking_order(state, id) {
+            return Err(ApiError::new(
+                400,
+                CODE_IN_UNPAID_ORDER,
+                format!("{id}: {}", unpaid_order_msg(&order_id)),
+            ));
+        }
+        if state
+            .resource(id)
+            .is_some_and(|r| r.is_main() && r.status == model::STATUS_FROZEN)
+        {
+            return Err(ApiError::new(
+                400,
+                CODE_UNSUBSCRIBE_FROZEN,
+                format!("{id}: frozen resources cannot be unsubscribed."),
+            ));
+        }
+    }
     let mut fails = Vec::new();
     let mut touched: Vec<usize> = Vec::new();
     for id in unique(&req.resource_ids) {
@@ -30,10 +51,6 @@ pub fn unsubscribe(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> 
             format!("The resource is not a primary resource; unsubscribe its main resource {main}.")
         }) {
             fails.push(f);
-            continue;
-        }
-        if let Some(order_id) = locking_order(state, id) {
-            fails.push(fail(id, CODE_UNPAID_ORDER, unpaid_order_msg(&order_id)));
             continue;
         }
         let family: Vec<usize> = state

@@ -20,6 +20,7 @@ const DOMAIN: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
 // Seed resources used below (see docs/sandbox.md).
 const WEB01: &str = "0b5f7d2e-9a41-4c6b-8f0e-2d3c4b5a6978";
+const API01: &str = "c62697d1-8e77-8686-3cba-12b6ff3b0f57";
 const WEB01_DISK: &str = "5c2a9e11-3f7d-4b8a-a1c2-7e6f5d4c3b21";
 const EIP_WEB: &str = "9e8d7c6b-5a49-4382-b1a0-fedcba987654";
 const PROD_DB_02: &str = "8b1e7d3c5a9f4e2db6c0a1f8e3d5b7c2in01";

@@ -226,6 +226,7 @@ async fn insufficient_balance_changes_nothing() {
 #[tokio::test]
 async fn unpaid_renewal_locks_until_paid() {
     let sb = Sb::start().await;
+    let api01_policy = sb.resource(API01).await["expire_policy"].clone();
     let r = sb
         .post(
             RENEW,
@@ -247,19 +248,29 @@ async fn unpaid_renewal_locks_until_paid() {
         "2026-12-01T00:00:00Z"
     );
 
-    // Locked: renew, auto-renew, unsubscribe refuse it.
+    // Locked: renew and unsubscribe refuse the whole call (reference §10:
+    // 400 CBC.99003100, also for an unlocked id beside it), auto-renew on
+    // and off refuse it, to-on-demand too (another transaction, 400
+    // CBC.99003623).
     let again = sb
         .post(
             RENEW,
-            json!({"resource_ids": [WEB01], "period_type": 2, "period_num": 1}),
+            json!({"resource_ids": [WEB01, API01], "period_type": 2, "period_num": 1}),
         )
         .await;
-    assert_eq!(
-        fail_infos(&again.body),
-        vec![(WEB01.to_string(), "CBC.30050010".to_string())]
-    );
+    assert_error(&again, 400, "CBC.99003100");
+    assert!(again.body["error_msg"]
+        .as_str()
+        .unwrap()
+        .contains(&order_id));
     assert_error(
         &sb.call("POST", &format!("{AUTORENEW}{WEB01}"), None).await,
+        400,
+        "CBC.30050010",
+    );
+    assert_error(
+        &sb.call("DELETE", &format!("{AUTORENEW}{WEB01}"), None)
+            .await,
         400,
         "CBC.30050010",
     );
@@ -269,10 +280,16 @@ async fn unpaid_renewal_locks_until_paid() {
             json!({"resource_ids": [WEB01], "unsubscribe_type": 1}),
         )
         .await;
-    assert_eq!(
-        fail_infos(&u.body),
-        vec![(WEB01.to_string(), "CBC.30050010".to_string())]
-    );
+    assert_error(&u, 400, "CBC.99003100");
+    let d = sb
+        .post(
+            TO_ON_DEMAND,
+            json!({"operation": "SET_UP", "resource_ids": [API01, WEB01]}),
+        )
+        .await;
+    assert_error(&d, 400, "CBC.99003623");
+    // Nothing changed for the unlocked id either.
+    assert_eq!(sb.resource(API01).await["expire_policy"], api01_policy);
 
     // Paying makes it take effect and releases the lock.
     let p = sb
@@ -307,10 +324,7 @@ async fn seed_pending_order_locks_until_cancelled() {
             json!({"resource_ids": [app02], "period_type": 2, "period_num": 1, "is_auto_pay": 1}),
         )
         .await;
-    assert_eq!(
-        fail_infos(&r.body),
-        vec![(app02.clone(), "CBC.30050010".to_string())]
-    );
+    assert_error(&r, 400, "CBC.99003100");
 
     assert_error(
         &sb.call(
