@@ -383,6 +383,9 @@ pub struct SandboxArgs {
     /// A listing's first page also carries a row without resource_id and one with an unreadable expire_time.
     #[arg(long)]
     pub unreadable_rows: bool,
+    /// CTS ListTraces answers 403 (no `cts:trace:list` permission).
+    #[arg(long)]
+    pub cts_forbidden: bool,
 }
 
 #[derive(Debug, Args)]

@@ -669,6 +669,8 @@ fn build_change(
         commitments: Vec::new(),
         reasons,
         protected: desired.protect,
+        cause: Cause::Manifest,
+        audit: None,
     }
 }
 

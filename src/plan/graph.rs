@@ -166,6 +166,8 @@ mod tests {
             commitments: vec![],
             reasons: vec![],
             protected: false,
+            cause: Default::default(),
+            audit: None,
         }
     }
 
