@@ -14,13 +14,17 @@
 //! them talk to the account through `bss`. At the bottom, with no model:
 //! `clock`, `fsutil` and `display` (the money formatter and the escaping of
 //! untrusted strings). `sandbox` (the BSS test double) uses only `bss`;
-//! `hints` only `bss`. No two modules import each other.
+//! `hints` only `bss`. `cts` (who changed a drifted resource: the audit
+//! trail) reads it through `bss` into the plan model; `notify` posts a
+//! plan's summary to a chat webhook with `render`'s words. No two modules
+//! import each other.
 
 pub mod apply;
 pub mod bss;
 pub mod cli;
 pub mod clock;
 pub mod comment;
+pub mod cts;
 pub mod display;
 pub mod export;
 pub mod forecast;
@@ -28,6 +32,7 @@ pub mod fsutil;
 pub mod hints;
 pub mod live;
 pub mod manifest;
+pub mod notify;
 pub mod orders;
 pub mod plan;
 pub mod planner;

@@ -31,6 +31,8 @@ pub struct StatePaths {
 pub struct Scope {
     pub targets: Vec<String>,
     pub excludes: Vec<String>,
+    /// `--only CAUSE`: the causes kept (all when empty; DESIGN §13).
+    pub only: Vec<crate::plan::Cause>,
 }
 
 pub struct Planned {
@@ -203,6 +205,8 @@ pub async fn make_plan_with_base(
         settings_record: account_record.renewal_settings.as_ref(),
         now,
     });
+    crate::plan::cause::assign(&mut plan, &desired, &account_record);
+    crate::plan::cause::retain(&mut plan, &scope.only);
     plan.errors.extend(scope_errors);
     plan.pending_orders = pending;
     let mut base_plan = match base {

@@ -165,7 +165,10 @@ mod tests {
         .unwrap();
         let traces = resp.traces.unwrap();
         assert_eq!(traces.len(), 2);
-        assert_eq!(traces[0].trace_name.as_deref(), Some("cancelResourcesAutoRenew"));
+        assert_eq!(
+            traces[0].trace_name.as_deref(),
+            Some("cancelResourcesAutoRenew")
+        );
         assert_eq!(traces[0].time, Some(1795673649512));
         let user = traces[0].user.as_ref().unwrap();
         assert_eq!(user.name.as_deref(), Some("alice"));

@@ -40,7 +40,26 @@ async fn plan_and_render(
     now: chrono::DateTime<chrono::Utc>,
     args: &PlanArgs,
 ) -> Result<i32, CliError> {
-    let planned = build_with_base(conn, sets, options, paths, settle_time(g), now).await?;
+    let mut planned = build_with_base(conn, sets, options, paths, settle_time(g), now).await?;
+    // Who changed what drifted (DESIGN §13): read only when something did.
+    let manifest_audit = sets.head.audit.as_ref();
+    let local = (conn.is_sandbox() || super::connect::is_local(g)).then(|| conn.client.endpoint());
+    crate::cts::explain(
+        &conn.client,
+        &crate::cts::Settings {
+            region: args.audit.cts_region.as_deref(),
+            project_id: args.audit.cts_project_id.as_deref(),
+            endpoint: args.audit.cts_endpoint.as_deref(),
+            manifest: manifest_audit.map(|a| (&a.region, &a.project_id)),
+            local_endpoint: local,
+            rate_per_second: g.rate_limit,
+        },
+        &mut planned.plan,
+        &paths.last_applied,
+        &conn.domain_id,
+        now,
+    )
+    .await;
     let format = Format::from(options.format);
     let has_changes = planned.plan.summary.has_changes();
     let shown = !args.quiet_if_no_changes || has_changes;
@@ -111,6 +130,7 @@ pub async fn build_with_base(
     let scope = Scope {
         targets: options.targets.clone(),
         excludes: options.excludes.clone(),
+        only: options.only.iter().map(|c| (*c).into()).collect(),
     };
     let policy = crate::live::in_flight::InFlightPolicy {
         account: conn.account_key(),

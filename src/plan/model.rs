@@ -253,6 +253,8 @@ impl Cause {
 /// The audit-trail search for one drifted resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Audit {
+    /// The CTS region searched.
+    pub region: String,
     /// The window searched, RFC 3339 UTC.
     pub from: String,
     pub to: String,
@@ -435,6 +437,15 @@ impl Change {
 }
 
 impl Plan {
+    /// The changes grouped by cause (drift, due, manifest), in plan order
+    /// within each.
+    pub fn changes_by_cause(&self) -> Vec<&Change> {
+        Cause::ALL
+            .iter()
+            .flat_map(|&cause| self.changes.iter().filter(move |c| c.cause == cause))
+            .collect()
+    }
+
     /// Resource names by id, attached resources included.
     pub fn names(&self) -> BTreeMap<String, String> {
         self.changes

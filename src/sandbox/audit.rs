@@ -144,7 +144,7 @@ pub fn list(ctx: &Ctx<'_>, state: &State) -> Result<Value, ApiError> {
             .find(|(name, _)| name == k)
             .map(|(_, v)| v.as_str())
     };
-    const KNOWN: [&str; 17] = [
+    const KNOWN: [&str; 16] = [
         "trace_type",
         "limit",
         "from",
@@ -161,7 +161,6 @@ pub fn list(ctx: &Ctx<'_>, state: &State) -> Result<Value, ApiError> {
         "trace_rating",
         "access_key_id",
         "enterprise_project_id",
-        "domain_id",
     ];
     if let Some((k, _)) = ctx.query.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::invalid(format!("unknown query parameter {k}")));
@@ -210,9 +209,7 @@ pub fn list(ctx: &Ctx<'_>, state: &State) -> Result<Value, ApiError> {
             .iter()
             .all(|k| get(k).is_none_or(|want| text(t, k).as_deref() == Some(want)))
         })
-        .filter(|t| {
-            get("user").is_none_or(|u| t["user"]["name"].as_str() == Some(u))
-        })
+        .filter(|t| get("user").is_none_or(|u| t["user"]["name"].as_str() == Some(u)))
         .collect();
     // Newest first; the same time keeps the later record first.
     matched.reverse();
