@@ -71,7 +71,15 @@ impl Run {
 
 /// Updates the last-applied record from what the run set: auto-renew
 /// settings and account renewal settings.
-pub fn save_last_applied(path: &Path, domain_id: &str, report: &ApplyReport) -> Result<(), String> {
+///
+/// `now` is the planning clock: the expiry records date a setting by it, so
+/// that the drift window (DESIGN §13) and the sandbox's trail share a clock.
+pub fn save_last_applied(
+    path: &Path,
+    domain_id: &str,
+    report: &ApplyReport,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
     let on_expiry = on_expiry_set(report);
     if report.auto_renew_set.is_empty()
         && report.auto_renew_cancelled.is_empty()
@@ -82,7 +90,7 @@ pub fn save_last_applied(path: &Path, domain_id: &str, report: &ApplyReport) -> 
     }
     let mut la = LastApplied::load(path)?;
     let account = la.account_mut(domain_id);
-    let applied_at = format_api_time(chrono::Utc::now());
+    let applied_at = format_api_time(now);
     for (id, setting) in on_expiry {
         match setting {
             Some(value) => {

@@ -171,7 +171,7 @@ async fn apply(
     };
     let mut report = exec.run(plan).await;
     run.finish(&mut report, &paths.journal);
-    apply::run::save_last_applied(&paths.last_applied, &conn.domain_id, &report)
+    apply::run::save_last_applied(&paths.last_applied, &conn.domain_id, &report, now)
         .map_err(CliError::Config)?;
     let failed = apply::run::not_done(&report);
     let journal_error = report.journal_error.clone();

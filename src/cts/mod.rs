@@ -290,8 +290,9 @@ pub fn events_for(
     let mut out: Vec<(i64, AuditEvent)> = traces
         .iter()
         .filter(|t| {
+            // After the record (bssctl's own call came just before it).
             t.time
-                .is_some_and(|ms| ms >= from.timestamp_millis() && ms <= to.timestamp_millis())
+                .is_some_and(|ms| ms > from.timestamp_millis() && ms <= to.timestamp_millis())
         })
         .filter(|t| about(t, ids))
         .filter_map(|t| {
