@@ -44,6 +44,9 @@ pub struct Planned {
     /// Outcomes learned for journal intents that had none, for `apply` to
     /// append to the journal (plan itself writes nothing).
     pub verified: Vec<journal::Record>,
+    /// Managed resources already at their manifest expiry setting, for
+    /// `apply` to record (DESIGN §13: a later change elsewhere is drift).
+    pub converged: BTreeMap<String, &'static str>,
 }
 
 /// Runs the pipeline; manifest errors come back as diagnostics, not a plan.
@@ -206,6 +209,7 @@ pub async fn make_plan_with_base(
         now,
     });
     crate::plan::cause::assign(&mut plan, &desired, &account_record);
+    let converged = crate::plan::cause::converged(&desired, &inventory, &plan);
     crate::plan::cause::retain(&mut plan, &scope.only);
     plan.errors.extend(scope_errors);
     plan.pending_orders = pending;
@@ -258,6 +262,7 @@ pub async fn make_plan_with_base(
         diagnostics: resolution.diagnostics,
         fingerprints,
         verified,
+        converged,
     }))
 }
 

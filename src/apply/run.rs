@@ -130,6 +130,32 @@ pub fn save_last_applied(
     la.save(path)
 }
 
+/// Records the resources a plan found already at their manifest expiry
+/// setting (`Planned::converged`), dated `now`.
+pub fn record_converged(
+    path: &Path,
+    domain_id: &str,
+    converged: &BTreeMap<String, &'static str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    if converged.is_empty() {
+        return Ok(());
+    }
+    let mut la = LastApplied::load(path)?;
+    let account = la.account_mut(domain_id);
+    let applied_at = format_api_time(now);
+    for (id, value) in converged {
+        account.on_expiry.insert(
+            id.clone(),
+            crate::state::last_applied::OnExpiryRecord {
+                on_expiry: value.to_string(),
+                applied_at: applied_at.clone(),
+            },
+        );
+    }
+    la.save(path)
+}
+
 /// The expiry setting each resource ended with, from the operations that
 /// succeeded, in the order they ran (`None`: released, forget it).
 fn on_expiry_set(report: &ApplyReport) -> BTreeMap<String, Option<&'static str>> {

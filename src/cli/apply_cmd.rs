@@ -97,6 +97,7 @@ async fn apply(
     out: &mut Output,
 ) -> Result<i32, CliError> {
     let settle = settle_time(g);
+    let mut converged = Default::default();
     let (plan, verified, holds) = match source {
         Source::Saved(saved) => {
             let file = args.plan_file.as_deref().expect("a saved plan has a file");
@@ -123,6 +124,7 @@ async fn apply(
         }
         Source::Manifests(set) => {
             let planned = build(conn, set, &args.options, paths, settle, now).await?;
+            converged = planned.converged;
             (planned.plan, planned.verified, Default::default())
         }
     };
@@ -135,6 +137,9 @@ async fn apply(
     let listed_above = Format::from(args.options.format) != Format::Json;
     decide::plan_errors(plan, listed_above)?;
     decide::guardrail(plan, listed_above, "; nothing was applied")?;
+    // What already matches is recorded too (DESIGN §13: drift from it).
+    apply::run::record_converged(&paths.last_applied, &conn.domain_id, &converged, now)
+        .map_err(CliError::Config)?;
     if plan.batches.is_empty() {
         return Ok(EXIT_OK);
     }

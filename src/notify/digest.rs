@@ -4,7 +4,7 @@
 
 use crate::display::money::money;
 use crate::display::untrusted;
-use crate::plan::{Cause, Change, Plan};
+use crate::plan::model::{Cause, Change, Plan};
 use serde::Serialize;
 
 /// Changes listed per group at most; the rest are counted.

@@ -91,6 +91,48 @@ pub fn assign(plan: &mut Plan, desired: &BTreeMap<String, Desired>, record: &Acc
     }
 }
 
+/// The managed resources whose expiry setting already is what the
+/// manifests ask (no setting operation planned), with that setting: `apply`
+/// records them, so a later change made elsewhere reads as drift.
+pub fn converged(
+    desired: &BTreeMap<String, Desired>,
+    inventory: &crate::live::Inventory,
+    plan: &Plan,
+) -> BTreeMap<String, &'static str> {
+    use crate::bss::model::{EXPIRE_POLICY_AUTO_RENEW, EXPIRE_POLICY_TO_ON_DEMAND};
+    let changing: std::collections::BTreeSet<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| {
+            c.operations
+                .iter()
+                .any(|o| !matches!(o, Operation::Renew { .. }))
+        })
+        .map(|c| c.resource_id.as_str())
+        .collect();
+    let mut out = BTreeMap::new();
+    for (id, d) in desired {
+        let (Some(want), Some(live)) = (d.on_expiry, inventory.get(id)) else {
+            continue;
+        };
+        if !live.is_main || live.is_closed() || changing.contains(id.as_str()) {
+            continue;
+        }
+        let holds = match want {
+            OnExpiry::AutoRenew => live.expire_policy == EXPIRE_POLICY_AUTO_RENEW,
+            OnExpiry::OnDemand => live.expire_policy == EXPIRE_POLICY_TO_ON_DEMAND,
+            OnExpiry::None => !matches!(
+                live.expire_policy,
+                EXPIRE_POLICY_AUTO_RENEW | EXPIRE_POLICY_TO_ON_DEMAND
+            ),
+        };
+        if holds {
+            out.insert(id.clone(), on_expiry_name(want));
+        }
+    }
+    out
+}
+
 /// The window in which a drifted resource changed: from when bssctl last
 /// applied it (or the oldest time the audit trail keeps, if later) to now.
 /// A record time after `now` (a fake clock) counts as unknown.

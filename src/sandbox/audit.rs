@@ -309,3 +309,102 @@ impl ConsoleChange {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx<'a>(
+        api: Api,
+        param: Option<&'a str>,
+        query: &'a [(String, String)],
+        now: DateTime<Utc>,
+    ) -> Ctx<'a> {
+        Ctx {
+            api,
+            param,
+            query,
+            body: b"",
+            now,
+            domain_id: "d",
+            domain_name: "acme",
+        }
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn traces_page_newest_first_by_marker_within_the_window() {
+        let mut state = crate::sandbox::seed_state();
+        let t0 = crate::clock::parse_api_time("2026-11-24T00:00:00Z").unwrap();
+        for (i, user) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            let actor = Actor {
+                user: user.to_string(),
+                ..Actor::api(None)
+            };
+            let at = t0 + chrono::Duration::minutes(i as i64);
+            record(
+                &mut state,
+                &ctx(Api::CancelAutoRenew, Some("r1"), &[], at),
+                &actor,
+                &Value::Null,
+            );
+        }
+        let now = t0 + chrono::Duration::hours(1);
+        let from = (t0 - chrono::Duration::minutes(1))
+            .timestamp_millis()
+            .to_string();
+        let to = (now + chrono::Duration::minutes(1))
+            .timestamp_millis()
+            .to_string();
+        let mut users = Vec::new();
+        let mut next: Option<String> = None;
+        for _ in 0..5 {
+            let mut pairs = vec![
+                ("trace_type", "system"),
+                ("limit", "2"),
+                ("from", from.as_str()),
+                ("to", to.as_str()),
+                ("resource_id", "r1"),
+            ];
+            if let Some(n) = &next {
+                pairs.push(("next", n.as_str()));
+            }
+            let query = q(&pairs);
+            let v = list(&ctx(Api::ListTraces, Some("p"), &query, now), &state).unwrap();
+            for t in v["traces"].as_array().unwrap() {
+                assert_eq!(t["trace_name"], "cancelResourcesAutoRenew");
+                users.push(t["user"]["name"].as_str().unwrap().to_string());
+            }
+            next = v["meta_data"]["marker"].as_str().map(str::to_string);
+            if next.is_none() {
+                break;
+            }
+        }
+        assert_eq!(users, ["e", "d", "c", "b", "a"]);
+        // Another resource, or beyond 7 days: nothing.
+        let query = q(&[
+            ("trace_type", "system"),
+            ("from", &from),
+            ("to", &to),
+            ("resource_id", "r2"),
+        ]);
+        let v = list(&ctx(Api::ListTraces, Some("p"), &query, now), &state).unwrap();
+        assert_eq!(v["traces"].as_array().unwrap().len(), 0);
+        let later = now + chrono::Duration::days(8);
+        let to = later.timestamp_millis().to_string();
+        let query = q(&[("trace_type", "system"), ("from", &from), ("to", &to)]);
+        let v = list(&ctx(Api::ListTraces, Some("p"), &query, later), &state).unwrap();
+        assert_eq!(v["traces"].as_array().unwrap().len(), 0);
+        // The documented limits.
+        let query = q(&[("trace_type", "system"), ("limit", "201")]);
+        assert!(list(&ctx(Api::ListTraces, Some("p"), &query, now), &state).is_err());
+        let query = q(&[("limit", "10")]);
+        assert!(list(&ctx(Api::ListTraces, Some("p"), &query, now), &state).is_err());
+    }
+}

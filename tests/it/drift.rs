@@ -379,3 +379,58 @@ fn no_trace_in_the_window_is_said_once_and_not_as_nobody() {
     );
     sb.stop();
 }
+
+#[test]
+fn a_setting_that_already_matched_is_recorded_so_its_loss_is_drift() {
+    let ws = Workspace::new();
+    let state = ws.path("sandbox.json");
+    seed_into(&state);
+    let sb = SandboxProc::start(&state, &[]);
+    let m = manifest(&ws);
+    // prod-batch-01 auto-renews already: apply changes nothing on it.
+    let r = bssctl(
+        &ws,
+        &sb,
+        NOW,
+        &["apply", "--auto-approve", "-f", m.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let answer = console(
+        &sb.url,
+        &serde_json::json!({
+            "user": "bob",
+            "action": "cancel_auto_renew",
+            "resource_id": BATCH01,
+            "time": "2026-11-24T01:00:00Z",
+        }),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let r = bssctl(
+        &ws,
+        &sb,
+        "2026-11-24T12:00:00Z",
+        &[
+            "plan",
+            "--only",
+            "drift",
+            "--detailed-exitcode",
+            "--format",
+            "json",
+            "-f",
+            m.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let plan: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        causes(&plan),
+        vec![(BATCH01.to_string(), "drift".to_string())]
+    );
+    let e = &plan["changes"][0]["audit"]["events"][0];
+    assert_eq!(e["user"], "bob");
+    assert_eq!(
+        e["source_ip"], "203.0.113.24",
+        "the console's default address"
+    );
+    sb.stop();
+}
