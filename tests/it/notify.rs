@@ -148,13 +148,16 @@ fn assert_no_url(r: &Run, url: &str) {
     }
 }
 
+/// Checks a body's shape and returns its message text.
+type TextOf = fn(&Value) -> String;
+
 const ALICE_LINE: &str =
     "auto-renew cancelled by alice (console) 2026-11-25 10:02 UTC from 10.1.2.3";
 
 #[test]
 fn each_format_posts_the_services_own_message() {
     let ws = Workspace::new();
-    let cases: [(&str, &str, fn(&Value) -> String); 5] = [
+    let cases: [(&str, &str, TextOf); 5] = [
         ("json", "{}", |b| b["text"].as_str().unwrap().to_string()),
         ("slack", "ok", |b| {
             assert_eq!(b["blocks"][0]["type"], "header");
