@@ -166,9 +166,29 @@ pub fn retain(plan: &mut Plan, only: &[Cause]) {
     if only.is_empty() {
         return;
     }
+    let mut left_out: BTreeMap<Cause, usize> = BTreeMap::new();
+    for c in plan.changes.iter().filter(|c| !only.contains(&c.cause)) {
+        *left_out.entry(c.cause).or_default() += 1;
+    }
     plan.changes.retain(|c| only.contains(&c.cause));
-    if !only.contains(&Cause::Manifest) {
+    if !only.contains(&Cause::Manifest) && !plan.account_changes.is_empty() {
+        *left_out.entry(Cause::Manifest).or_default() += plan.account_changes.len();
         plan.account_changes.clear();
+    }
+    if !left_out.is_empty() {
+        let mut kept: Vec<&str> = only.iter().map(|c| c.name()).collect();
+        kept.sort_unstable();
+        kept.dedup();
+        let total: usize = left_out.values().sum();
+        let parts: Vec<String> = left_out
+            .iter()
+            .map(|(c, n)| format!("{n} {}", c.name()))
+            .collect();
+        plan.warnings.push(format!(
+            "--only {}: {total} other change(s) left out ({}); plan without --only to see them",
+            kept.join(","),
+            parts.join(", ")
+        ));
     }
     plan.batches = super::graph::plan_batches(&plan.account_changes, &plan.changes);
     let s = &mut plan.summary;
@@ -392,6 +412,10 @@ mod tests {
         };
         plan.changes[0].cause = Cause::Due;
         retain(&mut plan, &[Cause::Drift]);
+        assert_eq!(
+            plan.warnings,
+            ["--only drift: 1 other change(s) left out (1 due); plan without --only to see them"]
+        );
         assert_eq!(plan.changes.len(), 1);
         assert_eq!(plan.changes[0].resource_id, "r2");
         assert_eq!(plan.summary.to_change, 1);
