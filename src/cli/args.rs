@@ -281,7 +281,8 @@ pub struct NotifyArgs {
     /// Attempts in all on 5xx, 429 and connection errors.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub attempts: u32,
-    /// A plan written by `plan --format json`, or - for standard input.
+    /// A plan written by `plan --format json` (or saved with `plan --out`), or - for standard
+    /// input.
     #[arg(value_name = "PLAN_JSON", default_value = "-")]
     pub plan: PathBuf,
 }

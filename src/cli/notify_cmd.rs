@@ -30,11 +30,17 @@ pub async fn run(g: &GlobalArgs, args: &NotifyArgs) -> Result<i32, CliError> {
             .map_err(|e| CliError::io("cannot read the plan", &args.plan, e))?;
         (args.plan.display().to_string(), s)
     };
-    let plan: crate::plan::Plan = serde_json::from_str(&text).map_err(|e| {
-        CliError::Config(format!(
-            "{name}: not a plan written by `bssctl plan --format json` ({e})"
-        ))
-    })?;
+    // `plan --format json`, or a plan saved with `plan --out`.
+    let plan: crate::plan::Plan = match serde_json::from_str(&text) {
+        Ok(p) => p,
+        Err(e) => serde_json::from_str::<crate::state::saved_plan::SavedPlan>(&text)
+            .map(|s| s.plan)
+            .map_err(|_| {
+                CliError::Config(format!(
+                    "{name}: not a plan written by `bssctl plan --format json` or `--out` ({e})"
+                ))
+            })?,
+    };
     let body = notify::body(&notify::digest(&plan), format);
     let retry = Retry {
         attempts: args.attempts.max(1),

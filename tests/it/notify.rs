@@ -263,3 +263,47 @@ fn an_unreachable_or_bad_webhook_is_reported_without_its_url() {
     assert!(r.stderr.contains("plain http"), "{}", r.stderr);
     assert_no_url(&r, &url);
 }
+
+#[test]
+fn a_saved_plan_and_standard_input_are_read_and_junk_is_refused() {
+    let ws = Workspace::new();
+    let hook = Hook::start(vec![], "ok");
+    // A plan saved with `plan --out` wraps the same plan.
+    let plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(plan_file(&ws)).unwrap()).unwrap();
+    let saved = serde_json::json!({
+        "format_version": "1",
+        "endpoint": "sandbox:x",
+        "domain_id": "d",
+        "planned_at": plan["planned_at"],
+        "fingerprints": {},
+        "plan": plan,
+    });
+    let path = ws.write("saved.json", &saved.to_string());
+    let mut c = ws.bssctl();
+    c.args(["notify", "--webhook", &hook.url, "--format", "slack"])
+        .arg(&path);
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    // Standard input.
+    let mut c = ws.bssctl();
+    c.args(["notify", "--webhook", &hook.url, "--format", "slack", "-"])
+        .stdin(std::fs::File::open(plan_file(&ws)).unwrap());
+    let o = run(c);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let bodies = hook.bodies();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0], bodies[1]);
+    // Not a plan: exit 1, nothing posted, the URL not shown.
+    let junk = ws.write("junk.json", "{\"hello\": 1}");
+    let r = notify(&ws, &hook.url, "slack", &[]);
+    assert_eq!(r.code, 0);
+    let mut c = ws.bssctl();
+    c.args(["notify", "--webhook", &hook.url]).arg(&junk);
+    let o = run(c);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("not a plan"), "{err}");
+    assert!(!err.contains(TOKEN) && !out.contains(TOKEN));
+    assert_eq!(hook.bodies().len(), 3, "junk posts nothing");
+}
