@@ -18,7 +18,10 @@
 //! untrusted strings). `sandbox` (the BSS test double) uses only `bss`, and `connect` (from
 //! connection options to a client: an account or the embedded sandbox) sits
 //! above it and `state`, below everything that talks to an account;
-//! `hints` only `bss`. No two modules import each other.
+//! `hints` only `bss`. `cts` (who changed a drifted resource: the audit
+//! trail) reads it through `bss` into the plan model; `notify` posts a
+//! plan's summary to a chat webhook with `render`'s words. No two modules
+//! import each other.
 
 pub mod apply;
 pub mod bss;
@@ -26,6 +29,7 @@ pub mod cli;
 pub mod clock;
 pub mod comment;
 pub mod connect;
+pub mod cts;
 pub mod display;
 pub mod export;
 pub mod forecast;
@@ -33,6 +37,7 @@ pub mod fsutil;
 pub mod hints;
 pub mod live;
 pub mod manifest;
+pub mod notify;
 pub mod orders;
 pub mod plan;
 pub mod planner;

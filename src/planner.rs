@@ -25,6 +25,8 @@ pub use crate::state::StatePaths;
 pub struct Scope {
     pub targets: Vec<String>,
     pub excludes: Vec<String>,
+    /// `--only CAUSE`: the causes kept (all when empty; DESIGN §13).
+    pub only: Vec<crate::plan::Cause>,
 }
 
 pub struct Planned {
@@ -36,6 +38,9 @@ pub struct Planned {
     /// Outcomes learned for journal intents that had none, for `apply` to
     /// append to the journal (plan itself writes nothing).
     pub verified: Vec<journal::Record>,
+    /// Managed resources already at their manifest expiry setting, for
+    /// `apply` to record (DESIGN §13: a later change elsewhere is drift).
+    pub converged: BTreeMap<String, &'static str>,
 }
 
 /// Runs the pipeline; manifest errors come back as diagnostics, not a plan.
@@ -234,6 +239,9 @@ pub async fn make_plan_with_base(
         settings_record: account_record.renewal_settings.as_ref(),
         now,
     });
+    crate::plan::cause::assign(&mut plan, &desired, &account_record);
+    let converged = crate::plan::cause::converged(&desired, &inventory, &plan);
+    crate::plan::cause::retain(&mut plan, &scope.only);
     plan.errors.extend(scope_errors);
     plan.pending_orders = pending;
     let mut base_plan = match base {
@@ -285,6 +293,7 @@ pub async fn make_plan_with_base(
         diagnostics: resolution.diagnostics,
         fingerprints,
         verified,
+        converged,
     }))
 }
 

@@ -7,6 +7,7 @@ use super::{ApplyReport, Status};
 use crate::clock::format_api_time;
 use crate::state::journal::{self, AccountKey, Journal, Record};
 use crate::state::last_applied::LastApplied;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -70,15 +71,42 @@ impl Run {
 
 /// Updates the last-applied record from what the run set: auto-renew
 /// settings and account renewal settings.
-pub fn save_last_applied(path: &Path, domain_id: &str, report: &ApplyReport) -> Result<(), String> {
+///
+/// `now` is the planning clock: the expiry records date a setting by it, so
+/// that the drift window (DESIGN §13) and the sandbox's trail share a clock.
+pub fn save_last_applied(
+    path: &Path,
+    domain_id: &str,
+    report: &ApplyReport,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let on_expiry = on_expiry_set(report);
     if report.auto_renew_set.is_empty()
         && report.auto_renew_cancelled.is_empty()
         && report.renew_config_set.is_empty()
+        && on_expiry.is_empty()
     {
         return Ok(());
     }
     let mut la = LastApplied::load(path)?;
     let account = la.account_mut(domain_id);
+    let applied_at = format_api_time(now);
+    for (id, setting) in on_expiry {
+        match setting {
+            Some(value) => {
+                account.on_expiry.insert(
+                    id,
+                    crate::state::last_applied::OnExpiryRecord {
+                        on_expiry: value.to_string(),
+                        applied_at: applied_at.clone(),
+                    },
+                );
+            }
+            None => {
+                account.on_expiry.remove(&id);
+            }
+        }
+    }
     for id in &report.auto_renew_cancelled {
         account.auto_renew.remove(id);
     }
@@ -100,6 +128,50 @@ pub fn save_last_applied(path: &Path, domain_id: &str, report: &ApplyReport) -> 
         rec.applied_at = format_api_time(chrono::Utc::now());
     }
     la.save(path)
+}
+
+/// Records the resources a plan found already at their manifest expiry
+/// setting (`Planned::converged`), dated `now`.
+pub fn record_converged(
+    path: &Path,
+    domain_id: &str,
+    converged: &BTreeMap<String, &'static str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    if converged.is_empty() {
+        return Ok(());
+    }
+    let mut la = LastApplied::load(path)?;
+    let account = la.account_mut(domain_id);
+    let applied_at = format_api_time(now);
+    for (id, value) in converged {
+        account.on_expiry.insert(
+            id.clone(),
+            crate::state::last_applied::OnExpiryRecord {
+                on_expiry: value.to_string(),
+                applied_at: applied_at.clone(),
+            },
+        );
+    }
+    la.save(path)
+}
+
+/// The expiry setting each resource ended with, from the operations that
+/// succeeded, in the order they ran (`None`: released, forget it).
+fn on_expiry_set(report: &ApplyReport) -> BTreeMap<String, Option<&'static str>> {
+    use crate::plan::Operation;
+    let mut out = BTreeMap::new();
+    for r in report.results.iter().filter(|r| r.status == Status::Done) {
+        let value = match &r.operation {
+            Operation::EnableAutoRenew { .. } => Some("auto_renew"),
+            Operation::SetOnDemand => Some("on_demand"),
+            Operation::CancelAutoRenew | Operation::CancelOnDemand => Some("none"),
+            Operation::Unsubscribe => None,
+            _ => continue,
+        };
+        out.insert(r.resource_id.clone(), value);
+    }
+    out
 }
 
 /// Operations that did not succeed: failed, skipped or of unknown outcome.

@@ -232,6 +232,8 @@ mod tests {
             commitments: vec![],
             reasons: vec![],
             protected: false,
+            cause: Default::default(),
+            audit: None,
         }
     }
 

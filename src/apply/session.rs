@@ -144,10 +144,12 @@ impl Session<'_> {
         out: &mut Outcome,
     ) -> Result<(), ApplyError> {
         let from_saved_plan = matches!(source, Source::Saved { .. });
+        let mut converged = Default::default();
         let (plan, verified, holds) = match source {
             Source::Saved { file, plan } => self.saved(&file, *plan, ui).await?,
             Source::Manifests(set) => {
                 let planned = self.plan(set, options).await?;
+                converged = planned.converged;
                 (planned.plan, planned.verified, Default::default())
             }
         };
@@ -164,6 +166,14 @@ impl Session<'_> {
         let listed = ui.plan_listed();
         decide::plan_errors(plan, listed)?;
         decide::guardrail(plan, listed, "; nothing was applied")?;
+        // What already matches is recorded too (DESIGN §13: drift from it).
+        run::record_converged(
+            &self.paths.last_applied,
+            self.domain_id,
+            &converged,
+            self.now,
+        )
+        .map_err(ApplyError::Config)?;
         if plan.batches.is_empty() {
             return Ok(());
         }
@@ -275,7 +285,7 @@ impl Session<'_> {
         };
         let mut report = exec.run(plan).await;
         started.finish(&mut report, journal_path);
-        run::save_last_applied(&self.paths.last_applied, self.domain_id, &report)
+        run::save_last_applied(&self.paths.last_applied, self.domain_id, &report, self.now)
             .map_err(ApplyError::Config)?;
         let failed = run::not_done(&report);
         let journal_error = report.journal_error.clone();

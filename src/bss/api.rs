@@ -23,6 +23,8 @@ pub enum Api {
     OrderDiscounts,
     Balances,
     IamDomains,
+    /// CTS (the audit trail), not BSS: regional and project-scoped.
+    ListTraces,
 }
 
 /// How a failed call may be retried.
@@ -82,7 +84,7 @@ use Safety::{IdempotentWrite, NotIdempotent, ReadOnly};
 /// One row per operation, in the order of the `Api` variants (checked at
 /// compile time below).
 #[rustfmt::skip]
-pub const API_TABLE: [ApiMeta; 16] = [
+pub const API_TABLE: [ApiMeta; 17] = [
     // The API really spells it "suscriptions".
     row(Api::QueryResources, "ListPayPerUseCustomerResources", "POST",
         "/v2/orders/suscriptions/resources/query", Some(50), ReadOnly, "bss:renewal:view"),
@@ -116,6 +118,9 @@ pub const API_TABLE: [ApiMeta; 16] = [
         "/v2/accounts/customer-accounts/balances", None, ReadOnly, "bss:balance:view"),
     row(Api::IamDomains, "KeystoneListAuthDomains", "GET",
         "/v3/auth/domains", None, ReadOnly, "iam:users:getUser"),
+    // Cloud Trace Service (bss-api §14b), on the CTS endpoint of a region.
+    row(Api::ListTraces, "ListTraces", "GET",
+        "/v3/{project_id}/traces", None, ReadOnly, "cts:trace:list"),
 ];
 
 // `Api::meta` indexes the table by variant: row i must describe variant i.
@@ -140,7 +145,7 @@ pub const fn id_limit(api: Api) -> usize {
 }
 
 impl Api {
-    pub const ALL: [Api; 16] = [
+    pub const ALL: [Api; 17] = [
         Api::QueryResources,
         Api::Renew,
         Api::EnableAutoRenew,
@@ -157,6 +162,7 @@ impl Api {
         Api::OrderDiscounts,
         Api::Balances,
         Api::IamDomains,
+        Api::ListTraces,
     ];
 
     /// The operation's row in [`API_TABLE`].
@@ -173,7 +179,8 @@ impl Api {
         self.meta().method
     }
 
-    /// Path template; `{resource_id}` / `{order_id}` are path parameters.
+    /// Path template; `{resource_id}` / `{order_id}` / `{project_id}` are
+    /// path parameters.
     pub const fn path(self) -> &'static str {
         self.meta().path
     }
@@ -211,7 +218,13 @@ impl Api {
                 None if template == path => return Some((api, None)),
                 Some(brace) => {
                     let prefix = &template[..brace];
-                    if let Some(param) = path.strip_prefix(prefix) {
+                    let suffix = template[brace..]
+                        .find('}')
+                        .map_or("", |end| &template[brace + end + 1..]);
+                    if let Some(param) = path
+                        .strip_prefix(prefix)
+                        .and_then(|p| p.strip_suffix(suffix))
+                    {
                         if !param.is_empty() && !param.contains('/') {
                             return Some((api, Some(param.to_string())));
                         }
@@ -240,7 +253,8 @@ mod tests {
             let path = api
                 .path()
                 .replace("{resource_id}", "r-1")
-                .replace("{order_id}", "o-1");
+                .replace("{order_id}", "o-1")
+                .replace("{project_id}", "p-1");
             let (found, _) = Api::route(api.method(), &path).expect("routes");
             assert_eq!(found, api, "{path}");
         }
@@ -264,7 +278,8 @@ mod tests {
             let path = m
                 .path
                 .replace("{resource_id}", "r-1")
-                .replace("{order_id}", "o-1");
+                .replace("{order_id}", "o-1")
+                .replace("{project_id}", "p-1");
             let (found, _) = Api::route(m.method, &path).expect("routes");
             assert_eq!(found, api, "{} {path}", m.method);
         }
@@ -286,5 +301,10 @@ mod tests {
             Api::route("GET", "/v2/orders/subscriptions/resources/renew"),
             None
         );
+        assert_eq!(
+            Api::route("GET", "/v3/0d4a1c2b/traces"),
+            Some((Api::ListTraces, Some("0d4a1c2b".into())))
+        );
+        assert_eq!(Api::route("GET", "/v3/a/b/traces"), None);
     }
 }

@@ -857,6 +857,64 @@ impl BssClient {
             .cloned()
     }
 
+    /// CTS `ListTraces` (bss-api §14b): one page of audit traces of a
+    /// project. Sent to this client's endpoint (see [`BssClient::at_endpoint`])
+    /// without `X-Domain-Id`; read-only, so retried like a read.
+    pub async fn list_traces(
+        &self,
+        project_id: &str,
+        q: &super::cts::ListTracesQuery,
+    ) -> Result<ApiResponse<super::cts::ListTracesResp>, ApiError> {
+        let api = Api::ListTraces;
+        check_path_id(api, project_id)?;
+        self.send_with(
+            Call {
+                api,
+                path_param: Some(project_id),
+                query: q.to_pairs(),
+                body: None,
+            },
+            None,
+        )
+        .await
+    }
+
+    /// A client with the same credentials, retries and TLS settings for
+    /// another service's endpoint (CTS), with its own pacing and counters.
+    pub fn at_endpoint(&self, endpoint: &str, rate_per_api: u32) -> Result<BssClient, ApiError> {
+        let inner = &self.inner;
+        let ep = Endpoint::parse(endpoint).map_err(ApiError::Config)?;
+        let domain_id = match inner.domain_id.get() {
+            Some(d) => OnceCell::new_with(Some(d.clone())),
+            None => OnceCell::new(),
+        };
+        Ok(BssClient {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                bss: vec![ep],
+                current: std::sync::atomic::AtomicUsize::new(0),
+                iam: inner.iam.clone(),
+                creds: inner.creds.clone(),
+                temporary: inner.temporary.as_ref().map(|t| Temporary {
+                    source: t.source.clone(),
+                    metadata_http: t.metadata_http.clone(),
+                    state: tokio::sync::Mutex::new((None, None)),
+                }),
+                domain_id,
+                pacers: Api::ALL
+                    .iter()
+                    .map(|api| (*api, Pacer::per_second(rate_per_api.max(1))))
+                    .collect(),
+                in_flight: Semaphore::new(inner.max_in_flight_pages),
+                retry: inner.retry.clone(),
+                page_size: inner.page_size,
+                max_in_flight_pages: inner.max_in_flight_pages,
+                stats: Mutex::new(BTreeMap::new()),
+                warnings: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
     // -- transport ---------------------------------------------------------
 
     /// Sends a BSS call with the account's `X-Domain-Id`.
@@ -918,7 +976,10 @@ impl BssClient {
             Some(p) => {
                 let template = api.path();
                 let brace = template.find('{').unwrap_or(template.len());
-                format!("{}{}", &template[..brace], signer::url_encode(p))
+                let rest = template[brace..]
+                    .find('}')
+                    .map_or("", |end| &template[brace + end + 1..]);
+                format!("{}{}{rest}", &template[..brace], signer::url_encode(p))
             }
             None => api.path().to_string(),
         };
@@ -1090,6 +1151,10 @@ impl BssClient {
         ];
         if let Some(d) = domain_id {
             headers.push(("X-Domain-Id".into(), d.to_string()));
+        }
+        // CTS is project-scoped: the SDK sends and signs the project id.
+        if let (Api::ListTraces, Some(project)) = (call.api, call.path_param) {
+            headers.push(("X-Project-Id".into(), project.to_string()));
         }
         let (ak, sk, security_token) = match (&self.inner.creds.auth, temporary) {
             (Auth::Token(token), _) => {

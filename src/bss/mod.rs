@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod credentials;
+pub mod cts;
 pub mod model;
 pub mod secret;
 pub mod signer;

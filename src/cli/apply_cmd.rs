@@ -11,7 +11,6 @@ use super::plan_cmd::print_plan;
 use crate::apply::progress::Progress;
 use crate::apply::session::{saved_plan_error, ApplyError, Options, Outcome, Session, Source, Ui};
 use crate::plan::Plan;
-use crate::planner::Scope;
 use crate::render::untrusted::text;
 use crate::render::{apply_summary, Format};
 use crate::state::saved_plan;
@@ -76,10 +75,7 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
         now,
     };
     let options = Options {
-        scope: Scope {
-            targets: args.options.targets.clone(),
-            excludes: args.options.excludes.clone(),
-        },
+        scope: args.options.scope(),
         max_cost: args.options.max_cost,
         allow_unsubscribe: args.allow_unsubscribe,
         ignore_balance: args.ignore_balance,

@@ -184,6 +184,13 @@ bssctl forecast --risk-within 14d --fail-on-risk   exit 4 when something expires
 Exit codes: 0 ok, 1 error, 4 risks found (--fail-on-risk)."
     )]
     Forecast(ForecastArgs),
+    /// Post a short summary of a plan (drift and its authors, risks, due renewals, totals) to a
+    /// webhook.
+    #[command(after_help = "Examples:\n  \
+bssctl plan -f manifests --format json > plan.json\n  \
+bssctl notify --webhook \"$SLACK_WEBHOOK\" --format slack plan.json\n  \
+bssctl plan -f manifests --format json | bssctl notify --format feishu -   (BSSCTL_WEBHOOK_URL)")]
+    Notify(NotifyArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -218,6 +225,86 @@ pub struct PlanOptions {
     /// Refuse (exit 3) when the renewals bought now would cost more than this.
     #[arg(long, value_name = "AMOUNT")]
     pub max_cost: Option<rust_decimal::Decimal>,
+    /// Keep only changes of this cause (repeatable): manifest (the manifests changed), drift
+    /// (changed elsewhere since bssctl applied it), due (a renew_ahead window opened).
+    #[arg(long = "only", value_enum, value_name = "CAUSE")]
+    pub only: Vec<CauseArg>,
+}
+
+impl PlanOptions {
+    /// What narrows the plan: `--target`, `--exclude`, `--only`.
+    pub fn scope(&self) -> crate::planner::Scope {
+        crate::planner::Scope {
+            targets: self.targets.clone(),
+            excludes: self.excludes.clone(),
+            only: self.only.iter().map(|c| (*c).into()).collect(),
+        }
+    }
+}
+
+/// Why a change is in the plan (DESIGN §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CauseArg {
+    Manifest,
+    Drift,
+    Due,
+}
+
+impl From<CauseArg> for crate::plan::Cause {
+    fn from(c: CauseArg) -> Self {
+        match c {
+            CauseArg::Manifest => crate::plan::Cause::Manifest,
+            CauseArg::Drift => crate::plan::Cause::Drift,
+            CauseArg::Due => crate::plan::Cause::Due,
+        }
+    }
+}
+
+/// Where to read who changed a drifted resource (CTS, DESIGN §13).
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// CTS region to read traces from (overrides the manifests' audit.region).
+    #[arg(long, value_name = "REGION")]
+    pub cts_region: Option<String>,
+    /// Project id of that region (overrides audit.project_id).
+    #[arg(long, value_name = "ID")]
+    pub cts_project_id: Option<String>,
+    /// CTS endpoint URL instead of https://cts.<region>.myhuaweicloud.com (http:// only for
+    /// loopback).
+    #[arg(long, env = "BSSCTL_CTS_ENDPOINT", value_name = "URL")]
+    pub cts_endpoint: Option<String>,
+}
+
+/// `bssctl notify`.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Webhook URL to post to (a secret: never printed).
+    #[arg(
+        long,
+        env = "BSSCTL_WEBHOOK_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub webhook: String,
+    /// Message format of the receiving service.
+    #[arg(long, value_enum, default_value_t = NotifyFormatArg::Json)]
+    pub format: NotifyFormatArg,
+    /// Attempts in all on 5xx, 429 and connection errors.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub attempts: u32,
+    /// A plan written by `plan --format json` (or saved with `plan --out`), or - for standard
+    /// input.
+    #[arg(value_name = "PLAN_JSON", default_value = "-")]
+    pub plan: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NotifyFormatArg {
+    Json,
+    Slack,
+    Dingtalk,
+    Wecom,
+    Feishu,
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +322,8 @@ pub struct PlanArgs {
     /// Print nothing when there are no changes (for PR bots).
     #[arg(long)]
     pub quiet_if_no_changes: bool,
+    #[command(flatten)]
+    pub audit: AuditArgs,
     /// Compare with these base manifests (file or directory; repeatable): the output adds what
     /// this change does on its own, apart from what is due anyway.
     #[arg(long = "base", value_name = "PATH", conflicts_with = "base_ref")]
@@ -383,6 +472,9 @@ pub struct SandboxArgs {
     /// A listing's first page also carries a row without resource_id and one with an unreadable expire_time.
     #[arg(long)]
     pub unreadable_rows: bool,
+    /// CTS ListTraces answers 403 (no `cts:trace:list` permission).
+    #[arg(long)]
+    pub cts_forbidden: bool,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod duration_flag;
 pub mod error;
 pub mod export_cmd;
 pub mod forecast_cmd;
+pub mod notify_cmd;
 pub mod orders_cmd;
 pub mod plan_cmd;
 pub mod sandbox_cmd;
@@ -84,6 +85,7 @@ async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
         Command::Orders(a) => orders_cmd::run(g, a).await,
         Command::Comment(a) => comment_cmd::run(a).await,
         Command::Forecast(a) => forecast_cmd::run(g, a).await,
+        Command::Notify(a) => notify_cmd::run(g, a).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

@@ -5,7 +5,7 @@ use super::common::{load_manifests, now, print_diagnostics, settle_time, state_p
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_CHANGES, EXIT_OK};
 use crate::plan::decide;
-use crate::planner::{self, Planned, Scope, StatePaths};
+use crate::planner::{self, Planned, StatePaths};
 use crate::render::{self, Format};
 
 pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
@@ -39,7 +39,26 @@ async fn plan_and_render(
     now: chrono::DateTime<chrono::Utc>,
     args: &PlanArgs,
 ) -> Result<i32, CliError> {
-    let planned = build_with_base(conn, sets, options, paths, settle_time(g), now).await?;
+    let mut planned = build_with_base(conn, sets, options, paths, settle_time(g), now).await?;
+    // Who changed what drifted (DESIGN §13): read only when something did.
+    let manifest_audit = sets.head.audit.as_ref();
+    let local = (conn.is_sandbox() || super::connect::is_local(g)).then(|| conn.client.endpoint());
+    crate::cts::explain(
+        &conn.client,
+        &crate::cts::Settings {
+            region: args.audit.cts_region.as_deref(),
+            project_id: args.audit.cts_project_id.as_deref(),
+            endpoint: args.audit.cts_endpoint.as_deref(),
+            manifest: manifest_audit.map(|a| (&a.region, &a.project_id)),
+            local_endpoint: local,
+            rate_per_second: g.rate_limit,
+        },
+        &mut planned.plan,
+        &paths.last_applied,
+        &conn.domain_id,
+        now,
+    )
+    .await;
     let format = Format::from(options.format);
     let has_changes = planned.plan.summary.has_changes();
     let shown = !args.quiet_if_no_changes || has_changes;
@@ -100,10 +119,7 @@ pub async fn build_with_base(
     settle: chrono::Duration,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Planned, CliError> {
-    let scope = Scope {
-        targets: options.targets.clone(),
-        excludes: options.excludes.clone(),
-    };
+    let scope = options.scope();
     let policy = crate::live::in_flight::InFlightPolicy {
         account: conn.account_key(),
         settle,

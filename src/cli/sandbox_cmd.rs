@@ -91,6 +91,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
                 unreadable_rows: args.unreadable_rows,
             },
             error_message: args.error_message.clone(),
+            cts_forbidden: args.cts_forbidden,
         },
         rate_limit_per_api: args.rate_limit,
         request_log: args.request_log.clone(),

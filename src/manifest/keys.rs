@@ -29,6 +29,7 @@ pub static ROOT: Level = Level {
         ("defaults", None),
         ("policy", None),
         ("renewal_settings", None),
+        ("audit", None),
         ("resources", None),
         ("selectors", None),
     ],
@@ -58,6 +59,13 @@ pub static RENEWAL_SETTINGS: Level = Level {
     keys: &[("deduction_day", None), ("expire_day", None)],
     refused: &[],
     example: "{ deduction_day: 5, expire_day: 15 }",
+};
+
+pub static AUDIT: Level = Level {
+    name: "audit",
+    keys: &[("region", None), ("project_id", None)],
+    refused: &[],
+    example: "{ region: cn-north-4, project_id: 0d4a1c2b3e5f46a7b8c9d0e1f2a3b4c5 }",
 };
 
 pub static AUTO_RENEW: Level = Level {

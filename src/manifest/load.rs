@@ -20,6 +20,8 @@ pub struct ManifestSet {
     pub defaults: Defaults,
     pub policy: Option<Policy>,
     pub renewal_settings: Option<RenewalSettings>,
+    /// `audit:` (where to read who changed drifted resources).
+    pub audit: Option<super::types::Audit>,
     pub resources: Vec<Located<ResourceEntry>>,
     pub selectors: Vec<Located<SelectorEntry>>,
 }
@@ -44,6 +46,7 @@ struct FileManifest {
     defaults: Option<Located<Defaults>>,
     policy: Option<Located<Policy>>,
     renewal_settings: Option<Located<RenewalSettings>>,
+    audit: Option<Located<super::types::Audit>>,
     resources: Vec<Located<ResourceEntry>>,
     selectors: Vec<Located<SelectorEntry>>,
     /// Every string `id` of a resources entry, also of entries with errors,
@@ -89,6 +92,7 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
 
 pub fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic>) -> Loaded {
     let (mut defaults, mut policies, mut renewal) = (Vec::new(), Vec::new(), Vec::new());
+    let mut audits = Vec::new();
     let (mut resources, mut selectors, mut ids) = (Vec::new(), Vec::new(), Vec::new());
     let mut files = Vec::new();
     for (file, text) in &texts {
@@ -96,6 +100,7 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic
         defaults.extend(m.defaults);
         policies.extend(m.policy);
         renewal.extend(m.renewal_settings);
+        audits.extend(m.audit);
         resources.extend(m.resources);
         selectors.extend(m.selectors);
         ids.extend(m.ids);
@@ -107,12 +112,14 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic
     let policy = validate::merge_singleton("policy", &policies, &mut diagnostics);
     let renewal_settings =
         validate::merge_singleton("renewal_settings", &renewal, &mut diagnostics);
+    let audit = validate::merge_singleton("audit", &audits, &mut diagnostics);
     sort(&mut diagnostics, &files);
     let set = (!has_errors(&diagnostics)).then_some(ManifestSet {
         files,
         defaults,
         policy,
         renewal_settings,
+        audit,
         resources,
         selectors,
     });
@@ -244,6 +251,7 @@ fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest
         ("defaults", &keys::DEFAULTS),
         ("policy", &keys::POLICY),
         ("renewal_settings", &keys::RENEWAL_SETTINGS),
+        ("audit", &keys::AUDIT),
     ] {
         let Some(e) = root.entry(key) else { continue };
         if e.value.is_null() {
@@ -269,6 +277,10 @@ fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest
             }
             "policy" => {
                 m.policy =
+                    typed(file, key, &e.value, level, out).and_then(|t| t.check(out, no_check))
+            }
+            "audit" => {
+                m.audit =
                     typed(file, key, &e.value, level, out).and_then(|t| t.check(out, no_check))
             }
             _ => {

@@ -34,6 +34,10 @@ pub struct ManifestFile {
     /// Account-wide renewal settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal_settings: Option<RenewalSettings>,
+    /// Where `plan` reads who changed a drifted resource: the Cloud Trace Service (CTS) region
+    /// and its project id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<Audit>,
     /// Resources named by id. An entry here wins over any selector.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<ResourceEntry>,
@@ -77,6 +81,21 @@ pub struct Policy {
     #[serde(default, with = "money", skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "money::schema")]
     pub max_commitment_increase: Option<Decimal>,
+}
+
+/// The audit trail (CTS) `plan` reads to name who changed a drifted resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// CTS region whose traces record the billing center's operations, e.g. cn-north-4 (the
+    /// international site keeps global services' traces in ap-southeast-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub region: Option<String>,
+    /// The project id of that region (CTS is project-scoped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub project_id: Option<String>,
 }
 
 /// Account-wide renewal settings.
@@ -693,6 +712,7 @@ mod tests {
                 "defaults",
                 "policy",
                 "renewal_settings",
+                "audit",
                 "resources",
                 "selectors"
             ]

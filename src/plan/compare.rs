@@ -239,6 +239,8 @@ mod tests {
             commitments: Vec::new(),
             reasons: Vec::new(),
             protected: false,
+            cause: Default::default(),
+            audit: None,
         }
     }
 

@@ -728,6 +728,8 @@ fn build_change(
         commitments: Vec::new(),
         reasons,
         protected: desired.protect,
+        cause: Cause::Manifest,
+        audit: None,
     }
 }
 

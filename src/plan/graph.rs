@@ -215,6 +215,8 @@ mod tests {
             commitments: vec![],
             reasons: vec![],
             protected: false,
+            cause: Default::default(),
+            audit: None,
         }
     }
 

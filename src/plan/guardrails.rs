@@ -173,6 +173,8 @@ mod tests {
             }],
             reasons: Vec::new(),
             protected: false,
+            cause: Default::default(),
+            audit: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Planning: desired vs live → changes → operation graph → batches, then
 //! prices. Everything here but `price` is pure.
 
+pub mod cause;
 pub mod compare;
 pub mod decide;
 pub mod diff;

@@ -67,7 +67,17 @@ fn render_body(plan: &Plan, outlook: Option<&crate::forecast::outlook::PlanOutlo
             "| | Resource | Service | Region | Operations | Cost now | Auto-renew commitment |\n",
         );
         out.push_str("|---|---|---|---|---|---|---|\n");
-        for c in &plan.changes {
+        let grouped = super::audit::groups(plan);
+        let mut current = None;
+        for c in &plan.changes_by_cause() {
+            if grouped.is_some() && current != Some(c.cause) {
+                current = Some(c.cause);
+                let _ = writeln!(
+                    out,
+                    "| | **{}** | | | | | |",
+                    cell(super::audit::heading(c.cause))
+                );
+            }
             let ops: Vec<String> = c.operations.iter().map(describe_operation).collect();
             let cost = c
                 .price
@@ -99,7 +109,7 @@ fn render_body(plan: &Plan, outlook: Option<&crate::forecast::outlook::PlanOutlo
             "<details><summary>Details ({} resources)</summary>\n",
             plan.changes.len()
         );
-        for c in &plan.changes {
+        for c in &plan.changes_by_cause() {
             let _ = writeln!(
                 out,
                 "#### `{}` {} {}\n",
@@ -114,6 +124,11 @@ fn render_body(plan: &Plan, outlook: Option<&crate::forecast::outlook::PlanOutlo
             out.push_str("```\n");
             for r in &c.reasons {
                 let _ = writeln!(out, "- {}", cell(r));
+            }
+            if let Some(a) = &c.audit {
+                for line in super::audit::audit_lines(a) {
+                    let _ = writeln!(out, "- {}", cell(&line));
+                }
             }
             if !c.attached.is_empty() {
                 let ids: Vec<String> = c.attached.iter().map(|a| code(&a.resource_id)).collect();

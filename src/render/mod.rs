@@ -7,6 +7,7 @@ pub use crate::display::{money, untrusted, HINT_LINE};
 
 pub mod apply_json;
 pub mod apply_summary;
+pub mod audit;
 pub mod diff_view;
 pub mod json;
 pub mod markdown;

@@ -94,6 +94,8 @@ fn change(i: usize, name: &str, attached_name: &str) -> Change {
         commitments: Vec::new(),
         reasons: vec![format!("expires soon: renew 1y ({name})")],
         protected: false,
+        cause: Default::default(),
+        audit: None,
     }
 }
 

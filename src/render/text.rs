@@ -76,8 +76,27 @@ pub fn render_with(
             p.dim,
             reset(p.dim)
         );
-        for change in &plan.changes {
-            render_change(&mut out, change, &p);
+        match super::audit::groups(plan) {
+            None => {
+                for change in &plan.changes {
+                    render_change(&mut out, change, &p);
+                }
+            }
+            Some(groups) => {
+                for (cause, changes) in groups {
+                    let _ = writeln!(
+                        out,
+                        "{}{} ({}):{}\n",
+                        p.bold,
+                        super::audit::heading(cause),
+                        changes.len(),
+                        reset(p.bold)
+                    );
+                    for change in changes {
+                        render_change(&mut out, change, &p);
+                    }
+                }
+            }
         }
         if !plan.account_changes.is_empty() {
             let _ = writeln!(
@@ -264,6 +283,11 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
     }
     for r in &change.reasons {
         let _ = writeln!(out, "      {}# {}{}", p.dim, text(r), reset(p.dim));
+    }
+    if let Some(a) = &change.audit {
+        for line in super::audit::audit_lines(a) {
+            let _ = writeln!(out, "      {}", text(&line));
+        }
     }
     out.push('\n');
 }

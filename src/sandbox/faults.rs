@@ -41,6 +41,8 @@ pub struct FaultConfig {
     /// `error_msg` of the injected 500s instead of the default: tests send
     /// hostile text through bssctl's error output with it.
     pub error_message: Option<String>,
+    /// CTS `ListTraces` answers 403 (the credentials lack `cts:trace:list`).
+    pub cts_forbidden: bool,
 }
 
 /// Ways a full resource listing (no `resource_ids`) can disagree with
@@ -148,6 +150,11 @@ impl Faults {
     /// The configured rate limit, for the 429 message.
     pub fn limit(&self) -> u32 {
         self.limit.unwrap_or(0)
+    }
+
+    /// Whether CTS ListTraces is refused (403).
+    pub fn cts_forbidden(&self) -> bool {
+        self.cfg.cts_forbidden
     }
 
     pub fn listing(&self) -> &ListingLies {

@@ -3,6 +3,7 @@
 //! test. It verifies signatures, enforces the documented limits, implements
 //! the billing semantics and injects faults on request. See docs/sandbox.md.
 
+pub mod audit;
 mod auth;
 mod billing;
 pub mod errors;

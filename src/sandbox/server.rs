@@ -1,6 +1,7 @@
 //! The HTTP side: accept loop, per-request pipeline (route → authenticate →
 //! domain check → faults → handler → persist → latency → log → respond).
 
+use super::audit::{Actor, ConsoleChange};
 use super::auth::{self, Received, Verifier};
 use super::errors::ApiError;
 use super::faults::{Fault, Faults};
@@ -24,6 +25,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Mutex};
 use tokio::task::JoinSet;
 
+/// The route tests use to change something "in the console" as another user.
+pub const CONSOLE_PATH: &str = "/sandbox/console";
 /// Bodies larger than this are refused (the real API's are a few KB).
 const MAX_BODY: usize = 1 << 20;
 /// How long shutdown waits for open connections to finish.
@@ -166,6 +169,16 @@ impl App {
         if let Err(e) = verifier.verify(&received, Utc::now()) {
             return Outcome::early(Some(api), e);
         }
+        if api == Api::ListTraces && self.faults.cts_forbidden() {
+            return Outcome::early(
+                Some(api),
+                ApiError::new(
+                    403,
+                    "CTS.0003",
+                    "Forbidden: the credentials lack the permission cts:trace:list (sandbox fault).",
+                ),
+            );
+        }
         if api != Api::IamDomains {
             let sent = headers
                 .iter()
@@ -184,6 +197,7 @@ impl App {
         }
 
         let query = auth::query_pairs(parts.uri.query());
+        let actor = Actor::api(access_key(&headers));
         let mut out = Outcome {
             api: Some(api),
             result: Ok(Value::Null),
@@ -197,7 +211,7 @@ impl App {
             Some(Fault::Throttle) => Err(ApiError::throttled(self.faults.limit().max(10))),
             Some(Fault::Error) => Err(ApiError::internal(self.faults.error_message())),
             Some(Fault::LateApply) => {
-                self.apply_late(api, param.clone(), query.clone(), body.to_vec());
+                self.apply_late(api, param.clone(), query.clone(), body.to_vec(), actor);
                 Err(ApiError::new(
                     504,
                     "APIG.0201",
@@ -205,7 +219,7 @@ impl App {
                 ))
             }
             Some(Fault::UnmatchedFailure) => {
-                self.unmatched_failure(api, param.as_deref(), &query, body)
+                self.unmatched_failure(api, param.as_deref(), &query, body, &actor)
                     .await
             }
             None | Some(Fault::Drop) => {
@@ -218,7 +232,7 @@ impl App {
                     domain_id: &self.cfg.domain_id,
                     domain_name: &self.cfg.domain_name,
                 };
-                self.run_handler(&ctx).await
+                self.run_handler(&ctx, &actor).await
             }
         };
         if api == Api::QueryResources {
@@ -301,6 +315,7 @@ impl App {
         param: Option<String>,
         query: Vec<(String, String)>,
         body: Vec<u8>,
+        actor: Actor,
     ) {
         let app = self.clone();
         tokio::spawn(async move {
@@ -314,7 +329,7 @@ impl App {
                 domain_id: &app.cfg.domain_id,
                 domain_name: &app.cfg.domain_name,
             };
-            if let Err(e) = app.run_handler(&ctx).await {
+            if let Err(e) = app.run_handler(&ctx, &actor).await {
                 tracing::info!("sandbox: late-applied {} failed: {e}", api.sdk_name());
             }
         });
@@ -328,6 +343,7 @@ impl App {
         param: Option<&str>,
         query: &[(String, String)],
         body: &[u8],
+        actor: &Actor,
     ) -> Result<Value, ApiError> {
         let mut req: Value =
             serde_json::from_slice(body).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -348,7 +364,7 @@ impl App {
                 domain_id: &self.cfg.domain_id,
                 domain_name: &self.cfg.domain_name,
             };
-            self.run_handler(&ctx).await?
+            self.run_handler(&ctx, actor).await?
         } else if api == Api::ToOnDemand {
             json!({})
         } else {
@@ -377,13 +393,14 @@ impl App {
     /// Reads run on the state itself; writes run on a copy that replaces the
     /// state only once it is saved, so a failed request changes nothing and
     /// an acknowledged one is on disk.
-    async fn run_handler(&self, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+    async fn run_handler(&self, ctx: &Ctx<'_>, actor: &Actor) -> Result<Value, ApiError> {
         let mut state = self.state.lock().await;
         if !ctx.api.is_write() {
             return handlers::dispatch(ctx, &mut state);
         }
         let mut work = state.clone();
         let value = handlers::dispatch(ctx, &mut work)?;
+        super::audit::record(&mut work, ctx, actor, &value);
         if let Err(e) = work.save_atomic(&self.cfg.state_path) {
             tracing::error!("sandbox: {e}");
             return Err(ApiError::internal(
@@ -392,6 +409,41 @@ impl App {
         }
         *state = work;
         Ok(value)
+    }
+
+    /// `POST /sandbox/console`: a change made in the console by another
+    /// user (docs/sandbox.md). Not signed: the sandbox is on loopback only.
+    async fn console(&self, method: &str, body: &[u8]) -> Outcome {
+        if method != "POST" {
+            return Outcome::early(None, ApiError::not_found());
+        }
+        let change: ConsoleChange = match serde_json::from_slice(body) {
+            Ok(c) => c,
+            Err(e) => {
+                return Outcome::early(None, ApiError::invalid(format!("console change: {e}")))
+            }
+        };
+        let (api, param, call_body) = match change.call() {
+            Ok(c) => c,
+            Err(e) => return Outcome::early(None, e),
+        };
+        let ctx = Ctx {
+            api,
+            param: param.as_deref(),
+            query: &[],
+            body: &call_body,
+            now: change.time.unwrap_or_else(|| self.now()),
+            domain_id: &self.cfg.domain_id,
+            domain_name: &self.cfg.domain_name,
+        };
+        let result = self.run_handler(&ctx, &change.actor()).await;
+        Outcome {
+            api: Some(api),
+            result,
+            fault: None,
+            resource_ids: vec![change.resource_id.clone()],
+            order_ids: Vec::new(),
+        }
     }
 
     fn log(&self, out: &Outcome, access_key: Option<String>) {
@@ -538,6 +590,14 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<B
             if let Some(answer) = sts {
                 app.log_sts(&answer);
                 return Ok(respond_sts(answer));
+            }
+            if parts.uri.path() == CONSOLE_PATH {
+                let out = app.console(parts.method.as_str(), &bytes).await;
+                app.log(&out, None);
+                return Ok(match &out.result {
+                    Ok(v) => respond(200, v),
+                    Err(e) => respond(e.status, &e.body()),
+                });
             }
             app.process(&parts, &bytes).await
         }

@@ -53,6 +53,10 @@ pub struct State {
     /// Sequence for new order ids; incremented on every new order.
     #[serde(default)]
     pub next_seq: u64,
+    /// The audit trail: one CTS trace (bss-api §14b `Traces`, wire shape)
+    /// per change, oldest first (`sandbox::audit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

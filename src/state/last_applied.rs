@@ -22,6 +22,19 @@ pub struct AccountRecord {
     pub auto_renew: BTreeMap<String, AutoRenewRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal_settings: Option<RenewalSettingsRecord>,
+    /// What happens at expiry as bssctl last set it, by resource id: the
+    /// plan tells a change made elsewhere (drift) from a manifest change by
+    /// it (DESIGN §13).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub on_expiry: BTreeMap<String, OnExpiryRecord>,
+}
+
+/// The expiry setting bssctl last applied to a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnExpiryRecord {
+    /// `auto_renew`, `on_demand` or `none`, as in the manifests.
+    pub on_expiry: String,
+    pub applied_at: String,
 }
 
 /// What the last successful enable-auto-renew call sent.

@@ -286,24 +286,51 @@ fn run_job(co: &Checkout, job: &Value, name: &str, expected: &[i32]) -> Vec<Ran>
         .collect()
 }
 
-/// A change made outside Git: prod-cache-01 stops auto-renewing.
+/// A change made outside Git, in the console: prod-cache-01 stops
+/// auto-renewing (the embedded sandbox's state file, edited between runs).
 fn drift_the_account(co: &Checkout) {
-    co.write(
-        "outside.yaml",
-        "version: 1\nresources:\n  - id: c0303847-4710-81f2-19e9-48107744bd34\n    on_expiry: none\n",
+    let path = co.path(".bssctl/sandbox-state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let row = state["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["resource_id"] == "c0303847-4710-81f2-19e9-48107744bd34")
+        .unwrap();
+    row["expire_policy"] = 0.into();
+    std::fs::write(&path, serde_json::to_string_pretty(&state).unwrap()).unwrap();
+}
+
+/// The drift check: the job's first bssctl command (later ones tell the
+/// team on a webhook, tested in `notify`).
+fn run_check(co: &Checkout, job: &Value, name: &str, expected: i32) -> Ran {
+    let words = bssctl_commands(job).remove(0);
+    assert!(
+        words
+            .windows(2)
+            .any(|w| w == ["--only", "drift"] || w == ["--only", "due"]),
+        "{name}: {words:?}"
     );
-    let r = co.run_command(&[
-        "bssctl".into(),
-        "apply".into(),
-        "-f".into(),
-        "outside.yaml".into(),
-        "--auto-approve".into(),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = co.run_command(&words);
+    assert_eq!(
+        r.code,
+        expected,
+        "{name}: {}\n--- stdout\n{}\n--- stderr\n{}",
+        words.join(" "),
+        r.stdout,
+        r.stderr
+    );
+    r
 }
 
 /// The pipeline's life: review plan, apply on main, drift checks.
-fn pipeline_against_the_sandbox(plan_job: &Value, apply_job: &Value, drift_job: &Value) {
+fn pipeline_against_the_sandbox(
+    plan_job: &Value,
+    apply_job: &Value,
+    drift_job: &Value,
+    renewals_job: &Value,
+) {
     let co = Checkout::new();
     let plan = run_job(&co, plan_job, "plan", &[0, 2]);
     assert!(
@@ -336,21 +363,27 @@ fn pipeline_against_the_sandbox(plan_job: &Value, apply_job: &Value, drift_job: 
     assert!(co.path(".bssctl/sandbox-journal.jsonl").exists());
     assert!(!co.path(".bssctl/journal.jsonl").exists());
 
-    let drift = run_job(&co, drift_job, "drift", &[0]);
-    assert!(
-        drift[0].stdout.contains("no changes"),
-        "{}",
-        drift[0].stdout
-    );
+    let drift = run_check(&co, drift_job, "drift", 0);
+    assert!(drift.stdout.contains("no changes"), "{}", drift.stdout);
     drift_the_account(&co);
-    let drift = run_job(&co, drift_job, "drift", &[2]);
+    let drift = run_check(&co, drift_job, "drift", 2);
     assert!(
-        drift[0]
+        drift
             .stdout
             .contains("c0303847-4710-81f2-19e9-48107744bd34"),
         "{}",
-        drift[0].stdout
+        drift.stdout
     );
+    // Only the drift: the renewals that come due have their own job.
+    assert!(
+        drift
+            .stdout
+            .contains("**0 to renew, 1 to change, 0 to unsubscribe**"),
+        "{}",
+        drift.stdout
+    );
+    let due = run_check(&co, renewals_job, "renewals", 0);
+    assert!(due.stdout.contains("\"changes\": []"), "{}", due.stdout);
 }
 
 fn job<'a>(doc: &'a Value, name: &str) -> &'a Value {
@@ -382,7 +415,7 @@ fn github_workflow_has_the_expected_triggers_and_jobs() {
 
     let jobs = doc["jobs"].as_mapping().unwrap();
     let names: Vec<&str> = jobs.keys().map(str_of).collect();
-    assert_eq!(names, ["plan", "apply", "drift"]);
+    assert_eq!(names, ["plan", "apply", "drift", "renewals"]);
     assert!(str_of(&doc["jobs"]["plan"]["if"]).contains("pull_request"));
     assert!(str_of(&doc["jobs"]["apply"]["if"]).contains("refs/heads/main"));
     assert!(str_of(&doc["jobs"]["drift"]["if"]).contains("schedule"));
@@ -429,7 +462,7 @@ fn github_workflow_has_the_expected_triggers_and_jobs() {
         .iter()
         .chain(&apply)
         .chain(&drift)
-        .filter(|c| c[1] != "validate" && c[1] != "comment")
+        .filter(|c| c[1] != "validate" && c[1] != "comment" && c[1] != "notify")
     {
         assert!(
             c.windows(2).any(|w| w == ["--state-dir", ".bssctl"]),
@@ -452,6 +485,7 @@ fn gitlab_pipeline_has_the_expected_stages_and_jobs() {
     assert!(rule("bssctl:plan").contains("merge_request_event"));
     assert!(rule("bssctl:apply").contains("$CI_DEFAULT_BRANCH"));
     assert!(rule("bssctl:drift").contains("schedule"));
+    assert!(rule("bssctl:renewals").contains("schedule"));
     assert_eq!(doc["bssctl:apply"]["resource_group"], "bssctl-account");
     assert_eq!(doc["bssctl:drift"]["resource_group"], "bssctl-account");
     for j in ["bssctl:plan", "bssctl:apply", "bssctl:drift"] {
@@ -484,7 +518,12 @@ fn gitlab_pipeline_has_the_expected_stages_and_jobs() {
 #[test]
 fn github_commands_run_against_the_sandbox() {
     let (_, doc) = github();
-    pipeline_against_the_sandbox(job(&doc, "plan"), job(&doc, "apply"), job(&doc, "drift"));
+    pipeline_against_the_sandbox(
+        job(&doc, "plan"),
+        job(&doc, "apply"),
+        job(&doc, "drift"),
+        job(&doc, "renewals"),
+    );
 }
 
 #[test]
@@ -494,6 +533,7 @@ fn gitlab_commands_run_against_the_sandbox() {
         job(&doc, "bssctl:plan"),
         job(&doc, "bssctl:apply"),
         job(&doc, "bssctl:drift"),
+        job(&doc, "bssctl:renewals"),
     );
 }
 
@@ -600,8 +640,19 @@ fn gitlab_jobs_fail_on_errors_guardrails_and_drift() {
     assert_eq!(r.code, 0, "changes pass review: {}", r.stdout);
     assert!(co.read("plan.md").starts_with(MARKER));
 
+    // Changes not applied yet are the manifests' (the apply job's), not
+    // drift: the drift check passes. The renewals job lists what is due.
     let r = co.run_script(&drift, &[]);
-    assert_eq!(r.code, 2, "unapplied changes are drift: {}", r.stdout);
+    assert_eq!(r.code, 0, "unapplied changes are not drift: {}", r.stdout);
+    let r = co.run_script(&runnable("bssctl:renewals"), &[]);
+    assert_eq!(r.code, 0, "due renewals do not fail: {}", r.stdout);
+    let due: serde_json::Value = serde_json::from_str(&co.read("due.json")).unwrap();
+    assert!(due["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["cause"] == "due"));
+    assert!(!due["changes"].as_array().unwrap().is_empty());
 
     let co = Checkout::new();
     let account = co
@@ -885,5 +936,6 @@ fn gitlab_keyless_pipeline_runs_and_stores_no_key() {
         job(&doc, "bssctl:plan"),
         job(&doc, "bssctl:apply"),
         job(&doc, "bssctl:drift"),
+        job(&doc, "bssctl:renewals"),
     );
 }

@@ -124,6 +124,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // Posting a rendered plan to a forge.
     ("comment", &["render", "bss", "display"]),
+    // Who changed a drifted resource: the audit trail (CTS) into the plan.
+    ("cts", &["plan", "plan::model", "state", "bss", "clock"]),
+    // A plan's summary to a chat webhook.
+    ("notify", &["render", "plan::model", "bss", "display"]),
     // The commands may use everything.
     ("cli", &["*"]),
 ];

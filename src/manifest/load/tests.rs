@@ -22,7 +22,7 @@ fn each_problem_is_reported_with_position_and_key() {
         (
             "unknown top-level key",
             "polcy: {}\n",
-            &["m.yaml:2:1: error: polcy: unknown key \"polcy\"; did you mean \"policy\"? (allowed in the manifest: version, defaults, policy, renewal_settings, resources, selectors)"],
+            &["m.yaml:2:1: error: polcy: unknown key \"polcy\"; did you mean \"policy\"? (allowed in the manifest: version, defaults, policy, renewal_settings, audit, resources, selectors)"],
         ),
         (
             "unknown key in an entry",

@@ -219,6 +219,78 @@ pub struct Change {
     pub reasons: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
+    /// Why the change is needed (DESIGN §13); plans saved before causes
+    /// existed read as `manifest`.
+    #[serde(default)]
+    pub cause: Cause,
+    /// For a `drift` change: what the cloud's audit trail (CTS) says about
+    /// who changed it; absent when it was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<Audit>,
+}
+
+/// Why a plan holds a change (DESIGN §13).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The manifests ask for something bssctl has not applied yet.
+    #[default]
+    Manifest,
+    /// The account moved away from what bssctl last applied: someone
+    /// changed it elsewhere.
+    Drift,
+    /// Time made it necessary: a renew_ahead window opened.
+    Due,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 3] = [Cause::Drift, Cause::Due, Cause::Manifest];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::Manifest => "manifest",
+            Cause::Drift => "drift",
+            Cause::Due => "due",
+        }
+    }
+}
+
+/// The audit-trail search for one drifted resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audit {
+    /// The CTS region searched.
+    pub region: String,
+    /// The window searched, RFC 3339 UTC.
+    pub from: String,
+    pub to: String,
+    /// The events that explain the drift, newest first; empty when the
+    /// trail holds none in the window.
+    pub events: Vec<AuditEvent>,
+}
+
+/// One audit-trail event (a CTS trace) on a drifted resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When it happened, RFC 3339 UTC.
+    pub time: String,
+    /// The operator (`user.name`); absent for the platform's own actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `console`, `api` or `system` (CTS `trace_type`).
+    pub via: String,
+    /// What was done, in words (`auto-renew cancelled`).
+    pub action: String,
+    /// The CTS trace name, byte for byte.
+    pub trace_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    /// The operation's HTTP status as CTS recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
 }
 
 impl Change {
@@ -372,6 +444,15 @@ impl Change {
 }
 
 impl Plan {
+    /// The changes grouped by cause (drift, due, manifest), in plan order
+    /// within each.
+    pub fn changes_by_cause(&self) -> Vec<&Change> {
+        Cause::ALL
+            .iter()
+            .flat_map(|&cause| self.changes.iter().filter(move |c| c.cause == cause))
+            .collect()
+    }
+
     /// Resource names by id, attached resources included.
     pub fn names(&self) -> BTreeMap<String, String> {
         self.changes

@@ -11,9 +11,9 @@ use crate::apply::{OpResult, Status};
 use crate::bss::model::UNSUBSCRIBE_WITH_ATTACHED;
 use crate::plan::compare::{DiffChange, DiffSummary, PlanDiff};
 use crate::plan::{
-    AccountChange, Action, AttachedRef, BalanceCheck, Batch, Change, Commitment, CommitmentTotals,
-    GuardrailViolation, MoneyTotal, Operation, OperationKind, PendingOrder, PeriodUnit, Plan,
-    Price, ResourceState, Summary,
+    AccountChange, Action, AttachedRef, Audit, AuditEvent, BalanceCheck, Batch, Change, Commitment,
+    CommitmentTotals, GuardrailViolation, MoneyTotal, Operation, OperationKind, PendingOrder,
+    PeriodUnit, Plan, Price, ResourceState, Summary,
 };
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
@@ -303,6 +303,61 @@ pub struct WireChange<'a> {
     pub reasons: &'a [String],
     #[serde(skip_serializing_if = "is_false")]
     pub protected: bool,
+    /// `manifest`, `drift` or `due` (DESIGN §13).
+    pub cause: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<WireAudit<'a>>,
+}
+
+/// Who changed a drifted resource, from CTS.
+#[derive(Serialize)]
+pub struct WireAudit<'a> {
+    pub region: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub events: Each<'a, AuditEvent, WireAuditEvent<'a>>,
+}
+
+impl<'a> From<&'a Audit> for WireAudit<'a> {
+    fn from(a: &'a Audit) -> Self {
+        WireAudit {
+            region: &a.region,
+            from: &a.from,
+            to: &a.to,
+            events: Each::new(&a.events),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireAuditEvent<'a> {
+    pub time: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<&'a str>,
+    pub via: &'a str,
+    pub action: &'a str,
+    pub trace_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a AuditEvent> for WireAuditEvent<'a> {
+    fn from(e: &'a AuditEvent) -> Self {
+        WireAuditEvent {
+            time: &e.time,
+            user: e.user.as_deref(),
+            via: &e.via,
+            action: &e.action,
+            trace_name: &e.trace_name,
+            source_ip: e.source_ip.as_deref(),
+            code: e.code.as_deref(),
+            trace_id: e.trace_id.as_deref(),
+        }
+    }
 }
 
 impl<'a> From<&'a Change> for WireChange<'a> {
@@ -324,6 +379,8 @@ impl<'a> From<&'a Change> for WireChange<'a> {
             commitments: Each::new(&c.commitments),
             reasons: &c.reasons,
             protected: c.protected,
+            cause: c.cause.name(),
+            audit: c.audit.as_ref().map(Into::into),
         }
     }
 }
@@ -658,6 +715,22 @@ mod tests {
         });
         let c = &mut plan.changes[0];
         c.main_resource_id = Some("main".into());
+        c.cause = crate::plan::Cause::Drift;
+        c.audit = Some(crate::plan::Audit {
+            region: "cn-north-4".into(),
+            from: "2026-11-20T00:00:00Z".into(),
+            to: "2026-11-27T00:00:00Z".into(),
+            events: vec![crate::plan::AuditEvent {
+                time: "2026-11-26T06:14:09Z".into(),
+                user: Some("alice".into()),
+                via: "console".into(),
+                action: "auto-renew cancelled".into(),
+                trace_name: "cancelResourcesAutoRenew".into(),
+                source_ip: Some("203.0.113.24".into()),
+                code: Some("204".into()),
+                trace_id: Some("t-1".into()),
+            }],
+        });
         c.operations.push(Operation::Unsubscribe);
         if let Some(b) = plan.summary.balance.as_mut() {
             b.incomplete = true;

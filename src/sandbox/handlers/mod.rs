@@ -56,6 +56,7 @@ pub fn dispatch(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         Api::OrderDiscounts => payment::discounts(ctx, state),
         Api::Balances => balances::show(state),
         Api::IamDomains => iam::domains(ctx),
+        Api::ListTraces => super::audit::list(ctx, state),
     }
 }
 
