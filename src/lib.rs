@@ -13,7 +13,8 @@
 //! `live` store and check the plan model (`plan::model`, plain data); all of
 //! them talk to the account through `bss`. At the bottom, with no model:
 //! `clock`, `fsutil` and `display` (the money formatter and the escaping of
-//! untrusted strings). `sandbox` (the BSS test double) uses only `bss`;
+//! untrusted strings), `config` (the optional config file's defaults) and
+//! `version` (what `bssctl version` says). `sandbox` (the BSS test double) uses only `bss`;
 //! `hints` only `bss`. No two modules import each other.
 
 pub mod apply;
@@ -21,6 +22,7 @@ pub mod bss;
 pub mod cli;
 pub mod clock;
 pub mod comment;
+pub mod config;
 pub mod display;
 pub mod export;
 pub mod forecast;
@@ -35,3 +37,4 @@ pub mod pricing;
 pub mod render;
 pub mod sandbox;
 pub mod state;
+pub mod version;

@@ -148,9 +148,10 @@ async fn apply(
     if let Some(w) = decide::balance(balance, args.ignore_balance)? {
         eprintln!("Warning: {}", text(&w));
     }
+    // A saved plan was shown and reviewed when it was made (as Terraform's).
     confirm(
         &apply_summary::confirmation_question(plan),
-        args.auto_approve,
+        args.auto_approve || args.plan_file.is_some(),
     )?;
 
     // No journal, no purchase: the journal must be writable before
@@ -204,6 +205,9 @@ fn write_output(format: Format, out: &Output) -> Result<(), CliError> {
     let Some(plan) = &out.plan else {
         return Ok(());
     };
+    if format == Format::Json || out.report.is_some() {
+        super::common::mark_stdout_written();
+    }
     let stdout = || std::path::Path::new("stdout");
     match format {
         Format::Json => {

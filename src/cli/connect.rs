@@ -200,6 +200,12 @@ async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
     let path = sandbox_state_path(g);
     sandbox::ensure_state_file(&path, g.sandbox_reset)
         .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", path.display())))?;
+    if g.sandbox_reset {
+        // The sandbox's own journal and last-applied record go with its state.
+        let paths = super::common::state_paths(g, None);
+        crate::state::remove_records(&[&paths.journal, &paths.last_applied])
+            .map_err(|(p, e)| CliError::io("cannot reset", &p, e))?;
+    }
     let state = sandbox::state::State::load(&path)
         .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", path.display())))?;
     let domain_id = state.domain_id.clone();

@@ -69,6 +69,20 @@ impl CliError {
         }
     }
 
+    /// stdout was closed by its reader (`bssctl plan | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        let CliError::Io { source, .. } = self else {
+            return false;
+        };
+        // The JSON writer wraps the I/O error in serde_json's.
+        source.kind() == std::io::ErrorKind::BrokenPipe
+            || source
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<serde_json::Error>())
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    }
+
     /// Whether the message was already shown in full.
     pub fn already_reported(&self) -> bool {
         matches!(

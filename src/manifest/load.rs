@@ -54,6 +54,11 @@ struct FileManifest {
 /// Loads manifests from files and directories. A directory means every
 /// `*.yaml`/`*.yml` below it, recursively (hidden entries skipped), sorted by
 /// path; explicit paths keep their order; a file reached twice is read once.
+///
+/// A YAML file found in a directory whose top level is a mapping without a
+/// `version` key (a CI workflow, a compose file) is not a manifest: it is
+/// skipped with a note (a warning diagnostic). A file named on its own is
+/// always read as a manifest, so a missing `version:` there is an error.
 pub fn load(paths: &[PathBuf]) -> Loaded {
     let mut diagnostics = Vec::new();
     if paths.is_empty() {
@@ -63,9 +68,17 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     }
     let files = expand(paths, &mut diagnostics);
     let mut texts = Vec::new();
-    for file in files {
+    for (file, from_dir) in files {
         match std::fs::read(&file) {
             Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) if from_dir && !looks_like_manifest(&text) => {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            "skipped: not a manifest (no top-level `version:` key); name the file with -f to read it as one",
+                        )
+                        .in_file(&file),
+                    );
+                }
                 Ok(text) => texts.push((file, text)),
                 Err(e) => diagnostics.push(
                     Diagnostic::error(format!(
@@ -357,14 +370,26 @@ fn entries_of<'a>(file: &Path, root: &'a Node, key: &str, out: &mut Vec<Diagnost
     }
 }
 
-/// Turns `-f` arguments into the list of files to read.
-fn expand(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+/// Whether a YAML file found in a directory is a manifest: anything but a
+/// mapping without a `version` key is read as one (so a broken manifest
+/// still reports its errors).
+fn looks_like_manifest(text: &str) -> bool {
+    let doc = yaml::parse(text);
+    match doc.root {
+        Some(root) if root.as_map().is_some() => root.entry("version").is_some(),
+        _ => true,
+    }
+}
+
+/// Turns `-f` arguments into the list of files to read, each with whether
+/// it was found by walking a directory.
+fn expand(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<(PathBuf, bool)> {
     let mut files = Vec::new();
     let mut seen = HashSet::new();
-    let mut push = |f: PathBuf, files: &mut Vec<PathBuf>| {
+    let mut push = |f: PathBuf, from_dir: bool, files: &mut Vec<(PathBuf, bool)>| {
         let canonical = std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone());
         if seen.insert(canonical) {
-            files.push(f);
+            files.push((f, from_dir));
         }
     };
     for path in paths {
@@ -381,10 +406,10 @@ fn expand(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
                     );
                 }
                 for f in found {
-                    push(f, &mut files);
+                    push(f, true, &mut files);
                 }
             }
-            Ok(_) => push(path.clone(), &mut files),
+            Ok(_) => push(path.clone(), false, &mut files),
             Err(e) => out.push(Diagnostic::error(format!("cannot read: {e}")).in_file(path)),
         }
     }

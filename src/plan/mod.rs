@@ -9,6 +9,7 @@ pub mod guardrails;
 pub mod model;
 pub mod price;
 pub mod settings;
+pub mod target;
 
 pub use model::*;
 

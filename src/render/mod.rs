@@ -8,6 +8,7 @@ pub use crate::display::{money, untrusted, HINT_LINE};
 pub mod apply_json;
 pub mod apply_summary;
 pub mod diff_view;
+pub mod error_doc;
 pub mod json;
 pub mod markdown;
 pub mod orders;

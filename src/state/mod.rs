@@ -9,3 +9,18 @@ pub mod lock;
 pub mod saved_plan;
 
 pub use lock::{Holder, LockError, StateLock};
+
+/// Removes record files (a reset sandbox's journal and last-applied
+/// record); a file that is not there is fine. Returns the first failure.
+pub fn remove_records(
+    files: &[&std::path::Path],
+) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+    for f in files {
+        match std::fs::remove_file(f) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err((f.to_path_buf(), e)),
+        }
+    }
+    Ok(())
+}

@@ -16,6 +16,7 @@ mod connectivity;
 mod cost_diff;
 mod export_round_trip;
 mod fake_forge;
+mod first_hour;
 mod forecast;
 mod guardrails;
 mod hints;
