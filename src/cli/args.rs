@@ -243,9 +243,9 @@ impl Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct ManifestArgs {
-    /// Manifest file or directory; repeatable. A directory means every *.yaml/*.yml below it that has
-    /// a top-level `version:` key (other YAML, e.g. CI workflows, is skipped with a note). Default:
-    /// `files:` of the config file.
+    /// Manifest file or directory; repeatable. A directory means every *.yaml/*.yml below it with a
+    /// manifest's top-level key (version, resources, ...); other YAML, e.g. CI workflows, is skipped
+    /// with a note. Default: `files:` of the config file.
     #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub files: Vec<PathBuf>,
 }

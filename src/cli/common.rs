@@ -39,15 +39,7 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
 /// `sandbox-last-applied.json`), never the real account's.
 pub fn state_paths(g: &GlobalArgs, journal: Option<&Path>) -> StatePaths {
     let (default_journal, last_applied) = if g.sandbox {
-        let state = super::connect::sandbox_state_path(g);
-        let dir = state
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        (
-            dir.join(format!("sandbox-{}", crate::state::journal::FILE_NAME)),
-            dir.join(format!("sandbox-{}", crate::state::last_applied::FILE_NAME)),
-        )
+        crate::state::sandbox_records(&super::connect::sandbox_state_path(g))
     } else {
         (
             g.state_dir.join(crate::state::journal::FILE_NAME),

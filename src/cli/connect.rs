@@ -202,8 +202,8 @@ async fn connect_sandbox(g: &GlobalArgs) -> Result<Connection, CliError> {
         .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", path.display())))?;
     if g.sandbox_reset {
         // The sandbox's own journal and last-applied record go with its state.
-        let paths = super::common::state_paths(g, None);
-        crate::state::remove_records(&[&paths.journal, &paths.last_applied])
+        let (journal, last_applied) = crate::state::sandbox_records(&path);
+        crate::state::remove_records(&[&journal, &last_applied])
             .map_err(|(p, e)| CliError::io("cannot reset", &p, e))?;
     }
     let state = sandbox::state::State::load(&path)

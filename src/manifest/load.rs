@@ -55,10 +55,11 @@ struct FileManifest {
 /// `*.yaml`/`*.yml` below it, recursively (hidden entries skipped), sorted by
 /// path; explicit paths keep their order; a file reached twice is read once.
 ///
-/// A YAML file found in a directory whose top level is a mapping without a
-/// `version` key (a CI workflow, a compose file) is not a manifest: it is
-/// skipped with a note (a warning diagnostic). A file named on its own is
-/// always read as a manifest, so a missing `version:` there is an error.
+/// A YAML file found in a directory whose top level is a mapping with none
+/// of the manifest's keys (`version`, `resources`, `selectors`, `defaults`,
+/// `policy`, `renewal_settings`; e.g. a CI workflow) is not a manifest: it
+/// is skipped with a note (a warning diagnostic). A file named on its own is
+/// always read as a manifest.
 pub fn load(paths: &[PathBuf]) -> Loaded {
     let mut diagnostics = Vec::new();
     if paths.is_empty() {
@@ -74,7 +75,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
                 Ok(text) if from_dir && !looks_like_manifest(&text) => {
                     diagnostics.push(
                         Diagnostic::warning(
-                            "skipped: not a manifest (no top-level `version:` key); name the file with -f to read it as one",
+                            "skipped: not a manifest (none of its top-level keys is version, resources, selectors, defaults, policy or renewal_settings); name the file with -f to read it as one",
                         )
                         .in_file(&file),
                     );
@@ -370,13 +371,26 @@ fn entries_of<'a>(file: &Path, root: &'a Node, key: &str, out: &mut Vec<Diagnost
     }
 }
 
+/// The top-level keys of a manifest; a YAML mapping with none of them is
+/// some other tool's file.
+const MANIFEST_KEYS: [&str; 6] = [
+    "version",
+    "resources",
+    "selectors",
+    "defaults",
+    "policy",
+    "renewal_settings",
+];
+
 /// Whether a YAML file found in a directory is a manifest: anything but a
-/// mapping without a `version` key is read as one (so a broken manifest
-/// still reports its errors).
+/// mapping with none of the manifest's top-level keys is read as one (so a
+/// manifest that lacks `version:` or is broken still reports its errors).
 fn looks_like_manifest(text: &str) -> bool {
     let doc = yaml::parse(text);
     match doc.root {
-        Some(root) if root.as_map().is_some() => root.entry("version").is_some(),
+        Some(root) if root.as_map().is_some() => {
+            MANIFEST_KEYS.iter().any(|k| root.entry(k).is_some())
+        }
         _ => true,
     }
 }

@@ -24,3 +24,16 @@ pub fn remove_records(
     }
     Ok(())
 }
+
+/// The embedded sandbox's own journal and last-applied record, beside its
+/// state file: `sandbox-journal.jsonl`, `sandbox-last-applied.json`.
+pub fn sandbox_records(state_file: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = state_file
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    (
+        dir.join(format!("sandbox-{}", journal::FILE_NAME)),
+        dir.join(format!("sandbox-{}", last_applied::FILE_NAME)),
+    )
+}

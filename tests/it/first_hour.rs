@@ -76,7 +76,7 @@ fn the_help_example_works_as_written_on_a_fresh_clone() {
     ] {
         assert!(
             r.stderr.contains(&format!(
-                "{ci}: warning: skipped: not a manifest (no top-level `version:` key)"
+                "{ci}: warning: skipped: not a manifest (none of its top-level keys is version"
             )),
             "{}",
             r.stderr
@@ -174,10 +174,10 @@ fn money_format(v: &Value, key: &str, bad: &mut Vec<String>) {
     match v {
         Value::Object(o) => o.iter().for_each(|(k, v)| money_format(v, k, bad)),
         Value::Array(a) => a.iter().for_each(|v| money_format(v, key, bad)),
-        Value::String(s) if MONEY.contains(&key) => {
-            if s.split_once('.').is_none_or(|(_, d)| d.len() < 2) {
-                bad.push(format!("{key}: {s}"));
-            }
+        Value::String(s)
+            if MONEY.contains(&key) && s.split_once('.').is_none_or(|(_, d)| d.len() < 2) =>
+        {
+            bad.push(format!("{key}: {s}"))
         }
         _ => {}
     }

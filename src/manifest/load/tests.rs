@@ -624,7 +624,7 @@ fn yaml_without_version_in_a_directory_is_skipped_with_a_note_but_not_when_named
     // `version:`) is still read and reported.
     assert!(
         got.iter().any(|d| d.starts_with(&format!(
-            "{}: warning: skipped: not a manifest (no top-level `version:` key)",
+            "{}: warning: skipped: not a manifest (none of its top-level keys is version",
             workflow.display()
         ))),
         "{got:?}"
@@ -635,6 +635,16 @@ fn yaml_without_version_in_a_directory_is_skipped_with_a_note_but_not_when_named
         "{got:?}"
     );
     std::fs::remove_file(&broken).unwrap();
+    // A manifest that only forgot `version:` is read as one: an error.
+    let forgot = root.join("forgot.yaml");
+    std::fs::write(&forgot, "resources:\n  - id: r2\n").unwrap();
+    let loaded = load(&[root.to_path_buf()]);
+    assert!(loaded.set.is_none());
+    assert!(loaded
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && d.file.as_deref() == Some(forgot.as_path())));
+    std::fs::remove_file(&forgot).unwrap();
     let loaded = load(&[root.to_path_buf()]);
     let set = loaded.set.expect("the workflow does not stop the load");
     assert_eq!(set.files, [root.join("m.yaml")]);
