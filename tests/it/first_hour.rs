@@ -837,3 +837,33 @@ fn a_saved_plan_applies_without_a_second_question_and_its_hint_repeats_the_flags
         r.stderr
     );
 }
+
+#[test]
+fn ci_examples_apply_on_a_manual_run_and_plan_without_a_validate_step_first() {
+    let read = |p: &str| -> serde_yaml::Value {
+        serde_yaml::from_str(&std::fs::read_to_string(repo(p)).unwrap()).unwrap()
+    };
+    let gh = read("examples/ci/github/bssctl.yml");
+    let apply_if = gh["jobs"]["apply"]["if"].as_str().unwrap();
+    assert!(
+        apply_if.contains("workflow_dispatch") && apply_if.contains("refs/heads/main"),
+        "{apply_if}"
+    );
+    let drift_if = gh["jobs"]["drift"]["if"].as_str().unwrap();
+    assert!(!drift_if.contains("workflow_dispatch"), "{drift_if}");
+    let gh_text = std::fs::read_to_string(repo("examples/ci/github/bssctl.yml")).unwrap();
+    assert!(!gh_text.contains("bssctl validate"));
+    for f in [
+        "examples/ci/gitlab/.gitlab-ci.yml",
+        "examples/ci/gitlab/keyless.gitlab-ci.yml",
+    ] {
+        let gl = read(f);
+        let rules = serde_yaml::to_string(&gl["bssctl:apply"]["rules"]).unwrap();
+        assert!(
+            rules.contains("$CI_PIPELINE_SOURCE == \"web\""),
+            "{f}: {rules}"
+        );
+        let text = std::fs::read_to_string(repo(f)).unwrap();
+        assert!(!text.contains("- bssctl validate"), "{f}");
+    }
+}
