@@ -13,14 +13,7 @@ pub fn load_manifests(files: &[PathBuf]) -> Result<ManifestSet, CliError> {
     print_diagnostics(&loaded.diagnostics);
     match loaded.set {
         Some(set) if !has_errors(&loaded.diagnostics) => Ok(set),
-        _ => Err(CliError::Manifests {
-            count: loaded
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count()
-                .max(1),
-        }),
+        _ => Err(CliError::manifests(&loaded.diagnostics)),
     }
 }
 

@@ -33,12 +33,7 @@ pub async fn run(g: &GlobalArgs, args: &ForecastArgs) -> Result<i32, CliError> {
         Ok(f) => f,
         Err(diags) => {
             print_diagnostics(&diags);
-            return Err(CliError::Manifests {
-                count: diags
-                    .iter()
-                    .filter(|d| d.severity == crate::manifest::Severity::Error)
-                    .count(),
-            });
+            return Err(CliError::manifests(&diags));
         }
     };
     print(&f, crate::render::Format::from(args.format))?;

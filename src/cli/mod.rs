@@ -91,12 +91,16 @@ fn report(cli: &Cli, e: &CliError) -> i32 {
         let doc = match format.map(Format::from) {
             Some(Format::Json) => Some(error_doc::json(
                 &e.to_string(),
+                e.details(),
                 hint.as_deref(),
                 e.exit_code(),
             )),
-            Some(Format::Markdown) => {
-                Some(error_doc::markdown(name, &e.to_string(), hint.as_deref()))
-            }
+            Some(Format::Markdown) => Some(error_doc::markdown(
+                name,
+                &e.to_string(),
+                e.details(),
+                hint.as_deref(),
+            )),
             _ => None,
         };
         if let Some(doc) = doc {

@@ -137,12 +137,7 @@ pub async fn build_with_base(
         }
         Ok(Err(diags)) => {
             print_diagnostics(&diags);
-            Err(CliError::Manifests {
-                count: diags
-                    .iter()
-                    .filter(|d| d.severity == crate::manifest::Severity::Error)
-                    .count(),
-            })
+            Err(CliError::manifests(&diags))
         }
         Err(planner::PlanError::Api(e)) => Err(CliError::Api(e)),
         Err(planner::PlanError::State(s)) => Err(CliError::Config(s)),

@@ -6,8 +6,10 @@ use super::markdown::MARKER;
 use super::untrusted::markdown_fenced;
 use serde::Serialize;
 
-/// `{"error": {"message": …, "hint": …, "exit_code": N}}`
-pub fn json(message: &str, hint: Option<&str>, exit_code: i32) -> String {
+/// `{"error": {"message": …, "details": […], "hint": …, "exit_code": N}}`;
+/// `details` (each problem, e.g. a manifest error with file:line) and
+/// `hint` are left out when there are none.
+pub fn json(message: &str, details: &[String], hint: Option<&str>, exit_code: i32) -> String {
     #[derive(Serialize)]
     struct Doc<'a> {
         error: Body<'a>,
@@ -15,6 +17,8 @@ pub fn json(message: &str, hint: Option<&str>, exit_code: i32) -> String {
     #[derive(Serialize)]
     struct Body<'a> {
         message: &'a str,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        details: &'a [String],
         #[serde(skip_serializing_if = "Option::is_none")]
         hint: Option<&'a str>,
         exit_code: i32,
@@ -22,6 +26,7 @@ pub fn json(message: &str, hint: Option<&str>, exit_code: i32) -> String {
     let doc = Doc {
         error: Body {
             message,
+            details,
             hint,
             exit_code,
         },
@@ -32,11 +37,14 @@ pub fn json(message: &str, hint: Option<&str>, exit_code: i32) -> String {
 }
 
 /// A PR comment body with bssctl's marker (so `bssctl comment` updates its
-/// earlier comment): a heading and the message in a fenced block.
-pub fn markdown(command: &str, message: &str, hint: Option<&str>) -> String {
+/// earlier comment): a heading, then the message and each detail in a
+/// fenced block.
+pub fn markdown(command: &str, message: &str, details: &[String], hint: Option<&str>) -> String {
+    let mut lines = vec![fenced(message)];
+    lines.extend(details.iter().map(|d| fenced(d)));
     let mut s = format!(
         "{MARKER}\n### bssctl {command}: error\n\n```text\n{}\n```\n",
-        fenced(message)
+        lines.join("\n")
     );
     if let Some(h) = hint {
         s.push_str(&format!("\nHint:\n\n```text\n{}\n```\n", fenced(h)));
@@ -56,16 +64,20 @@ mod tests {
     #[test]
     fn json_and_markdown_documents() {
         let v: serde_json::Value =
-            serde_json::from_str(&json("bad \"sk\"", Some("check the keys"), 1)).unwrap();
+            serde_json::from_str(&json("bad \"sk\"", &[], Some("check the keys"), 1)).unwrap();
         assert_eq!(v["error"]["message"], "bad \"sk\"");
         assert_eq!(v["error"]["hint"], "check the keys");
         assert_eq!(v["error"]["exit_code"], 1);
-        let v: serde_json::Value = serde_json::from_str(&json("m", None, 3)).unwrap();
+        assert!(v["error"].get("details").is_none());
+        let d = vec!["a.yaml:1:1: error: x".to_string()];
+        let v: serde_json::Value = serde_json::from_str(&json("m", &d, None, 3)).unwrap();
         assert!(v["error"].get("hint").is_none());
-        let m = markdown("plan", "line ```\n@all", None);
+        assert_eq!(v["error"]["details"][0], "a.yaml:1:1: error: x");
+        let m = markdown("plan", "line ```\n@all", &d, Some("h"));
         assert!(m.starts_with(MARKER));
         assert!(m.contains("### bssctl plan: error"));
+        assert!(m.contains("\na.yaml:1:1: error: x\n```\n"), "{m}");
         // The fence cannot be closed from inside the message.
-        assert_eq!(m.matches("```").count(), 2, "{m}");
+        assert_eq!(m.matches("```").count(), 4, "{m}");
     }
 }

@@ -560,7 +560,8 @@ fn github_plan_job_fails_on_errors_and_guardrails_only() {
     let (code, md) = scenario(&co);
     assert_eq!(code, "1");
     assert!(md.starts_with(MARKER), "{md}");
-    assert!(md.contains("### bssctl plan failed"), "{md}");
+    // bssctl's own error body (no hand-written glue), with file:line.
+    assert!(md.contains("### bssctl plan: error"), "{md}");
     assert!(
         md.contains("broken.yaml") && md.contains("sometimes"),
         "{md}"
@@ -613,7 +614,9 @@ fn gitlab_jobs_fail_on_errors_guardrails_and_drift() {
     co.write("manifests/broken.yaml", "version: 7\n");
     let r = co.run_script(&plan, &[]);
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(co.read("plan.md").contains("### bssctl plan failed"));
+    let md = co.read("plan.md");
+    assert!(md.contains("### bssctl plan: error"), "{md}");
+    assert!(md.contains("broken.yaml:1:"), "{md}");
 }
 
 #[test]

@@ -524,6 +524,20 @@ fn errors_are_also_documents_on_stdout_with_json_and_markdown() {
         "{}",
         r.stdout
     );
+    // A manifest error: the document lists it with file:line, as stderr does.
+    let bad = ws.write(
+        "bad/m.yaml",
+        "version: 1\nresources:\n  - id: x\n    on_expiry: sometimes\n",
+    );
+    let r = ws.sandbox_run(&["plan", "--format", "json", "-f", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    let details = json(&r)["error"]["details"].clone();
+    let first = details[0].as_str().unwrap();
+    assert!(
+        first.starts_with(&format!("{}:4:", bad.display())) && first.contains("sometimes"),
+        "{details}"
+    );
+    assert!(r.stderr.contains(first), "{}", r.stderr);
 
     // apply --format json refusing before any plan: still one document.
     let r = ws.sandbox_run(&["apply", "--format", "json", "-f", m]);
