@@ -794,6 +794,14 @@ fn auto_pay_false_plans_say_orders_left_unpaid_and_unknown_times_say_what_they_b
         "Plan: 6 to renew, 6 to change, 0 to unsubscribe. Renewal cost now: CNY 0.00; orders left unpaid: \
          CNY 60,275.70 (auto_pay: false; pay them with bssctl orders pay)."
     );
+    let md = ws.sandbox_run(&["plan", "--format", "markdown", "-f", "m"]);
+    assert!(
+        md.stdout.contains(
+            "### bssctl plan: renewal cost now CNY 0.00 · orders left unpaid CNY 60,275.70 · "
+        ),
+        "{}",
+        md.stdout
+    );
     let paid = ws.sandbox_run(&["plan", "-f", &examples()]);
     assert!(
         paid.stdout.contains("Renewal cost now: CNY 60,275.70."),
@@ -879,5 +887,50 @@ fn ci_examples_apply_on_a_manual_run_and_plan_without_a_validate_step_first() {
         );
         let text = std::fs::read_to_string(repo(f)).unwrap();
         assert!(!text.contains("- bssctl validate"), "{f}");
+    }
+}
+
+/// Already so before issue 21 (checked here): a renewal whose answer was
+/// lost has one outcome, said in one sentence, never also "not applied".
+#[test]
+fn an_ambiguous_renewal_is_one_outcome_in_one_sentence() {
+    let ws = Workspace::new();
+    let state = ws.path("sb/state.json");
+    seed_into(&state);
+    let sb = SandboxProc::start(
+        &state,
+        &["--drop-every", "1", "--fault-api", "RenewalResources"],
+    );
+    let mut c = ws.bssctl_at(&sb);
+    c.args([
+        "--settle-time",
+        "0",
+        "apply",
+        "--auto-approve",
+        "-f",
+        &examples(),
+    ]);
+    let o = run(c);
+    let (out, err) = text(&o);
+    sb.stop();
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    let unknown: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("Unknown: renew "))
+        .collect();
+    assert_eq!(unknown.len(), 6, "{out}");
+    for l in &unknown {
+        assert!(
+            l.contains("whether the renew took effect is unknown; it was NOT sent again"),
+            "{l}"
+        );
+    }
+    let all = format!("{out}{err}");
+    for contradiction in [
+        "was not applied",
+        "verified not applied",
+        "may have taken effect",
+    ] {
+        assert!(!all.contains(contradiction), "{contradiction:?} in: {all}");
     }
 }
