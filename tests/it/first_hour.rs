@@ -934,3 +934,14 @@ fn an_ambiguous_renewal_is_one_outcome_in_one_sentence() {
         assert!(!all.contains(contradiction), "{contradiction:?} in: {all}");
     }
 }
+
+#[test]
+fn forecast_json_money_has_two_decimals_too() {
+    let ws = Workspace::new();
+    let r = ws.sandbox_run(&["forecast", "--format", "json", "-f", &examples()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut bad = Vec::new();
+    money_format(&json(&r), "", &mut bad);
+    assert!(bad.is_empty(), "{bad:?}");
+    assert!(r.stdout.contains("\"70000.00\""), "{}", r.stdout);
+}

@@ -20,11 +20,7 @@ use serde::{Serialize, Serializer};
 /// Money as a decimal string with two decimals at least (`"70000.00"`,
 /// `"60275.70"`); an amount the API gave with more digits keeps them.
 fn money_str<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-    let mut d = d.normalize();
-    if d.scale() < 2 {
-        d.rescale(2);
-    }
-    s.collect_str(&d)
+    crate::display::money::serialize_json_amount(d, s)
 }
 
 fn is_false(b: &bool) -> bool {
