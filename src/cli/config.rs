@@ -9,12 +9,15 @@ use clap::ArgMatches;
 /// Fills in what neither a flag nor the environment set from the config
 /// file found from the working directory upwards, if any.
 pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), CliError> {
+    // Commands that use none of its settings do not read it.
     if matches!(
         cli.command,
         Command::Schema
             | Command::Completions { .. }
             | Command::Man { .. }
             | Command::Version { .. }
+            | Command::Comment(_)
+            | Command::Sandbox(_)
     ) {
         return Ok(());
     }

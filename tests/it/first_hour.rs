@@ -652,6 +652,9 @@ fn subcommand_help_lists_only_the_flags_that_apply_and_has_examples() {
         );
     }
     assert!(sandbox.stdout.contains("--state <FILE>") && sandbox.stdout.contains("--reset"));
+    let comment = run_plain(&ws, &["comment", "github", "--help"]);
+    assert_eq!(comment.code, 0, "{}", comment.stderr);
+    assert!(!comment.stdout.contains("--endpoint") && comment.stdout.contains("--repo"));
     // Hidden, still accepted.
     assert_eq!(
         run_plain(&ws, &["schema", "--endpoint", "http://127.0.0.1:1"]).code,
@@ -944,4 +947,44 @@ fn forecast_json_money_has_two_decimals_too() {
     money_format(&json(&r), "", &mut bad);
     assert!(bad.is_empty(), "{bad:?}");
     assert!(r.stdout.contains("\"70000.00\""), "{}", r.stdout);
+}
+
+#[test]
+fn the_config_file_endpoint_is_used_unless_the_environment_names_one() {
+    let ws = Workspace::new();
+    let state = ws.path("sb/state.json");
+    seed_into(&state);
+    let sb = SandboxProc::start(&state, &[]);
+    ws.write(
+        "repo/bssctl.yaml",
+        &format!("endpoint: {}\nstate_dir: st\n", sb.url),
+    );
+    let plan = |env_endpoint: Option<&str>| {
+        let mut c = Command::new(bin());
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", ws.dir.path())
+            .env("BSSCTL_NOW", NOW)
+            .env("NO_COLOR", "1")
+            .env("BSSCTL_METADATA_ENDPOINT", "off")
+            .env("HUAWEICLOUD_SDK_AK", AK)
+            .env("HUAWEICLOUD_SDK_SK", SK)
+            .env("HUAWEICLOUD_SDK_DOMAIN_ID", DOMAIN)
+            .current_dir(ws.path("repo"))
+            .args(["--max-attempts", "1", "plan", "-f", &examples()]);
+        if let Some(e) = env_endpoint {
+            c.env("BSSCTL_ENDPOINT", e);
+        }
+        run(c)
+    };
+    let o = plan(None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(out.contains("Plan: 6 to renew"), "{out}");
+    // The environment wins: a closed port fails the run.
+    let o = plan(Some("http://127.0.0.1:9"));
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot connect"), "{err}");
+    sb.stop();
 }
