@@ -51,15 +51,7 @@ impl ConnectOptions {
     /// `sandbox-last-applied.json`), never the real account's.
     pub fn state_paths(&self, journal: Option<&Path>) -> StatePaths {
         let (default_journal, last_applied) = if self.sandbox {
-            let state = sandbox_state_path(self);
-            let dir = state
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."));
-            (
-                dir.join(format!("sandbox-{}", crate::state::journal::FILE_NAME)),
-                dir.join(format!("sandbox-{}", crate::state::last_applied::FILE_NAME)),
-            )
+            crate::state::sandbox_records(&sandbox_state_path(self))
         } else {
             (
                 self.state_dir.join(crate::state::journal::FILE_NAME),
@@ -262,6 +254,12 @@ async fn connect_sandbox(o: &ConnectOptions) -> Result<Connection, ConnectError>
     let path = sandbox_state_path(o);
     sandbox::ensure_state_file(&path, o.sandbox_reset)
         .map_err(|e| ConnectError::Config(format!("sandbox state {}: {e}", path.display())))?;
+    if o.sandbox_reset {
+        // The sandbox's own journal and last-applied record go with its state.
+        let (journal, last_applied) = crate::state::sandbox_records(&path);
+        crate::state::remove_records(&[&journal, &last_applied])
+            .map_err(|(p, e)| ConnectError::Config(format!("cannot reset {}: {e}", p.display())))?;
+    }
     let state = sandbox::state::State::load(&path)
         .map_err(|e| ConnectError::Config(format!("sandbox state {}: {e}", path.display())))?;
     let domain_id = state.domain_id.clone();

@@ -159,6 +159,12 @@ impl Export {
                 (key(a), &a.name, &a.id).cmp(&(key(b), &b.name, &b.id))
             });
         }
+        tracing::info!(
+            "export: {} of {} main resource(s) selected, in {} file(s)",
+            groups.iter().map(|g| g.entries.len()).sum::<usize>(),
+            inv.mains().count(),
+            groups.len()
+        );
         Export { grouping, groups }
     }
 

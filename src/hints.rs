@@ -393,7 +393,7 @@ pub fn hint(code: &str) -> Option<&'static str> {
              again later"
         }
         "APIGW.0301" => {
-            "the request signature was refused: the AK/SK pair is wrong or revoked \
+            "the request signature was refused, check the keys: the AK/SK pair is wrong or revoked \
              (HUAWEICLOUD_SDK_AK/SK, HW_ACCESS_KEY/HW_SECRET_KEY or ~/.huaweicloud/credentials; \
              bssctl -v shows which source is used), temporary credentials need their \
              HUAWEICLOUD_SDK_SECURITY_TOKEN, or this machine's clock is more than 15 minutes off"

@@ -15,19 +15,21 @@
 //! renewal periods); all of
 //! them talk to the account through `bss`. At the bottom, with no model:
 //! `clock`, `fsutil` and `display` (the money formatter and the escaping of
-//! untrusted strings). `sandbox` (the BSS test double) uses only `bss`, and `connect` (from
-//! connection options to a client: an account or the embedded sandbox) sits
-//! above it and `state`, below everything that talks to an account;
-//! `hints` only `bss`. `cts` (who changed a drifted resource: the audit
-//! trail) reads it through `bss` into the plan model; `notify` posts a
-//! plan's summary to a chat webhook with `render`'s words. No two modules
-//! import each other.
+//! untrusted strings), `config` (the optional config file's defaults) and
+//! `version` (what `bssctl version` says). `sandbox` (the BSS test double)
+//! uses only `bss`, and `connect` (from connection options to a client: an
+//! account or the embedded sandbox) sits above it and `state`, below
+//! everything that talks to an account; `hints` only `bss`. `cts` (who
+//! changed a drifted resource: the audit trail) reads it through `bss` into
+//! the plan model; `notify` posts a plan's summary to a chat webhook with
+//! `render`'s words. No two modules import each other.
 
 pub mod apply;
 pub mod bss;
 pub mod cli;
 pub mod clock;
 pub mod comment;
+pub mod config;
 pub mod connect;
 pub mod cts;
 pub mod display;
@@ -45,3 +47,4 @@ pub mod pricing;
 pub mod render;
 pub mod sandbox;
 pub mod state;
+pub mod version;

@@ -170,6 +170,12 @@ pub async fn make_plan_with_base(
         }
     );
     let inventory = inventory?;
+    tracing::info!(
+        "read {} live resources ({} main) for {} manifest file(s)",
+        inventory.len(),
+        inventory.mains().count(),
+        set.files.len()
+    );
     let resolution = crate::manifest::resolve(set, &inventory, now);
     if resolution
         .diagnostics
@@ -267,6 +273,7 @@ pub async fn make_plan_with_base(
             .iter()
             .flat_map(|b| crate::plan::price::price_keys(&b.changes)),
     );
+    tracing::info!("pricing {} renewal(s)", keys.len());
     let book = prefetch.finish(&keys).await;
     let price_warnings = crate::plan::price::apply_prices(&mut plan, &book);
     if let Some(b) = base_plan.as_mut() {
@@ -407,9 +414,31 @@ fn apply_scope(
         ));
         Some(main)
     };
+    // A word that is no live id is a name or a glob over the managed mains.
+    let by_name = |word: &str, desired: &BTreeMap<String, Desired>| {
+        crate::plan::target::select(
+            word,
+            desired.iter().map(|(id, d)| {
+                let live = inv.get(id).map(|r| r.name.as_str());
+                (id.as_str(), d.name.as_deref().into_iter().chain(live))
+            }),
+        )
+    };
     let mut targets = BTreeSet::new();
     if !scope.targets.is_empty() {
         for t in scope.targets.iter().filter(|t| !is_setting(t)) {
+            if inv.get(t).is_none() && !desired.contains_key(t.as_str()) {
+                let picked = by_name(t, desired);
+                if picked.is_empty() {
+                    errors.push(format!(
+                        "--target {t}: no managed resource has this id or name{} (a wrong id or name, a closed \
+                         resource, or one the manifests do not name)",
+                        if crate::plan::target::is_glob(t) { " pattern" } else { "" }
+                    ));
+                }
+                targets.extend(picked);
+                continue;
+            }
             let id = match to_main("--target", t, errors) {
                 Some(main) => main,
                 None if inv.main_of(t).is_some_and(|m| m != t) => continue,
@@ -426,12 +455,14 @@ fn apply_scope(
             targets.insert(id);
         }
     }
-    let excludes: Vec<String> = scope
-        .excludes
-        .iter()
-        .filter(|e| !is_setting(e))
-        .map(|e| to_main("--exclude", e, &mut Vec::new()).unwrap_or_else(|| e.clone()))
-        .collect();
+    let mut excludes: Vec<String> = Vec::new();
+    for e in scope.excludes.iter().filter(|e| !is_setting(e)) {
+        if inv.get(e).is_none() && !desired.contains_key(e.as_str()) {
+            excludes.extend(by_name(e, desired));
+        } else {
+            excludes.push(to_main("--exclude", e, &mut Vec::new()).unwrap_or_else(|| e.clone()));
+        }
+    }
     if !scope.targets.is_empty() {
         desired.retain(|id, _| targets.contains(id));
     }

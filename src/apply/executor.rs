@@ -375,6 +375,13 @@ fn error_kind(e: &ApiError) -> &'static str {
 
 impl BatchCtx<'_> {
     async fn run_batch(&self, batch: &Batch, ids: Vec<String>) -> Vec<OpResult> {
+        tracing::info!(
+            "batch {}: {:?} of {} resource(s): {}",
+            batch.index,
+            batch.kind,
+            ids.len(),
+            ids.join(", ")
+        );
         let op = &batch.operation;
         match op {
             Operation::Renew { .. } | Operation::Unsubscribe => {

@@ -32,6 +32,7 @@ pub struct Run {
 /// Opens the journal and records the start of a run.
 pub fn start(journal_path: &Path, account: &AccountKey) -> std::io::Result<Run> {
     let run_id = journal::new_run_id();
+    tracing::info!("run {run_id}: journal {}", journal_path.display());
     let mut journal = Journal::open(journal_path)?;
     journal.append(&Record::RunStarted {
         ts: format_api_time(chrono::Utc::now()),

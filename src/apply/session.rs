@@ -187,7 +187,10 @@ impl Session<'_> {
         if let Some(w) = decide::balance(balance, options.ignore_balance)? {
             ui.warn(&w);
         }
-        ui.confirm(plan)?;
+        // A saved plan was shown and reviewed when it was made (as Terraform's).
+        if !from_saved_plan {
+            ui.confirm(plan)?;
+        }
         self.execute(plan, options, ui, report_slot).await
     }
 

@@ -840,8 +840,9 @@ impl BssClient {
                     .send_with(call, None)
                     .await
                     .map_err(|e| match e {
-                        // Certificates, redirects' kin and temporary keys say it all.
-                        ApiError::Config(_) => e,
+                        // Certificates, redirects' kin and temporary keys say it all;
+                        // a refused signature is about the keys, not the domain id.
+                        ApiError::Config(_) | ApiError::Service { status: 401, .. } => e,
                         e => ApiError::Config(format!(
                             "cannot discover the account's domain id from IAM at {} ({e}); set HUAWEICLOUD_SDK_DOMAIN_ID (needs iam:users:getUser otherwise)",
                             self.inner.iam.base

@@ -146,12 +146,7 @@ fn cli_error(e: ApplyError) -> CliError {
         ApplyError::Api(e) => CliError::Api(e),
         ApplyError::Manifests(diags) => {
             print_diagnostics(&diags);
-            CliError::Manifests {
-                count: diags
-                    .iter()
-                    .filter(|d| d.severity == crate::manifest::Severity::Error)
-                    .count(),
-            }
+            CliError::manifests(&diags)
         }
         ApplyError::Base(diags) => super::base::resolve_errors(&diags),
         ApplyError::Config(m) => CliError::Config(m),
@@ -167,6 +162,9 @@ fn write_output(format: Format, out: &Outcome) -> Result<(), CliError> {
     let Some(plan) = &out.plan else {
         return Ok(());
     };
+    if format == Format::Json || out.report.is_some() {
+        super::common::mark_stdout_written();
+    }
     crate::render::apply(plan, out.report.as_ref(), format, std::io::stdout().lock()).map_err(|e| {
         CliError::io(
             "cannot write the apply result to",

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 auto-renew, renew ahead of expiry, switch to pay-per-use at expiry, or unsubscribe.\n\n\
   bssctl plan -f manifests/          show what would change and what it costs\n\
   bssctl apply -f manifests/         make the account match (asks first)\n\
-  bssctl plan --sandbox -f examples/ try it against the embedded sandbox, no account needed\n\n\
+  bssctl plan --sandbox -f examples/manifests/   try it against the embedded sandbox, no account needed\n\n\
 Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, \
 2 changes present (--detailed-exitcode), 3 a cost guardrail was exceeded, \
 4 risks found (forecast --fail-on-risk).",
@@ -22,7 +22,9 @@ Exit codes: 0 success (no changes with --detailed-exitcode), 1 error, \
 HW_ACCESS_KEY/HW_SECRET_KEY, HUAWEICLOUD_SDK_AUTH_TOKEN, HUAWEICLOUD_SDK_IDP_ID/HUAWEICLOUD_SDK_ID_TOKEN_FILE (OIDC), \
 ~/.huaweicloud/credentials, else the metadata service of a Huawei Cloud server with an agency. \
 Account id: HUAWEICLOUD_SDK_DOMAIN_ID (else discovered through IAM). \
-BSSCTL_NOW=2026-11-24T00:00:00Z fixes the planning clock."
+BSSCTL_NOW=2026-11-24T00:00:00Z fixes the planning clock. \
+Defaults for --state-dir, --site, --endpoint, --iam-endpoint and -f can live in bssctl.yaml or \
+.bssctl/config.yaml (found from the working directory upwards; flags, then environment, then the file)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -135,8 +137,23 @@ pub fn parse_settle_time(v: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show what would change, and what it costs.
+    #[command(after_help = "Examples:\n  \
+bssctl plan -f manifests/                              what apply would do, and its cost\n  \
+bssctl plan --sandbox -f examples/manifests/           against the embedded sandbox\n  \
+bssctl plan -f manifests/ --target prod-web-01         only this resource (id, name or glob)\n  \
+bssctl plan -f manifests/ --out plan.json              save it for `bssctl apply plan.json`\n  \
+bssctl plan -f manifests/ --format json | jq .summary  the JSON contract (docs/plan-json.md)\n  \
+bssctl plan -f manifests/ --detailed-exitcode          exit 2 when there are changes\n\n\
+Exit codes: 0 ok (no changes with --detailed-exitcode), 1 error, 2 changes (--detailed-exitcode), \
+3 a cost guardrail was exceeded.")]
     Plan(PlanArgs),
     /// Make the account match the manifests (or a saved plan).
+    #[command(after_help = "Examples:\n  \
+bssctl apply -f manifests/                      plan, show, ask, then apply\n  \
+bssctl apply plan.json                          apply a saved plan as it was shown (no second question)\n  \
+bssctl apply -f manifests/ --target 'prod-*'    only the resources whose name matches\n  \
+bssctl apply --sandbox -f examples/manifests/ --auto-approve   try it on the embedded sandbox\n\n\
+Exit codes: 0 ok, 1 error or a failed operation, 3 a cost guardrail was exceeded.")]
     Apply(ApplyArgs),
     /// Check manifests (offline; with credentials or --sandbox also against the account).
     Validate(ValidateArgs),
@@ -191,20 +208,53 @@ bssctl plan -f manifests --format json > plan.json\n  \
 bssctl notify --webhook \"$SLACK_WEBHOOK\" --format slack plan.json\n  \
 bssctl plan -f manifests --format json | bssctl notify --format feishu -   (BSSCTL_WEBHOOK_URL)")]
     Notify(NotifyArgs),
-    /// Print shell completions.
+    /// Print shell completions (see README, "Shell completions").
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    #[command(hide = true)]
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write bssctl.1, bssctl-plan.1, ... into this directory.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+    /// Print the version, the git commit and the target it was built for.
+    Version {
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+    },
+}
+
+impl Command {
+    /// The subcommand's name and its `--format`, if it has one (errors are
+    /// also written to stdout in that format).
+    pub fn name_and_format(&self) -> (&'static str, Option<FormatArg>) {
+        match self {
+            Command::Plan(a) => ("plan", Some(a.options.format)),
+            Command::Apply(a) => ("apply", Some(a.options.format)),
+            Command::Forecast(a) => ("forecast", Some(a.format)),
+            Command::Orders(a) => ("orders", Some(a.format)),
+            Command::Validate(_) => ("validate", None),
+            Command::Schema => ("schema", None),
+            Command::Sandbox(_) => ("sandbox", None),
+            Command::Export(_) => ("export", None),
+            Command::Comment(_) => ("comment", None),
+            Command::Notify(_) => ("notify", None),
+            Command::Completions { .. } => ("completions", None),
+            Command::Man { .. } => ("man", None),
+            Command::Version { .. } => ("version", None),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ManifestArgs {
-    /// Manifest file or directory (every *.yaml/*.yml below it); repeatable.
-    #[arg(short = 'f', long = "file", value_name = "PATH", required = true)]
+    /// Manifest file or directory; repeatable. A directory means every *.yaml/*.yml below it with a
+    /// manifest's top-level key (version, resources, ...); other YAML, e.g. CI workflows, is skipped
+    /// with a note. Default: `files:` of the config file.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub files: Vec<PathBuf>,
 }
 
@@ -213,14 +263,15 @@ pub struct PlanOptions {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
-    /// Plan only these (repeatable): managed resource ids (an attached id means its main, with a
-    /// note), or renewal_settings[.deduction_day|.expire_day]; with targets, account settings
-    /// change only when named. A target that matches nothing is an error.
-    #[arg(long = "target", value_name = "ID")]
+    /// Plan only these (repeatable): managed resources by id (an attached id means its main, with
+    /// a note), by name (live or the manifest's) or by a glob over ids and names ('prod-*'), or
+    /// renewal_settings[.deduction_day|.expire_day]; with targets, account settings change only
+    /// when named. A target that matches nothing is an error (exit 1).
+    #[arg(long = "target", value_name = "ID|NAME|GLOB")]
     pub targets: Vec<String>,
-    /// Leave these out (repeatable): resource ids (an attached id means its main) or
-    /// renewal_settings[.deduction_day|.expire_day].
-    #[arg(long = "exclude", value_name = "ID")]
+    /// Leave these out (repeatable): resources by id (an attached id means its main), name or
+    /// glob, or renewal_settings[.deduction_day|.expire_day].
+    #[arg(long = "exclude", value_name = "ID|NAME|GLOB")]
     pub excludes: Vec<String>,
     /// Refuse (exit 3) when the renewals bought now would cost more than this.
     #[arg(long, value_name = "AMOUNT")]
@@ -316,7 +367,8 @@ pub struct PlanArgs {
     /// Save the plan (with a fingerprint of the live state) for `bssctl apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error, 3 when a cost guardrail is
+    /// exceeded.
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Print nothing when there are no changes (for PR bots).
@@ -338,12 +390,12 @@ pub struct ApplyArgs {
     /// A plan saved with `plan --out`; refused when the account changed since.
     #[arg(value_name = "PLANFILE", conflicts_with = "files")]
     pub plan_file: Option<PathBuf>,
-    /// Manifest file or directory; repeatable.
+    /// Manifest file or directory; repeatable (as for plan; default: `files:` of the config file).
     #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub options: PlanOptions,
-    /// Do not ask for confirmation.
+    /// Do not ask for confirmation (a saved plan is never asked about again).
     #[arg(long)]
     pub auto_approve: bool,
     /// Allow unsubscribing (releasing) resources; never for protect: true.

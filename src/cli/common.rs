@@ -13,14 +13,7 @@ pub fn load_manifests(files: &[PathBuf]) -> Result<ManifestSet, CliError> {
     print_diagnostics(&loaded.diagnostics);
     match loaded.set {
         Some(set) if !has_errors(&loaded.diagnostics) => Ok(set),
-        _ => Err(CliError::Manifests {
-            count: loaded
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count()
-                .max(1),
-        }),
+        _ => Err(CliError::manifests(&loaded.diagnostics)),
     }
 }
 
@@ -46,8 +39,29 @@ pub fn settle_time(g: &GlobalArgs) -> chrono::Duration {
 
 /// Colour only on a terminal, and never with NO_COLOR or --no-color.
 pub fn use_color(g: &GlobalArgs) -> bool {
+    color_allowed(g) && std::io::stdout().is_terminal()
+}
+
+/// Colour in log lines: stderr a terminal, and no NO_COLOR / --no-color.
+pub fn stderr_color(g: &GlobalArgs) -> bool {
+    color_allowed(g) && std::io::stderr().is_terminal()
+}
+
+fn color_allowed(g: &GlobalArgs) -> bool {
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !g.no_color && !no_color_env && std::io::stdout().is_terminal()
+    !g.no_color && !no_color_env
+}
+
+static STDOUT_WRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Records that a command wrote its document (plan, summary, forecast) to
+/// stdout, so an error after it does not add a second one.
+pub fn mark_stdout_written() {
+    STDOUT_WRITTEN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn stdout_written() -> bool {
+    STDOUT_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 pub fn now() -> Result<chrono::DateTime<chrono::Utc>, CliError> {

@@ -18,7 +18,12 @@ pub const EXIT_RISK: i32 = 4;
 pub enum CliError {
     /// Manifest problems, already printed with file:line:column.
     #[error("{count} error(s) in the manifests")]
-    Manifests { count: usize },
+    Manifests {
+        count: usize,
+        /// Each error as printed (`file:line:column: error: …`), for the
+        /// error document of `--format json|markdown`.
+        details: Vec<String>,
+    },
     #[error("{0}")]
     Credentials(#[from] CredentialError),
     #[error("{0}")]
@@ -79,6 +84,20 @@ impl CliError {
         }
     }
 
+    /// stdout was closed by its reader (`bssctl plan | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        let CliError::Io { source, .. } = self else {
+            return false;
+        };
+        // The JSON writer wraps the I/O error in serde_json's.
+        source.kind() == std::io::ErrorKind::BrokenPipe
+            || source
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<serde_json::Error>())
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    }
+
     /// Whether the message was already shown in full.
     pub fn already_reported(&self) -> bool {
         matches!(
@@ -94,6 +113,27 @@ impl CliError {
         match self {
             CliError::Api(e) => crate::hints::hint_for_error(e),
             _ => None,
+        }
+    }
+
+    /// The manifests' errors (already printed on stderr).
+    pub fn manifests(diags: &[crate::manifest::Diagnostic]) -> CliError {
+        let details: Vec<String> = diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect();
+        CliError::Manifests {
+            count: details.len().max(1),
+            details,
+        }
+    }
+
+    /// What the error document lists beside the message.
+    pub fn details(&self) -> &[String] {
+        match self {
+            CliError::Manifests { details, .. } => details,
+            _ => &[],
         }
     }
 

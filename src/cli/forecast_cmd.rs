@@ -33,12 +33,7 @@ pub async fn run(g: &GlobalArgs, args: &ForecastArgs) -> Result<i32, CliError> {
         Ok(f) => f,
         Err(diags) => {
             print_diagnostics(&diags);
-            return Err(CliError::Manifests {
-                count: diags
-                    .iter()
-                    .filter(|d| d.severity == crate::manifest::Severity::Error)
-                    .count(),
-            });
+            return Err(CliError::manifests(&diags));
         }
     };
     print(&f, crate::render::Format::from(args.format))?;
@@ -50,6 +45,7 @@ pub async fn run(g: &GlobalArgs, args: &ForecastArgs) -> Result<i32, CliError> {
 
 fn print(f: &Forecast, format: Format) -> Result<(), CliError> {
     use std::io::Write;
+    super::common::mark_stdout_written();
     let stdout = std::io::stdout();
     let result = match format {
         Format::Json => forecast::render::json(f, stdout.lock()),

@@ -7,11 +7,13 @@ pub mod args;
 pub mod base;
 pub mod comment_cmd;
 pub mod common;
+pub mod config;
 pub mod connect;
 pub mod duration_flag;
 pub mod error;
 pub mod export_cmd;
 pub mod forecast_cmd;
+pub mod help;
 pub mod notify_cmd;
 pub mod orders_cmd;
 pub mod plan_cmd;
@@ -19,7 +21,7 @@ pub mod sandbox_cmd;
 pub mod validate_cmd;
 
 use args::{Cli, Command};
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use error::{CliError, EXIT_ERROR, EXIT_OK};
 
 /// Runs bssctl with the process's arguments; returns the exit code.
@@ -32,7 +34,10 @@ pub fn main_exit_code() -> i32 {
             crate::clock::ENV_NOW
         );
     }
-    let cli = match Cli::try_parse() {
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (mut cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
@@ -40,7 +45,10 @@ pub fn main_exit_code() -> i32 {
             return code;
         }
     };
-    init_tracing(cli.global.verbose);
+    if let Err(e) = config::apply(&mut cli, &matches) {
+        return report(&cli, &e);
+    }
+    init_tracing(cli.global.verbose, common::stderr_color(&cli.global));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,17 +61,55 @@ pub fn main_exit_code() -> i32 {
     };
     match runtime.block_on(dispatch(&cli)) {
         Ok(code) => code,
-        Err(e) => {
-            if !e.already_reported() || matches!(e, CliError::Manifests { .. }) {
-                // Messages carry names and API error text: one line each.
-                eprintln!("Error: {}", crate::render::untrusted::text(&e.to_string()));
-                if let Some(h) = e.hint() {
-                    eprintln!("  hint: {}", crate::render::untrusted::text(&h));
-                }
-            }
-            e.exit_code()
+        Err(e) => report(&cli, &e),
+    }
+}
+
+/// The clap command: `--version` with commit and target, and each
+/// subcommand's help listing only the global flags that apply to it.
+pub fn command() -> clap::Command {
+    help::hide_inapplicable(Cli::command().version(crate::version::LONG))
+}
+
+/// Prints an error once (stderr; also stdout as a document with `--format
+/// json|markdown`) and returns its exit code. A closed stdout (`| head`)
+/// is not an error: the reader has what it wanted.
+fn report(cli: &Cli, e: &CliError) -> i32 {
+    if e.is_broken_pipe() {
+        return EXIT_OK;
+    }
+    let hint = e.hint();
+    if !e.already_reported() || matches!(e, CliError::Manifests { .. }) {
+        // Messages carry names and API error text: one line each.
+        eprintln!("Error: {}", crate::render::untrusted::text(&e.to_string()));
+        if let Some(h) = &hint {
+            eprintln!("  hint: {}", crate::render::untrusted::text(h));
         }
     }
+    if !common::stdout_written() {
+        use crate::render::{error_doc, Format};
+        let (name, format) = cli.command.name_and_format();
+        let doc = match format.map(Format::from) {
+            Some(Format::Json) => Some(error_doc::json(
+                &e.to_string(),
+                e.details(),
+                hint.as_deref(),
+                e.exit_code(),
+            )),
+            Some(Format::Markdown) => Some(error_doc::markdown(
+                name,
+                &e.to_string(),
+                e.details(),
+                hint.as_deref(),
+            )),
+            _ => None,
+        };
+        if let Some(doc) = doc {
+            use std::io::Write;
+            let _ = std::io::stdout().lock().write_all(doc.as_bytes());
+        }
+    }
+    e.exit_code()
 }
 
 async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
@@ -87,30 +133,15 @@ async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
         Command::Forecast(a) => forecast_cmd::run(g, a).await,
         Command::Notify(a) => notify_cmd::run(g, a).await,
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "bssctl",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(*shell, &mut command(), "bssctl", &mut std::io::stdout());
             Ok(EXIT_OK)
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(|e| {
-                    CliError::io(
-                        "cannot write the man page to",
-                        std::path::Path::new("stdout"),
-                        e,
-                    )
-                })?;
-            Ok(EXIT_OK)
-        }
+        Command::Man { out_dir } => help::man(command(), out_dir.as_deref()),
+        Command::Version { format } => help::version(*format),
     }
 }
 
-fn init_tracing(verbose: u8) {
+fn init_tracing(verbose: u8, color: bool) {
     use tracing_subscriber::EnvFilter;
     let default = match verbose {
         0 => "warn",
@@ -122,5 +153,6 @@ fn init_tracing(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(color)
         .try_init();
 }

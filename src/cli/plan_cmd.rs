@@ -96,9 +96,9 @@ async fn plan_and_render(
     if let Some(out) = &args.out {
         save(out, conn, &planned)?;
         eprintln!(
-            "Saved the plan to {}; apply it with: bssctl apply {}",
+            "Saved the plan to {}; apply it with: {}",
             out.display(),
-            out.display()
+            apply_command(g, out)
         );
     }
     decide::guardrail(&planned.plan, shown && format != Format::Json, "")?;
@@ -139,12 +139,7 @@ pub async fn build_with_base(
         Ok(Ok(p)) => Ok(p),
         Ok(Err(diags)) => {
             print_diagnostics(&diags);
-            Err(CliError::Manifests {
-                count: diags
-                    .iter()
-                    .filter(|d| d.severity == crate::manifest::Severity::Error)
-                    .count(),
-            })
+            Err(CliError::manifests(&diags))
         }
         Err(planner::PlanError::Api(e)) => Err(CliError::Api(e)),
         Err(planner::PlanError::State(s)) => Err(CliError::Config(s)),
@@ -164,6 +159,7 @@ fn print_plan_with(
     color: bool,
     outlook: Option<&crate::forecast::outlook::PlanOutlook>,
 ) -> Result<(), CliError> {
+    super::common::mark_stdout_written();
     render::plan(plan, format, color, outlook, std::io::stdout().lock()).map_err(|e| {
         CliError::io(
             "cannot write the plan to",
@@ -177,4 +173,31 @@ fn save(path: &std::path::Path, conn: &Connection, planned: &Planned) -> Result<
     let saved = planner::saved_plan(planned, conn.client.endpoint(), &conn.domain_id);
     crate::state::saved_plan::write(path, &saved)
         .map_err(|e| CliError::io("cannot write the plan file", path, e))
+}
+
+/// `bssctl [--sandbox …] [--state-dir …] apply FILE`: the flags that pick
+/// the account and the state dir, repeated, so the saved plan applies where
+/// it was made.
+fn apply_command(g: &GlobalArgs, out: &std::path::Path) -> String {
+    let mut cmd = String::from("bssctl");
+    let quoted = |p: &std::path::Path| {
+        let s = p.display().to_string();
+        match s.contains([' ', '\'', '"', '$']) {
+            true => format!("'{}'", s.replace('\'', "'\\''")),
+            false => s,
+        }
+    };
+    if g.sandbox {
+        cmd.push_str(" --sandbox");
+        if let Some(s) = &g.sandbox_state {
+            cmd.push_str(&format!(" --sandbox-state {}", quoted(s)));
+        }
+    } else if let Some(e) = &g.endpoint {
+        cmd.push_str(&format!(" --endpoint {e}"));
+    }
+    if g.state_dir != std::path::Path::new(".bssctl") {
+        cmd.push_str(&format!(" --state-dir {}", quoted(&g.state_dir)));
+    }
+    cmd.push_str(&format!(" apply {}", quoted(out)));
+    cmd
 }

@@ -29,13 +29,7 @@ pub async fn run(g: &GlobalArgs, args: &ValidateArgs) -> Result<i32, CliError> {
     let resolution = crate::manifest::resolve(&set, &inv, now);
     print_diagnostics(&resolution.diagnostics);
     if has_errors(&resolution.diagnostics) {
-        return Err(CliError::Manifests {
-            count: resolution
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == crate::manifest::Severity::Error)
-                .count(),
-        });
+        return Err(CliError::manifests(&resolution.diagnostics));
     }
     println!(
         "Manifests are valid ({counts}); checked against the account: {} managed resource(s).",

@@ -2,6 +2,22 @@
 
 use rust_decimal::Decimal;
 
+/// Money in a JSON document: a decimal string with two decimals at least
+/// (`"70000.00"`, `"60275.70"`, `"0.00"`); an amount the API gave with
+/// more digits keeps them.
+pub fn json_amount(amount: Decimal) -> String {
+    let mut d = amount.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    d.to_string()
+}
+
+/// serde's `serialize_with` for [`json_amount`].
+pub fn serialize_json_amount<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&json_amount(*d))
+}
+
 /// `CNY 1,234.50`
 pub fn money(currency: &str, amount: Decimal) -> String {
     let amount = amount.round_dp(2);

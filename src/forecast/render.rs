@@ -17,10 +17,17 @@ pub const FORMAT_VERSION: &str = "1";
 const LISTED_EVENTS: usize = 40;
 const BAR_WIDTH: usize = 30;
 
+fn json_amount_option<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => crate::display::money::serialize_json_amount(d, s),
+        None => s.serialize_none(),
+    }
+}
+
 #[derive(Serialize)]
 struct Money {
     currency: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "crate::display::money::serialize_json_amount")]
     amount: Decimal,
 }
 
@@ -47,7 +54,7 @@ struct WireEvent<'a> {
     kind: &'static str,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        with = "rust_decimal::serde::str_option"
+        serialize_with = "json_amount_option"
     )]
     amount: Option<Decimal>,
     estimated: bool,

@@ -57,6 +57,12 @@ struct FileManifest {
 /// Loads manifests from files and directories. A directory means every
 /// `*.yaml`/`*.yml` below it, recursively (hidden entries skipped), sorted by
 /// path; explicit paths keep their order; a file reached twice is read once.
+///
+/// A YAML file found in a directory whose top level is a mapping with none
+/// of the manifest's keys (`version`, `resources`, `selectors`, `defaults`,
+/// `policy`, `renewal_settings`; e.g. a CI workflow) is not a manifest: it
+/// is skipped with a note (a warning diagnostic). A file named on its own is
+/// always read as a manifest.
 pub fn load(paths: &[PathBuf]) -> Loaded {
     let mut diagnostics = Vec::new();
     if paths.is_empty() {
@@ -66,9 +72,17 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     }
     let files = expand(paths, &mut diagnostics);
     let mut texts = Vec::new();
-    for file in files {
+    for (file, from_dir) in files {
         match std::fs::read(&file) {
             Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) if from_dir && !looks_like_manifest(&text) => {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            "skipped: not a manifest (none of its top-level keys is version, resources, selectors, defaults, policy or renewal_settings); name the file with -f to read it as one",
+                        )
+                        .in_file(&file),
+                    );
+                }
                 Ok(text) => texts.push((file, text)),
                 Err(e) => diagnostics.push(
                     Diagnostic::error(format!(
@@ -369,14 +383,39 @@ fn entries_of<'a>(file: &Path, root: &'a Node, key: &str, out: &mut Vec<Diagnost
     }
 }
 
-/// Turns `-f` arguments into the list of files to read.
-fn expand(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+/// The top-level keys of a manifest; a YAML mapping with none of them is
+/// some other tool's file.
+const MANIFEST_KEYS: [&str; 6] = [
+    "version",
+    "resources",
+    "selectors",
+    "defaults",
+    "policy",
+    "renewal_settings",
+];
+
+/// Whether a YAML file found in a directory is a manifest: anything but a
+/// mapping with none of the manifest's top-level keys is read as one (so a
+/// manifest that lacks `version:` or is broken still reports its errors).
+fn looks_like_manifest(text: &str) -> bool {
+    let doc = yaml::parse(text);
+    match doc.root {
+        Some(root) if root.as_map().is_some() => {
+            MANIFEST_KEYS.iter().any(|k| root.entry(k).is_some())
+        }
+        _ => true,
+    }
+}
+
+/// Turns `-f` arguments into the list of files to read, each with whether
+/// it was found by walking a directory.
+fn expand(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<(PathBuf, bool)> {
     let mut files = Vec::new();
     let mut seen = HashSet::new();
-    let mut push = |f: PathBuf, files: &mut Vec<PathBuf>| {
+    let mut push = |f: PathBuf, from_dir: bool, files: &mut Vec<(PathBuf, bool)>| {
         let canonical = std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone());
         if seen.insert(canonical) {
-            files.push(f);
+            files.push((f, from_dir));
         }
     };
     for path in paths {
@@ -393,10 +432,10 @@ fn expand(paths: &[PathBuf], out: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
                     );
                 }
                 for f in found {
-                    push(f, &mut files);
+                    push(f, true, &mut files);
                 }
             }
-            Ok(_) => push(path.clone(), &mut files),
+            Ok(_) => push(path.clone(), false, &mut files),
             Err(e) => out.push(Diagnostic::error(format!("cannot read: {e}")).in_file(path)),
         }
     }

@@ -10,6 +10,7 @@ pub mod guardrails;
 pub mod model;
 pub mod price;
 pub mod settings;
+pub mod target;
 
 pub use model::*;
 

@@ -47,10 +47,21 @@ pub fn confirmation_question(plan: &Plan) -> String {
         }
     }
     let s = &plan.summary;
-    if !s.renewal_cost_now.amount.is_zero() || s.unknown_prices > 0 {
+    // Renewals with `auto_pay: false` only create orders, left unpaid.
+    let unpaid = super::text::unpaid_renewals(plan);
+    if !unpaid.is_zero() {
+        q.push_str(&format!(
+            "\n  Renewal orders left unpaid (auto_pay: false): {}.",
+            crate::render::money::money(&s.renewal_cost_now.currency, unpaid)
+        ));
+    }
+    if !(s.renewal_cost_now.amount - unpaid).is_zero() || s.unknown_prices > 0 {
         q.push_str(&format!(
             "\n  Renewals bought now: {}{}.",
-            crate::render::money::money(&s.renewal_cost_now.currency, s.renewal_cost_now.amount),
+            crate::render::money::money(
+                &s.renewal_cost_now.currency,
+                s.renewal_cost_now.amount - unpaid
+            ),
             if s.unknown_prices > 0 {
                 format!(" and {} renewal(s) of unknown price", s.unknown_prices)
             } else {
@@ -250,6 +261,24 @@ mod tests {
             ],
             "{q}"
         );
+    }
+
+    #[test]
+    fn the_question_tells_unpaid_orders_from_renewals_bought_now() {
+        let mut plan = crate::render::safety_props::plan(&["a".into(), "b".into()]);
+        for c in &mut plan.changes {
+            for op in &mut c.operations {
+                if let Operation::Renew { pay_now, .. } = op {
+                    *pay_now = false;
+                }
+            }
+        }
+        let q = confirmation_question(&plan);
+        assert!(
+            q.contains("Renewal orders left unpaid (auto_pay: false): CNY 200.00."),
+            "{q}"
+        );
+        assert!(!q.contains("Renewals bought now"), "{q}");
     }
 
     #[test]

@@ -43,10 +43,18 @@ fn render_body(plan: &Plan, outlook: Option<&crate::forecast::outlook::PlanOutlo
             cell(&money(cur, s.renewal_cost_now.amount))
         );
     } else {
+        // Renewals with `auto_pay: false` buy nothing now: their orders
+        // are left unpaid (`bssctl orders pay`).
+        let unpaid = super::text::unpaid_renewals(plan);
         let _ = writeln!(
             out,
-            "### bssctl plan: renewal cost now {} · {}",
-            cell(&signed(cur, s.renewal_cost_now.amount)),
+            "### bssctl plan: renewal cost now {}{} · {}",
+            cell(&signed(cur, s.renewal_cost_now.amount - unpaid)),
+            if unpaid.is_zero() {
+                String::new()
+            } else {
+                format!(" · orders left unpaid {}", cell(&money(cur, unpaid)))
+            },
             cell(&commitment_headline(s))
         );
         out.push('\n');

@@ -9,6 +9,7 @@ pub mod apply_json;
 pub mod apply_summary;
 pub mod audit;
 pub mod diff_view;
+pub mod error_doc;
 pub mod json;
 pub mod markdown;
 pub mod orders;

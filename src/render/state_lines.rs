@@ -7,10 +7,12 @@ fn lines(s: &ResourceState) -> String {
     let mut out = format!("on_expiry: {}\n", s.on_expiry);
     if s.on_expiry == "auto_renew" {
         let period = s.auto_renew_period.as_deref().unwrap_or("(not recorded)");
+        // bssctl cannot read these back; an unsent count stays as the
+        // account has it (unlimited when auto-renew is first enabled).
         let times = match s.auto_renew_times {
             Some(0) => "unlimited".to_string(),
             Some(t) => t.to_string(),
-            None => "(not recorded)".to_string(),
+            None => "(not recorded; left as is, unlimited when first enabled)".to_string(),
         };
         out.push_str(&format!("auto_renew: period {period}, times {times}\n"));
     }

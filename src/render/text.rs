@@ -134,7 +134,7 @@ pub fn render_with(
         out,
         "{}{}{}",
         p.bold,
-        summary_line(&plan.summary),
+        summary_line_unpaid(&plan.summary, unpaid_renewals(plan)),
         reset(p.bold)
     );
     if let Some(c) = commitment_line(&plan.summary) {
@@ -290,6 +290,41 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
         }
     }
     out.push('\n');
+}
+
+/// What the plan's renewals with `auto_pay: false` cost: their orders are
+/// created and left unpaid (`bssctl orders pay`).
+pub fn unpaid_renewals(plan: &crate::plan::Plan) -> rust_decimal::Decimal {
+    plan.changes
+        .iter()
+        .filter(|c| {
+            c.operations
+                .iter()
+                .any(|op| matches!(op, crate::plan::Operation::Renew { pay_now: false, .. }))
+        })
+        .filter_map(|c| c.price.as_ref().map(|p| p.amount))
+        .sum()
+}
+
+/// [`summary_line`] that tells apart the renewals paid now from the orders
+/// left unpaid (`auto_pay: false`): `… Renewal cost now: CNY 0.00; orders
+/// left unpaid: CNY 2,250.00.`
+pub fn summary_line_unpaid(s: &Summary, unpaid: rust_decimal::Decimal) -> String {
+    let line = summary_line(&Summary {
+        renewal_cost_now: crate::plan::MoneyTotal {
+            currency: s.renewal_cost_now.currency.clone(),
+            amount: s.renewal_cost_now.amount - unpaid,
+        },
+        ..s.clone()
+    });
+    if unpaid.is_zero() {
+        return line;
+    }
+    let line = line.strip_suffix('.').unwrap_or(&line).to_string();
+    format!(
+        "{line}; orders left unpaid: {} (auto_pay: false; pay them with bssctl orders pay).",
+        money(&s.renewal_cost_now.currency, unpaid)
+    )
 }
 
 /// `Plan: N to renew, N to change, N to unsubscribe. Renewal cost now: …`

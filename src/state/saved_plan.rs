@@ -112,7 +112,15 @@ impl std::fmt::Display for SavedPlanError {
         match self {
             SavedPlanError::Read(e) => write!(f, "{e}"),
             SavedPlanError::NotAPlan { file, error } => {
-                write!(f, "{file}: not a bssctl plan file ({error})")
+                write!(f, "{file}: not a bssctl plan file ({error})")?;
+                if file.ends_with(".yaml") || file.ends_with(".yml") {
+                    // `bssctl apply compute.yaml`: a manifest given as a plan.
+                    write!(
+                        f,
+                        "; it looks like a manifest: pass manifests with -f: bssctl apply -f {file}"
+                    )?;
+                }
+                Ok(())
             }
             SavedPlanError::Version { file, found } => write!(
                 f,

@@ -59,10 +59,10 @@ fn one_edit_diffs_only_what_it_affects_while_the_plan_keeps_due_renewals() {
     assert_eq!(c["resource_name"], "prod-api-01");
     assert_eq!(c["base_operations"], serde_json::json!([]));
     assert_eq!(c["operations"], serde_json::json!(["enable_auto_renew"]));
-    assert_eq!(c["renewal_cost_now"]["amount"], "0");
+    assert_eq!(c["renewal_cost_now"]["amount"], "0.00");
     assert_eq!(d["summary"]["renewal_cost_now"]["amount"], "0.00");
     assert_eq!(d["summary"]["commitment"]["added_per_month"], "1400.40");
-    assert_eq!(d["summary"]["commitment"]["removed_per_month"], "0");
+    assert_eq!(d["summary"]["commitment"]["removed_per_month"], "0.00");
     // The base summary is the base planned alone.
     let alone = json("base.yaml", None);
     let mut base_summary = d["base_summary"].clone();
@@ -89,7 +89,7 @@ fn base_equal_to_head_is_an_empty_diff_with_zero_money() {
         "added_per_year",
         "removed_per_year",
     ] {
-        assert_eq!(d["summary"]["commitment"][k], "0", "{k}");
+        assert_eq!(d["summary"]["commitment"][k], "0.00", "{k}");
     }
     // The plan itself still renews what is due.
     assert_eq!(v["summary"]["to_renew"], 2);

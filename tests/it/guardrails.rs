@@ -117,7 +117,7 @@ fn max_cost_exceeded_exits_3_in_every_format() {
     assert_eq!(v.len(), 1, "{v:?}");
     assert_eq!(v[0]["guardrail"], "--max-cost");
     assert_eq!(v[0]["currency"], "CNY");
-    assert_eq!(v[0]["limit"], "100");
+    assert_eq!(v[0]["limit"], "100.00");
     assert_eq!(v[0]["actual"], "22050.00");
     assert_eq!(v[0]["message"], message);
 

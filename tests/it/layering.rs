@@ -15,6 +15,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("clock", &[]),
     ("fsutil", &[]),
     ("display", &[]),
+    ("config", &[]),
+    ("version", &[]),
     ("bss", &["clock", "fsutil", "display"]),
     ("hints", &["bss"]),
     ("sandbox", &["bss", "clock", "fsutil"]),

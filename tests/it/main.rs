@@ -18,6 +18,7 @@ mod cost_diff;
 mod drift;
 mod export_round_trip;
 mod fake_forge;
+mod first_hour;
 mod forecast;
 mod guardrails;
 mod hints;

@@ -128,7 +128,7 @@ fn exclude_leaves_the_resource_out() {
     let plan = env.plan(&["--exclude", PROD_DB_01]);
     assert_eq!(changed(&plan), sorted(&[BACKUP_VOL_01, PROD_WEB_01]));
     assert_eq!(plan["summary"]["to_renew"], 0);
-    assert_eq!(plan["summary"]["renewal_cost_now"]["amount"], "0");
+    assert_eq!(plan["summary"]["renewal_cost_now"]["amount"], "0.00");
 
     // Exclude wins over target.
     let none = env.plan(&["--target", PROD_DB_01, "--exclude", PROD_DB_01]);
@@ -178,7 +178,7 @@ fn an_unknown_target_is_an_error() {
     assert_eq!(
         plan["errors"],
         serde_json::json!([
-            "--target does-not-exist: no manifest entry or selector manages such a resource (a wrong id, a closed resource, or one the manifests do not name)"
+            "--target does-not-exist: no managed resource has this id or name (a wrong id or name, a closed resource, or one the manifests do not name)"
         ])
     );
 
@@ -187,7 +187,7 @@ fn an_unknown_target_is_an_error() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(changed(&plan), [PROD_DB_01]);
     assert!(plan["errors"][0].as_str().unwrap().starts_with(&format!(
-        "--target {PROD_WEB_04}: no manifest entry or selector manages"
+        "--target {PROD_WEB_04}: no managed resource has this id or name"
     )));
 
     // In text, and with --detailed-exitcode: exit 1, and apply does nothing.
@@ -202,7 +202,7 @@ fn an_unknown_target_is_an_error() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("Error: --target does-not-exist: no manifest entry or selector manages"),
+            .contains("Error: --target does-not-exist: no managed resource has this id or name"),
         "{}",
         run.stdout
     );

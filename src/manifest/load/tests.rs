@@ -607,3 +607,53 @@ selectors:
         assert_eq!(load_str("f.yaml", VALID).diagnostics, []);
     }
 }
+
+#[test]
+fn yaml_without_version_in_a_directory_is_skipped_with_a_note_but_not_when_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("m.yaml"), "version: 1\nresources:\n  - id: r1\n").unwrap();
+    let workflow = root.join("ci.yml");
+    std::fs::write(&workflow, "name: bssctl\non: push\njobs: {}\n").unwrap();
+    let broken = root.join("broken.yaml");
+    std::fs::write(&broken, "version: 1\nresources: 3\n").unwrap();
+
+    let loaded = load(&[root.to_path_buf()]);
+    let got: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+    // The workflow is skipped with a warning; the broken manifest (it has
+    // `version:`) is still read and reported.
+    assert!(
+        got.iter().any(|d| d.starts_with(&format!(
+            "{}: warning: skipped: not a manifest (none of its top-level keys is version",
+            workflow.display()
+        ))),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|d| d.starts_with(&broken.display().to_string()) && d.contains("error")),
+        "{got:?}"
+    );
+    std::fs::remove_file(&broken).unwrap();
+    // A manifest that only forgot `version:` is read as one: an error.
+    let forgot = root.join("forgot.yaml");
+    std::fs::write(&forgot, "resources:\n  - id: r2\n").unwrap();
+    let loaded = load(&[root.to_path_buf()]);
+    assert!(loaded.set.is_none());
+    assert!(loaded
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && d.file.as_deref() == Some(forgot.as_path())));
+    std::fs::remove_file(&forgot).unwrap();
+    let loaded = load(&[root.to_path_buf()]);
+    let set = loaded.set.expect("the workflow does not stop the load");
+    assert_eq!(set.files, [root.join("m.yaml")]);
+
+    // Named with -f, the same file is read as a manifest: an error.
+    let loaded = load(std::slice::from_ref(&workflow));
+    assert!(loaded.set.is_none());
+    assert!(loaded
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && d.message.contains("version")));
+}

@@ -18,6 +18,12 @@ use crate::plan::{
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
+/// Money as a decimal string with two decimals at least (`"70000.00"`,
+/// `"60275.70"`); an amount the API gave with more digits keeps them.
+fn money_str<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    crate::display::money::serialize_json_amount(d, s)
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -238,11 +244,11 @@ impl<'a> From<&'a AttachedRef> for WireAttachedRef<'a> {
 #[derive(Serialize)]
 pub struct WirePrice<'a> {
     pub currency: &'a str,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub official_amount: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub discount_amount: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub amount: Decimal,
     pub period: &'a str,
 }
@@ -410,7 +416,7 @@ impl<'a> From<&'a Batch> for WireBatch<'a> {
 #[derive(Serialize)]
 pub struct WireMoneyTotal<'a> {
     pub currency: &'a str,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub amount: Decimal,
 }
 
@@ -425,13 +431,13 @@ impl<'a> From<&'a MoneyTotal> for WireMoneyTotal<'a> {
 
 #[derive(Serialize)]
 pub struct WireCommitmentTotals {
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub added_per_month: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub removed_per_month: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub added_per_year: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub removed_per_year: Decimal,
 }
 
@@ -453,7 +459,7 @@ pub struct WireSummary<'a> {
     pub to_unsubscribe: usize,
     pub unchanged: usize,
     pub renewal_cost_now: WireMoneyTotal<'a>,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub renewal_official_amount: Decimal,
     pub commitment: WireCommitmentTotals,
     pub unknown_prices: usize,
@@ -484,9 +490,9 @@ impl<'a> From<&'a Summary> for WireSummary<'a> {
 #[derive(Serialize)]
 pub struct WireBalanceCheck<'a> {
     pub currency: &'a str,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub available: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub required: Decimal,
     pub sufficient: bool,
     #[serde(skip_serializing_if = "is_false")]
@@ -531,9 +537,9 @@ impl<'a> From<&'a AccountChange> for WireAccountChange<'a> {
 pub struct WireGuardrailViolation<'a> {
     pub guardrail: &'a str,
     pub currency: &'a str,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub limit: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "money_str")]
     pub actual: Decimal,
     pub message: &'a str,
 }
@@ -748,8 +754,42 @@ mod tests {
             }],
             summary: DiffSummary::default(),
         });
-        let mut model = serde_json::to_string_pretty(&plan).unwrap();
-        model.push('\n');
-        assert_eq!(super::super::render(&plan), model);
+        // Alike but for money, which the wire writes with two decimals.
+        let model = normalized(serde_json::to_value(&plan).unwrap());
+        let wire: serde_json::Value = serde_json::from_str(&super::super::render(&plan)).unwrap();
+        assert_eq!(normalized(wire), model);
+        let wire = super::super::render(&plan);
+        assert!(wire.contains("\"limit\": \"1.50\"") && wire.contains("\"actual\": \"2.00\""));
+    }
+
+    /// Decimal strings in one form (`"2"`, `"2.00"` → `"2"`).
+    fn normalized(v: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => match s.parse::<rust_decimal::Decimal>() {
+                Ok(d) => Value::String(d.normalize().to_string()),
+                Err(_) => Value::String(s),
+            },
+            Value::Array(a) => Value::Array(a.into_iter().map(normalized).collect()),
+            Value::Object(o) => {
+                Value::Object(o.into_iter().map(|(k, v)| (k, normalized(v))).collect())
+            }
+            v => v,
+        }
+    }
+
+    #[test]
+    fn money_has_two_decimals_at_least() {
+        let s = |d: &str| {
+            let mut out = Vec::new();
+            let mut ser = serde_json::Serializer::new(&mut out);
+            super::money_str(&d.parse().unwrap(), &mut ser).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(s("70000"), "\"70000.00\"");
+        assert_eq!(s("60275.7"), "\"60275.70\"");
+        assert_eq!(s("0"), "\"0.00\"");
+        assert_eq!(s("-504.000"), "\"-504.00\"");
+        assert_eq!(s("0.125"), "\"0.125\"");
     }
 }
