@@ -794,8 +794,16 @@ fn auto_pay_false_plans_say_orders_left_unpaid_and_unknown_times_say_what_they_b
     let line = r.stdout.lines().find(|l| l.starts_with("Plan: ")).unwrap();
     assert_eq!(
         line,
-        "Plan: 6 to renew, 6 to change, 0 to unsubscribe. Renewal cost now: CNY 0.00; orders left unpaid: \
+        "Plan: 6 to renew, 5 to change, 0 to unsubscribe. Renewal cost now: CNY 0.00; orders left unpaid: \
          CNY 60,275.70 (auto_pay: false; pay them with bssctl orders pay)."
+    );
+    // The frozen resource's to-on-demand would follow an unpaid renewal that
+    // leaves it locked: a warning (issue 14), not a change the API refuses.
+    assert!(
+        r.stderr.contains("is frozen: its renewal is left unpaid (auto_pay false)")
+            || r.stdout.contains("is frozen: its renewal is left unpaid (auto_pay false)"),
+        "{}",
+        r.stderr
     );
     let md = ws.sandbox_run(&["plan", "--format", "markdown", "-f", "m"]);
     assert!(
