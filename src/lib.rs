@@ -2,7 +2,8 @@
 //! subscriptions. See README.md for the architecture map.
 //!
 //! Layering (dependencies point down; checked by `tests/it/layering.rs`):
-//! `cli` parses flags, calls a pipeline and hands its result to `render`
+//! `cli` runs the commands whose flags `arguments` (the command line's
+//! grammar, clap) parses, calls a pipeline and hands its result to `render`
 //! (views over the models, never imported back) or `comment` (posting a
 //! rendered plan to a forge); below them `forecast` (the next months) reuses
 //! the plan pipeline and its I/O, and `apply`, `orders` and `export` use the
@@ -25,6 +26,7 @@
 //! `render`'s words. No two modules import each other.
 
 pub mod apply;
+pub mod arguments;
 pub mod bss;
 pub mod cli;
 pub mod clock;

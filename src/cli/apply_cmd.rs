@@ -1,7 +1,6 @@
 //! `bssctl apply`: plan (or load a saved plan), show, refuse what is unsafe,
 //! confirm, execute, report.
 
-use super::args::{ApplyArgs, GlobalArgs};
 use super::common::{
     confirm, load_manifests, now, print_diagnostics, settle_time, state_paths, use_color,
 };
@@ -10,6 +9,7 @@ use super::error::{CliError, EXIT_OK};
 use super::plan_cmd::print_plan;
 use crate::apply::progress::Progress;
 use crate::apply::session::{saved_plan_error, ApplyError, Options, Outcome, Session, Source, Ui};
+use crate::arguments::{ApplyArgs, GlobalArgs};
 use crate::plan::Plan;
 use crate::render::untrusted::text;
 use crate::render::{apply_summary, Format};

@@ -2,8 +2,8 @@
 //! base that does not load is the base's error (its diagnostics carry the
 //! file and line, `REF:path` for a ref) and ends the run with exit 1.
 
-use super::args::PlanArgs;
 use super::error::CliError;
+use crate::arguments::PlanArgs;
 use crate::manifest::{Diagnostic, ManifestSet, Severity};
 
 /// The base manifest set, when one is asked for.

@@ -2,8 +2,8 @@
 //! `comment::target` finds its token and API in the environment and
 //! `comment::post` does the rest. Tokens never reach output.
 
-use super::args::CommentTarget;
 use super::error::{CliError, EXIT_OK};
+use crate::arguments::CommentTarget;
 use crate::comment::{target, CommentError, Forge};
 
 pub async fn run(target: &CommentTarget) -> Result<i32, CliError> {

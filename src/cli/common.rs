@@ -1,7 +1,7 @@
 //! Helpers the commands share: manifests, state paths, colour, prompts.
 
-use super::args::GlobalArgs;
 use super::error::CliError;
+use crate::arguments::GlobalArgs;
 use crate::manifest::{Diagnostic, ManifestSet, Severity};
 use crate::planner::StatePaths;
 use std::io::{BufRead, IsTerminal, Write};
@@ -34,7 +34,7 @@ pub fn state_paths(g: &GlobalArgs, journal: Option<&Path>) -> StatePaths {
 
 /// `--settle-time` as a chrono duration.
 pub fn settle_time(g: &GlobalArgs) -> chrono::Duration {
-    chrono::Duration::from_std(g.settle_time).unwrap_or(chrono::Duration::MAX)
+    g.settle()
 }
 
 /// Colour only on a terminal, and never with NO_COLOR or --no-color.

@@ -3,21 +3,20 @@
 //! DIR`. What is exported, and why it round-trips, is decided in
 //! `crate::export`; this file does the I/O.
 
-use super::args::{ExportArgs, ExportGrouping, GlobalArgs};
 use super::common::{now, state_paths};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_OK};
+use crate::arguments::{ExportArgs, ExportGrouping, GlobalArgs};
 use crate::export::write::{self, WriteError};
 use crate::export::{Export, ExportFile, Grouping};
 use crate::manifest::selector::Matcher;
-use crate::manifest::{Duration, Match};
 use crate::state::last_applied::LastApplied;
 use std::path::Path;
 
 pub async fn run(g: &GlobalArgs, args: &ExportArgs) -> Result<i32, CliError> {
     let now = now()?;
     // Bad flags and unreadable state fail before any API call.
-    let filter = matcher(args)?;
+    let filter = args.matcher().map_err(CliError::Config)?;
     if let Some(dir) = &args.out {
         if dir.exists() && !dir.is_dir() {
             return Err(CliError::Config(format!(
@@ -82,31 +81,6 @@ async fn export(
         }
     }
     Ok(EXIT_OK)
-}
-
-/// The selector-key flags as a `match` block, checked like one.
-fn matcher(args: &ExportArgs) -> Result<Matcher, CliError> {
-    let expires_within = args
-        .expires_within
-        .as_deref()
-        .map(|s| s.parse::<Duration>())
-        .transpose()
-        .map_err(|e| CliError::Config(format!("--expires-within: {e}")))?;
-    let criteria = Match {
-        service_type: args.service_type.clone(),
-        resource_type: args.resource_type.clone(),
-        region: args.region.clone(),
-        name: args.name.clone(),
-        project_id: args.project_id.clone(),
-        enterprise_project: args.enterprise_project.clone(),
-        expires_within,
-    };
-    Matcher::new(&criteria).map_err(|e| {
-        CliError::Config(format!(
-            "--name {:?}: not a valid glob ({e}); use *, ? and [abc], e.g. 'prod-*'",
-            args.name.as_deref().unwrap_or_default()
-        ))
-    })
 }
 
 fn warn_unknown_auto_renew(ex: &Export) {

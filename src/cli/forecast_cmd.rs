@@ -2,10 +2,10 @@
 //! (DESIGN §11). The projection is `crate::forecast`; this only connects,
 //! prints and maps risks to exit code 4.
 
-use super::args::{ForecastArgs, GlobalArgs};
 use super::common::{load_manifests, now, print_diagnostics, state_paths};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
+use crate::arguments::{ForecastArgs, GlobalArgs};
 use crate::forecast::{self, Forecast};
 use crate::render::Format;
 

@@ -3,13 +3,10 @@
 //! guardrail exceeded, 4 forecast risks with --fail-on-risk).
 
 pub mod apply_cmd;
-pub mod args;
 pub mod base;
 pub mod comment_cmd;
 pub mod common;
-pub mod config;
 pub mod connect;
-pub mod duration_flag;
 pub mod error;
 pub mod export_cmd;
 pub mod forecast_cmd;
@@ -20,8 +17,8 @@ pub mod plan_cmd;
 pub mod sandbox_cmd;
 pub mod validate_cmd;
 
-use args::{Cli, Command};
-use clap::{CommandFactory, FromArgMatches};
+use crate::arguments::{help::command, Cli, Command};
+use clap::FromArgMatches;
 use error::{CliError, EXIT_ERROR, EXIT_OK};
 
 /// Runs bssctl with the process's arguments; returns the exit code.
@@ -45,8 +42,8 @@ pub fn main_exit_code() -> i32 {
             return code;
         }
     };
-    if let Err(e) = config::apply(&mut cli, &matches) {
-        return report(&cli, &e);
+    if let Err(e) = crate::arguments::defaults::apply(&mut cli, &matches) {
+        return report(&cli, &CliError::Config(e));
     }
     init_tracing(cli.global.verbose, common::stderr_color(&cli.global));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -63,12 +60,6 @@ pub fn main_exit_code() -> i32 {
         Ok(code) => code,
         Err(e) => report(&cli, &e),
     }
-}
-
-/// The clap command: `--version` with commit and target, and each
-/// subcommand's help listing only the global flags that apply to it.
-pub fn command() -> clap::Command {
-    help::hide_inapplicable(Cli::command().version(crate::version::LONG))
 }
 
 /// Prints an error once (stderr; also stdout as a document with `--format

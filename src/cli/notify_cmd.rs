@@ -1,7 +1,7 @@
 //! `bssctl notify`: a plan's summary to a webhook (the work is in `notify`).
 
-use super::args::{GlobalArgs, NotifyArgs, NotifyFormatArg};
 use super::error::{CliError, EXIT_OK};
+use crate::arguments::{GlobalArgs, NotifyArgs, NotifyFormatArg};
 use crate::notify::{self, Format, Retry, Webhook};
 use std::io::Read;
 use std::time::Duration;

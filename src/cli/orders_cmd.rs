@@ -1,10 +1,10 @@
 //! `bssctl orders`: parses the flags, holds the lock, runs the flows of
 //! `crate::orders::run`, and shows and asks what they hand back.
 
-use super::args::{GlobalArgs, OrdersArgs, OrdersCommand, OrdersMethod};
 use super::common::{confirm_to, now, settle_time, state_paths};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
+use crate::arguments::{GlobalArgs, OrdersArgs, OrdersCommand, OrdersMethod};
 use crate::bss::ApiError;
 use crate::orders::list::PendingOrderRow;
 use crate::orders::offer::PayRequest;

@@ -1,9 +1,9 @@
 //! `bssctl plan`.
 
-use super::args::{GlobalArgs, PlanArgs, PlanOptions};
 use super::common::{load_manifests, now, print_diagnostics, settle_time, state_paths, use_color};
 use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_CHANGES, EXIT_OK};
+use crate::arguments::{GlobalArgs, PlanArgs, PlanOptions};
 use crate::plan::decide;
 use crate::planner::{self, Planned, StatePaths};
 use crate::render::{self, Format};
@@ -98,7 +98,7 @@ async fn plan_and_render(
         eprintln!(
             "Saved the plan to {}; apply it with: {}",
             out.display(),
-            apply_command(g, out)
+            g.apply_command_line(out)
         );
     }
     decide::guardrail(&planned.plan, shown && format != Format::Json, "")?;
@@ -173,31 +173,4 @@ fn save(path: &std::path::Path, conn: &Connection, planned: &Planned) -> Result<
     let saved = planner::saved_plan(planned, conn.client.endpoint(), &conn.domain_id);
     crate::state::saved_plan::write(path, &saved)
         .map_err(|e| CliError::io("cannot write the plan file", path, e))
-}
-
-/// `bssctl [--sandbox …] [--state-dir …] apply FILE`: the flags that pick
-/// the account and the state dir, repeated, so the saved plan applies where
-/// it was made.
-fn apply_command(g: &GlobalArgs, out: &std::path::Path) -> String {
-    let mut cmd = String::from("bssctl");
-    let quoted = |p: &std::path::Path| {
-        let s = p.display().to_string();
-        match s.contains([' ', '\'', '"', '$']) {
-            true => format!("'{}'", s.replace('\'', "'\\''")),
-            false => s,
-        }
-    };
-    if g.sandbox {
-        cmd.push_str(" --sandbox");
-        if let Some(s) = &g.sandbox_state {
-            cmd.push_str(&format!(" --sandbox-state {}", quoted(s)));
-        }
-    } else if let Some(e) = &g.endpoint {
-        cmd.push_str(&format!(" --endpoint {e}"));
-    }
-    if g.state_dir != std::path::Path::new(".bssctl") {
-        cmd.push_str(&format!(" --state-dir {}", quoted(&g.state_dir)));
-    }
-    cmd.push_str(&format!(" apply {}", quoted(out)));
-    cmd
 }

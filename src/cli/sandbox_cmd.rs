@@ -1,7 +1,7 @@
 //! `bssctl sandbox`: the BSS test double as a foreground server.
 
-use super::args::{GlobalArgs, SandboxArgs};
 use super::error::{CliError, EXIT_OK};
+use crate::arguments::{GlobalArgs, SandboxArgs};
 use crate::bss::credentials::Auth;
 use crate::bss::{Api, Secret};
 use crate::sandbox::{self, FaultConfig, ListingLies, SandboxConfig};

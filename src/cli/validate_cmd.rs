@@ -1,10 +1,10 @@
 //! `bssctl validate`: the files always; the account too when credentials
 //! (or --sandbox) are at hand and --offline is not given.
 
-use super::args::{GlobalArgs, ValidateArgs};
 use super::common::{has_errors, load_manifests, now, print_diagnostics};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
+use crate::arguments::{GlobalArgs, ValidateArgs};
 use std::collections::BTreeSet;
 
 pub async fn run(g: &GlobalArgs, args: &ValidateArgs) -> Result<i32, CliError> {

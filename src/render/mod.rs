@@ -54,7 +54,7 @@ pub fn apply(
     }
 }
 
-/// The output formats of the views (`cli::args::FormatArg` is the flag).
+/// The output formats of the views (`arguments::FormatArg` is the flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,

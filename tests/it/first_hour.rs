@@ -800,8 +800,10 @@ fn auto_pay_false_plans_say_orders_left_unpaid_and_unknown_times_say_what_they_b
     // The frozen resource's to-on-demand would follow an unpaid renewal that
     // leaves it locked: a warning (issue 14), not a change the API refuses.
     assert!(
-        r.stderr.contains("is frozen: its renewal is left unpaid (auto_pay false)")
-            || r.stdout.contains("is frozen: its renewal is left unpaid (auto_pay false)"),
+        r.stderr
+            .contains("is frozen: its renewal is left unpaid (auto_pay false)")
+            || r.stdout
+                .contains("is frozen: its renewal is left unpaid (auto_pay false)"),
         "{}",
         r.stderr
     );

@@ -130,6 +130,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("cts", &["plan", "plan::model", "state", "bss", "clock"]),
     // A plan's summary to a chat webhook.
     ("notify", &["render", "plan::model", "bss", "display"]),
+    // The command line's grammar: flags convert into the types of the layers
+    // they configure.
+    (
+        "arguments",
+        &[
+            "comment", "config", "connect", "export", "forecast", "manifest", "plan", "planner",
+            "render", "bss", "version",
+        ],
+    ),
     // The commands may use everything.
     ("cli", &["*"]),
 ];

@@ -1,4 +1,14 @@
+//! The command line's grammar: every command, flag and value bssctl
+//! accepts (clap), and the defaults a config file puts under the flags. The
+//! commands that run them are in `cli` (as Terraform keeps
+//! `command/arguments` apart from `command`).
+//!
 //! The command line, as clap types. Flag names are a contract (DESIGN.md).
+
+mod convert;
+pub mod defaults;
+pub mod duration;
+pub mod help;
 
 use crate::bss::endpoint::Site;
 use crate::render::Format;
@@ -127,7 +137,7 @@ pub struct GlobalArgs {
 
 /// `--settle-time`: a duration flag of at most 30 days.
 pub fn parse_settle_time(v: &str) -> Result<std::time::Duration, String> {
-    let d = super::duration_flag::parse(v)?;
+    let d = duration::parse(v)?;
     if d > std::time::Duration::from_secs(30 * 86_400) {
         return Err(format!("{v:?} is longer than 30 days"));
     }
@@ -411,7 +421,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub ignore_balance: bool,
     /// Wait this long for another run's lock on the state dir (e.g. 30s, 5m).
-    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = super::duration_flag::parse)]
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = duration::parse)]
     pub lock_timeout: std::time::Duration,
     /// Refuse a saved plan older than this (<n>h, <n>d or <n>w): renewal
     /// decisions depend on the date. A plan from the future is always refused.
@@ -586,7 +596,7 @@ pub struct OrdersArgs {
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
     /// pay and cancel: wait this long for another run's lock on the state dir.
-    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = super::duration_flag::parse)]
+    #[arg(long, default_value = "0s", value_name = "DURATION", value_parser = duration::parse)]
     pub lock_timeout: std::time::Duration,
     /// Whose orders to list: the account's own, or those of its enterprise sub-accounts.
     #[arg(long, value_enum, default_value_t = OrdersMethod::Oneself)]

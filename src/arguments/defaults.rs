@@ -1,14 +1,13 @@
 //! The config file's defaults (`crate::config`) put under the flags:
 //! a value given as a flag or through its environment variable wins.
 
-use super::args::{Cli, Command};
-use super::error::CliError;
+use super::{Cli, Command};
 use clap::parser::ValueSource;
 use clap::ArgMatches;
 
 /// Fills in what neither a flag nor the environment set from the config
 /// file found from the working directory upwards, if any.
-pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), CliError> {
+pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
     // Commands that use none of its settings do not read it.
     if matches!(
         cli.command,
@@ -21,10 +20,9 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), CliError> {
     ) {
         return Ok(());
     }
-    let cwd = std::env::current_dir()
-        .map_err(|e| CliError::io("cannot read", std::path::Path::new("."), e))?;
-    let Some(file) = crate::config::discover(&cwd).map_err(|e| CliError::Config(e.to_string()))?
-    else {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let Some(file) = crate::config::discover(&cwd).map_err(|e| e.to_string())? else {
         return Ok(());
     };
     tracing::debug!("config file {}", file.file.display());
@@ -33,12 +31,8 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), CliError> {
         g.state_dir = d;
     }
     if let Some(site) = file.site.filter(|_| !explicit(matches, "site")) {
-        g.site = clap::ValueEnum::from_str(&site, true).map_err(|_| {
-            CliError::Config(format!(
-                "config file {}: site {site:?}",
-                file.file.display()
-            ))
-        })?;
+        g.site = clap::ValueEnum::from_str(&site, true)
+            .map_err(|_| format!("config file {}: site {site:?}", file.file.display()))?;
     }
     if g.endpoint.is_none() {
         g.endpoint = file.endpoint;
