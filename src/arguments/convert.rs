@@ -1,10 +1,13 @@
 //! Flags into the typed options of the layers they configure.
 
-use super::{ExportArgs, GlobalArgs};
+use super::{ExportArgs, GlobalArgs, SandboxArgs};
+use crate::bss::Api;
 use crate::connect::ConnectOptions;
 use crate::manifest::selector::Matcher;
 use crate::manifest::{Duration, Match};
+use crate::sandbox::{FaultConfig, ListingLies};
 use std::path::Path;
+use std::time::Duration as StdDuration;
 
 impl GlobalArgs {
     /// Where and how to connect.
@@ -82,6 +85,51 @@ impl ExportArgs {
                 "--name {:?}: not a valid glob ({e}); use *, ? and [abc], e.g. 'prod-*'",
                 self.name.as_deref().unwrap_or_default()
             )
+        })
+    }
+}
+
+impl SandboxArgs {
+    /// The faults the sandbox injects (`--throttle-every`, `--fault-api`, ...).
+    pub fn faults(&self) -> Result<FaultConfig, String> {
+        let apis = if self.fault_apis.is_empty() {
+            None
+        } else {
+            let mut list = Vec::new();
+            for name in &self.fault_apis {
+                let api = Api::ALL
+                    .into_iter()
+                    .find(|a| {
+                        a.sdk_name().eq_ignore_ascii_case(name)
+                            || format!("{a:?}").eq_ignore_ascii_case(name)
+                    })
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = Api::ALL.iter().map(|a| a.sdk_name()).collect();
+                        format!(
+                            "--fault-api {name}: unknown API; known: {}",
+                            known.join(", ")
+                        )
+                    })?;
+                list.push(api);
+            }
+            Some(list)
+        };
+        Ok(FaultConfig {
+            throttle_every: self.throttle_every,
+            error_every: self.error_every,
+            drop_every: self.drop_every,
+            late_apply_every: self.late_apply_every,
+            late_apply_delay: StdDuration::from_millis(self.late_apply_ms),
+            unmatched_failure_every: self.unmatched_failure_every,
+            latency: StdDuration::from_millis(self.latency_ms),
+            apis,
+            listing: ListingLies {
+                total_count: self.lie_total_count,
+                close_one_mid_listing: self.close_one_mid_listing,
+                unreadable_rows: self.unreadable_rows,
+            },
+            error_message: self.error_message.clone(),
+            cts_forbidden: self.cts_forbidden,
         })
     }
 }

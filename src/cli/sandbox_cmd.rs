@@ -3,8 +3,8 @@
 use super::error::{CliError, EXIT_OK};
 use crate::arguments::{GlobalArgs, SandboxArgs};
 use crate::bss::credentials::Auth;
-use crate::bss::{Api, Secret};
-use crate::sandbox::{self, FaultConfig, ListingLies, SandboxConfig};
+use crate::bss::Secret;
+use crate::sandbox::{self, SandboxConfig};
 use std::time::Duration;
 
 pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
@@ -39,28 +39,6 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
         .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", args.state.display())))?;
     let state = sandbox::state::State::load(&args.state)
         .map_err(|e| CliError::Config(format!("sandbox state {}: {e}", args.state.display())))?;
-    let apis = if args.fault_apis.is_empty() {
-        None
-    } else {
-        let mut list = Vec::new();
-        for name in &args.fault_apis {
-            let api = Api::ALL
-                .into_iter()
-                .find(|a| {
-                    a.sdk_name().eq_ignore_ascii_case(name)
-                        || format!("{a:?}").eq_ignore_ascii_case(name)
-                })
-                .ok_or_else(|| {
-                    let known: Vec<&str> = Api::ALL.iter().map(|a| a.sdk_name()).collect();
-                    CliError::Config(format!(
-                        "--fault-api {name}: unknown API; known: {}",
-                        known.join(", ")
-                    ))
-                })?;
-            list.push(api);
-        }
-        Some(list)
-    };
     let cfg = SandboxConfig {
         state_path: args.state.clone(),
         port: args.port,
@@ -76,23 +54,7 @@ pub async fn run(_g: &GlobalArgs, args: &SandboxArgs) -> Result<i32, CliError> {
             .or_else(|| std::env::var(crate::bss::credentials::ENV_DOMAIN_ID).ok())
             .unwrap_or(state.domain_id.clone()),
         domain_name: state.domain_name.clone(),
-        faults: FaultConfig {
-            throttle_every: args.throttle_every,
-            error_every: args.error_every,
-            drop_every: args.drop_every,
-            late_apply_every: args.late_apply_every,
-            late_apply_delay: Duration::from_millis(args.late_apply_ms),
-            unmatched_failure_every: args.unmatched_failure_every,
-            latency: Duration::from_millis(args.latency_ms),
-            apis,
-            listing: ListingLies {
-                total_count: args.lie_total_count,
-                close_one_mid_listing: args.close_one_mid_listing,
-                unreadable_rows: args.unreadable_rows,
-            },
-            error_message: args.error_message.clone(),
-            cts_forbidden: args.cts_forbidden,
-        },
+        faults: args.faults().map_err(CliError::Config)?,
         rate_limit_per_api: args.rate_limit,
         request_log: args.request_log.clone(),
         max_clock_skew: Some(Duration::from_secs(15 * 60)),

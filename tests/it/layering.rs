@@ -136,7 +136,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "arguments",
         &[
             "comment", "config", "connect", "export", "forecast", "manifest", "plan", "planner",
-            "render", "bss", "version",
+            "render", "sandbox", "bss", "version",
         ],
     ),
     // The commands may use everything.
