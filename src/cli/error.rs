@@ -59,6 +59,16 @@ pub enum CliError {
     OrdersFailed { failed: usize },
 }
 
+impl From<crate::planner::PlanError> for CliError {
+    fn from(e: crate::planner::PlanError) -> Self {
+        match e {
+            crate::planner::PlanError::Api(e) => CliError::Api(e),
+            crate::planner::PlanError::State(s) => CliError::Config(s),
+            crate::planner::PlanError::Base(diags) => super::base::resolve_errors(&diags),
+        }
+    }
+}
+
 impl From<crate::connect::ConnectError> for CliError {
     fn from(e: crate::connect::ConnectError) -> Self {
         match e {

@@ -67,26 +67,23 @@ async fn plan_and_render(
         let outlook = match format {
             Format::Json => None,
             Format::Text | Format::Markdown => {
-                match crate::forecast::fetch::plan_outlook(
+                let outlook = crate::forecast::fetch::plan_outlook(
                     &conn.client,
                     &conn.domain_id,
                     sets.head,
                     &planned,
                     paths,
                     now,
-                )
-                .await
-                {
-                    Ok(o) => Some(o),
-                    // The plan stands without it; say so rather than fail.
-                    Err(e) => {
-                        eprintln!(
-                            "Warning: the plan shows no forecast risks: {}",
-                            crate::display::untrusted::text(&e.to_string())
-                        );
-                        None
-                    }
-                }
+                );
+                // The plan stands without it; say so rather than fail.
+                outlook
+                    .await
+                    .map_err(|e| {
+                        let why = e.to_string();
+                        let why = crate::display::untrusted::text(&why);
+                        eprintln!("Warning: the plan shows no forecast risks: {why}");
+                    })
+                    .ok()
             }
         };
         print_plan_with(&planned.plan, format, use_color(g), outlook.as_ref())?;
@@ -135,16 +132,10 @@ pub async fn build_with_base(
         now,
     )
     .await;
-    match planned {
-        Ok(Ok(p)) => Ok(p),
-        Ok(Err(diags)) => {
-            print_diagnostics(&diags);
-            Err(CliError::manifests(&diags))
-        }
-        Err(planner::PlanError::Api(e)) => Err(CliError::Api(e)),
-        Err(planner::PlanError::State(s)) => Err(CliError::Config(s)),
-        Err(planner::PlanError::Base(diags)) => Err(super::base::resolve_errors(&diags)),
-    }
+    planned?.map_err(|diags| {
+        print_diagnostics(&diags);
+        CliError::manifests(&diags)
+    })
 }
 
 /// Writes the plan to stdout; JSON is streamed (large plans never sit in
