@@ -97,7 +97,7 @@ fn diff_one(
     let before = state_of(live, input.auto_renew_records.get(&live.resource_id));
     let mut after = before.clone();
     let mut ops: Vec<Operation> = Vec::new();
-    let mut reasons: Vec<String> = Vec::new();
+    let mut reasons: Vec<Reason> = Vec::new();
 
     if desired.state == DesiredState::Unsubscribed {
         if desired.protect {
@@ -128,7 +128,7 @@ fn diff_one(
             return None;
         }
         ops.push(Operation::Unsubscribe);
-        reasons.push("state: unsubscribed: release it and its attached resources".to_string());
+        reasons.push(Reason::Unsubscribe);
         after.status = "closed".into();
         return Some(build_change(
             input, live, desired, before, after, ops, reasons,
@@ -391,7 +391,7 @@ fn plan_renewal(
     desired: &Desired,
     live: &LiveResource,
     warnings: &mut Vec<String>,
-) -> Option<(Operation, String, Option<String>)> {
+) -> Option<(Operation, Reason, Option<String>)> {
     let label = || display_name(live);
     let ahead = desired.renew_ahead.as_ref()?;
     let Some(expire) = live.expire_time else {
@@ -429,25 +429,15 @@ fn plan_renewal(
         period,
         pay_now: desired.auto_pay,
     };
-    let days = (expire - input.now).num_days();
-    let when = if expire <= input.now {
-        format!("expired {} ({} days ago)", fmt_date(expire), -days)
-    } else {
-        format!("expires {} (in {days} days)", fmt_date(expire))
+    let reason = Reason::RenewAhead {
+        expiry_date: fmt_date(expire),
+        expired: expire <= input.now,
+        days: (expire - input.now).num_days().abs(),
+        min_remaining: ahead.min_remaining.to_string(),
+        period,
+        longer: choice.map(|(_, why)| why),
+        pay_now: desired.auto_pay,
     };
-    let reason = format!(
-        "{when}, within renew_ahead.min_remaining {}: renew {period}{}{}",
-        ahead.min_remaining,
-        choice
-            .as_ref()
-            .map(|(_, why)| format!(": {why}"))
-            .unwrap_or_default(),
-        if desired.auto_pay {
-            ""
-        } else {
-            " (order left unpaid: auto_pay false)"
-        }
-    );
     let new_expiry = add_period(expire, period).map(crate::clock::format_api_time);
     Some((op, reason, new_expiry))
 }
@@ -549,7 +539,7 @@ fn expiry_ops(
     live: &LiveResource,
     target: OnExpiry,
     ops: &mut Vec<Operation>,
-    reasons: &mut Vec<String>,
+    reasons: &mut Vec<Reason>,
     after: &mut ResourceState,
 ) {
     let policy = live.expire_policy;
@@ -567,10 +557,16 @@ fn expiry_ops(
             if policy == EXPIRE_POLICY_TO_ON_DEMAND {
                 ops.push(Operation::CancelOnDemand);
                 ops.push(enable);
-                reasons.push(format!("on_expiry: {from} → auto_renew"));
+                reasons.push(Reason::OnExpiry {
+                    from: from.to_string(),
+                    to: "auto_renew".into(),
+                });
             } else if policy != EXPIRE_POLICY_AUTO_RENEW {
                 ops.push(enable);
-                reasons.push(format!("on_expiry: {from} → auto_renew"));
+                reasons.push(Reason::OnExpiry {
+                    from: from.to_string(),
+                    to: "auto_renew".into(),
+                });
             } else if let Some(why) = auto_renew_drift(
                 input.auto_renew_records.get(&live.resource_id),
                 period_type,
@@ -598,7 +594,10 @@ fn expiry_ops(
                 ops.push(Operation::CancelAutoRenew);
             }
             ops.push(Operation::SetOnDemand);
-            reasons.push(format!("on_expiry: {from} → on_demand"));
+            reasons.push(Reason::OnExpiry {
+                from: from.to_string(),
+                to: "on_demand".into(),
+            });
             after.on_expiry = "on_demand".into();
             after.expire_policy = EXPIRE_POLICY_TO_ON_DEMAND;
             after.auto_renew_period = None;
@@ -612,7 +611,10 @@ fn expiry_ops(
             } else {
                 return;
             }
-            reasons.push(format!("on_expiry: {from} → none"));
+            reasons.push(Reason::OnExpiry {
+                from: from.to_string(),
+                to: "none".into(),
+            });
             after.on_expiry = "none".into();
             after.expire_policy = EXPIRE_POLICY_GRACE;
             after.auto_renew_period = None;
@@ -627,15 +629,14 @@ fn auto_renew_drift(
     record: Option<&AutoRenewRecord>,
     want_period: Option<&str>,
     want_times: Option<i32>,
-) -> Option<String> {
+) -> Option<Reason> {
     if want_period.is_none() && want_times.is_none() {
         return None;
     }
     let Some(rec) = record else {
-        return Some(format!(
-            "auto-renew is on but its settings were never applied by bssctl (no last-applied record): set {}",
-            describe_auto_renew(want_period, want_times)
-        ));
+        return Some(Reason::AutoRenewUnrecorded {
+            set: describe_auto_renew(want_period, want_times),
+        });
     };
     // The record is data a person may edit: compare MONTH/month alike.
     let period_differs = want_period.is_some_and(|w| {
@@ -647,12 +648,11 @@ fn auto_renew_drift(
     if !period_differs && !times_differs {
         return None;
     }
-    Some(format!(
-        "auto-renew {} → {} (last applied {})",
-        describe_auto_renew(rec.period_type.as_deref(), rec.auto_renew_times),
-        describe_auto_renew(want_period, want_times),
-        rec.applied_at
-    ))
+    Some(Reason::AutoRenewChanged {
+        from: describe_auto_renew(rec.period_type.as_deref(), rec.auto_renew_times),
+        to: describe_auto_renew(want_period, want_times),
+        applied_at: rec.applied_at.clone(),
+    })
 }
 
 fn describe_auto_renew(period: Option<&str>, times: Option<i32>) -> String {
@@ -679,7 +679,7 @@ fn build_change(
     before: ResourceState,
     after: ResourceState,
     operations: Vec<Operation>,
-    reasons: Vec<String>,
+    reasons: Vec<Reason>,
 ) -> Change {
     let mut actions = Vec::new();
     if operations
@@ -975,7 +975,11 @@ mod tests {
                 pay_now: false
             }]
         );
-        assert!(c.reasons[0].contains("auto_pay false"));
+        assert!(matches!(
+            c.reasons[0],
+            Reason::RenewAhead { pay_now: false, .. }
+        ));
+        assert!(c.reasons[0].to_string().contains("auto_pay false"));
     }
 
     #[test]
@@ -1047,7 +1051,13 @@ mod tests {
         // No record: planned, because bssctl cannot know what is set.
         let out = run(d.clone(), row(), &[]);
         assert_eq!(kinds(&out), ["enable_auto_renew"]);
-        assert!(out.changes[0].reasons[0].contains("no last-applied record"));
+        assert!(matches!(
+            out.changes[0].reasons[0],
+            Reason::AutoRenewUnrecorded { .. }
+        ));
+        assert!(out.changes[0].reasons[0]
+            .to_string()
+            .contains("no last-applied record"));
         // Same record: nothing.
         let out = run(d.clone(), row(), &[("r", Some("YEAR"), Some(2))]);
         assert!(out.changes.is_empty());
@@ -1060,7 +1070,9 @@ mod tests {
                 times: Some(2)
             }]
         );
-        assert!(out.changes[0].reasons[0].contains("period month"));
+        assert!(
+            matches!(&out.changes[0].reasons[0], Reason::AutoRenewChanged { from, .. } if from.contains("period month"))
+        );
         // Unspecified settings never drift.
         let mut plain = d;
         plain.auto_renew = None;
@@ -1196,10 +1208,9 @@ mod tests {
         assert_eq!(kinds(&out), ["renew", "enable_auto_renew"]);
         assert_eq!(c.after.status, "in_use");
         assert_eq!(c.after.expire_time.as_deref(), Some("2027-01-20T00:00:00Z"));
-        assert!(c
-            .reasons
-            .iter()
-            .any(|r| r.contains("renew 3m: renew_ahead.period 1m would end")));
+        assert!(c.reasons.iter().any(|r| r
+            .to_string()
+            .contains("renew 3m: renew_ahead.period 1m would end")));
         assert!(out.warnings.is_empty(), "{:?}", out.warnings);
         let out = run(d, live("r", 0, 4, "2022-01-01T00:00:00Z"), &[]);
         assert!(out.changes.is_empty());

@@ -131,7 +131,7 @@ fn render_body(plan: &Plan, outlook: Option<&crate::forecast::outlook::PlanOutlo
             }
             out.push_str("```\n");
             for r in &c.reasons {
-                let _ = writeln!(out, "- {}", cell(r));
+                let _ = writeln!(out, "- {}", cell(&r.to_string()));
             }
             if let Some(a) = &c.audit {
                 for line in super::audit::audit_lines(a) {

@@ -92,7 +92,9 @@ fn change(i: usize, name: &str, attached_name: &str) -> Change {
             period: "1y".into(),
         }),
         commitments: Vec::new(),
-        reasons: vec![format!("expires soon: renew 1y ({name})")],
+        reasons: vec![crate::plan::Reason::Text(format!(
+            "expires soon: renew 1y ({name})"
+        ))],
         protected: false,
         cause: Default::default(),
         audit: None,

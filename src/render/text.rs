@@ -282,7 +282,13 @@ fn render_change(out: &mut String, change: &Change, p: &Palette) {
         let _ = writeln!(out, "      {verb}: {}", names.join(", "));
     }
     for r in &change.reasons {
-        let _ = writeln!(out, "      {}# {}{}", p.dim, text(r), reset(p.dim));
+        let _ = writeln!(
+            out,
+            "      {}# {}{}",
+            p.dim,
+            text(&r.to_string()),
+            reset(p.dim)
+        );
     }
     if let Some(a) = &change.audit {
         for line in super::audit::audit_lines(a) {

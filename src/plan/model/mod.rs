@@ -11,10 +11,12 @@ pub const FORMAT_VERSION: &str = "1";
 
 mod operation_repr;
 mod period;
+mod reason;
 
 pub use period::{
     PeriodUnit, RenewPeriod, PERIOD_PATTERN, SHORTEST_MONTH_DAYS, SHORTEST_YEAR_DAYS,
 };
+pub use reason::Reason;
 
 /// One API operation on one main resource, in domain terms; the client edge
 /// turns it into API codes. Its `kind` and parameters are what users see and
@@ -216,7 +218,7 @@ pub struct Change {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commitments: Vec<Commitment>,
     /// Why each operation is planned, in words.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub protected: bool,
     /// Why the change is needed (DESIGN §13); plans saved before causes

@@ -306,7 +306,8 @@ pub struct WireChange<'a> {
     pub price: Option<WirePrice<'a>>,
     #[serde(skip_serializing_if = "is_empty")]
     pub commitments: Each<'a, Commitment, WireCommitment<'a>>,
-    pub reasons: &'a [String],
+    /// Each reason's sentence (`Reason` serializes as its words).
+    pub reasons: &'a [crate::plan::Reason],
     #[serde(skip_serializing_if = "is_false")]
     pub protected: bool,
     /// `manifest`, `drift` or `due` (DESIGN §13).
