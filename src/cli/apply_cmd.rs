@@ -148,7 +148,7 @@ fn cli_error(e: ApplyError) -> CliError {
             print_diagnostics(&diags);
             CliError::manifests(&diags)
         }
-        ApplyError::Base(diags) => super::base::resolve_errors(&diags),
+        ApplyError::Base(diags) => CliError::base(&diags),
         ApplyError::Config(m) => CliError::Config(m),
         ApplyError::Io { what, path, source } => CliError::Io { what, path, source },
         ApplyError::Journal(m) => CliError::JournalFailed(m),

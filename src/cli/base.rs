@@ -4,7 +4,7 @@
 
 use super::error::CliError;
 use crate::arguments::PlanArgs;
-use crate::manifest::{Diagnostic, ManifestSet, Severity};
+use crate::manifest::{ManifestSet, Severity};
 
 /// The base manifest set, when one is asked for.
 pub fn load(args: &PlanArgs) -> Result<Option<ManifestSet>, CliError> {
@@ -17,33 +17,18 @@ pub fn load(args: &PlanArgs) -> Result<Option<ManifestSet>, CliError> {
         (None, false) => crate::manifest::load(&args.base),
         (None, true) => return Ok(None),
     };
-    let errors = count_errors(&loaded.diagnostics);
-    for d in &loaded.diagnostics {
-        eprintln!("base: {d}");
-    }
     match loaded.set {
-        Some(set) if errors == 0 => Ok(Some(set)),
-        _ => Err(CliError::Config(format!(
-            "the base manifests have {} error(s) (shown above, prefixed with \"base:\"); the change cannot be compared with them",
-            errors.max(1)
-        ))),
+        Some(set)
+            if !loaded
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error) =>
+        {
+            for d in &loaded.diagnostics {
+                eprintln!("base: {d}");
+            }
+            Ok(Some(set))
+        }
+        _ => Err(CliError::base(&loaded.diagnostics)),
     }
-}
-
-/// The base's resolve errors (against the live account), printed.
-pub fn resolve_errors(diags: &[Diagnostic]) -> CliError {
-    for d in diags {
-        eprintln!("base: {d}");
-    }
-    CliError::Config(format!(
-        "the base manifests have {} error(s) (shown above, prefixed with \"base:\"); the change cannot be compared with them",
-        count_errors(diags).max(1)
-    ))
-}
-
-fn count_errors(diags: &[Diagnostic]) -> usize {
-    diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count()
 }

@@ -64,7 +64,7 @@ impl From<crate::planner::PlanError> for CliError {
         match e {
             crate::planner::PlanError::Api(e) => CliError::Api(e),
             crate::planner::PlanError::State(s) => CliError::Config(s),
-            crate::planner::PlanError::Base(diags) => super::base::resolve_errors(&diags),
+            crate::planner::PlanError::Base(diags) => CliError::base(&diags),
         }
     }
 }
@@ -137,6 +137,19 @@ impl CliError {
             count: details.len().max(1),
             details,
         }
+    }
+
+    /// The base manifests' errors (`plan --base`), printed prefixed with
+    /// `base:`: the change cannot be compared with them.
+    pub fn base(diags: &[crate::manifest::Diagnostic]) -> CliError {
+        for d in diags {
+            eprintln!("base: {d}");
+        }
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        CliError::Config(format!(
+            "the base manifests have {} error(s) (shown above, prefixed with \"base:\"); the change cannot be compared with them",
+            errors.max(1)
+        ))
     }
 
     /// What the error document lists beside the message.
