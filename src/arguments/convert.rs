@@ -1,6 +1,6 @@
 //! Flags into the typed options of the layers they configure.
 
-use super::{ExportArgs, GlobalArgs, SandboxArgs};
+use super::{ExportArgs, GlobalArgs, OrdersArgs, OrdersCommand, SandboxArgs};
 use crate::bss::Api;
 use crate::connect::ConnectOptions;
 use crate::manifest::selector::Matcher;
@@ -131,5 +131,54 @@ impl SandboxArgs {
             error_message: self.error_message.clone(),
             cts_forbidden: self.cts_forbidden,
         })
+    }
+}
+
+/// Flags that cannot go together, found before any call.
+#[derive(Debug, thiserror::Error)]
+pub enum FlagError {
+    /// A `--format` the command does not print.
+    #[error("{0}")]
+    Format(String),
+    /// A coupon or discount set that `orders pay` refuses to send.
+    #[error("{0}")]
+    Pay(String),
+}
+
+impl OrdersArgs {
+    /// Refusals that need no call.
+    pub fn check(&self) -> Result<(), FlagError> {
+        let dry_run = matches!(self.command, Some(OrdersCommand::Pay { dry_run: true, .. }));
+        if self.command.is_some()
+            && !dry_run
+            && crate::render::Format::from(self.format) != crate::render::Format::Text
+        {
+            return Err(FlagError::Format(
+                "--format applies to the list (bssctl orders --format json) and to orders pay --dry-run; pay and cancel print text"
+                    .into(),
+            ));
+        }
+        if dry_run && crate::render::Format::from(self.format) == crate::render::Format::Markdown {
+            return Err(FlagError::Format(
+                "orders pay --dry-run prints text or json (--format json)".into(),
+            ));
+        }
+        if let Some(OrdersCommand::Pay {
+            order_ids,
+            coupons,
+            discount,
+            no_offers,
+            ..
+        }) = &self.command
+        {
+            let req = crate::orders::offer::PayRequest {
+                coupons,
+                discount: discount.as_deref(),
+                no_offers: *no_offers,
+            };
+            crate::orders::run::check_pay_flags(order_ids, &req)
+                .map_err(|r| FlagError::Pay(r.to_string()))?;
+        }
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@
 //! The command line, as clap types. Flag names are a contract (DESIGN.md).
 
 mod convert;
+pub use convert::FlagError;
 pub mod defaults;
 pub mod duration;
 pub mod help;

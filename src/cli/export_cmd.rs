@@ -8,10 +8,9 @@ use super::connect::{connect, Connection};
 use super::error::{CliError, EXIT_OK};
 use crate::arguments::{ExportArgs, ExportGrouping, GlobalArgs};
 use crate::export::write::{self, WriteError};
-use crate::export::{Export, ExportFile, Grouping};
+use crate::export::{Export, Grouping};
 use crate::manifest::selector::Matcher;
 use crate::state::last_applied::LastApplied;
-use std::path::Path;
 
 pub async fn run(g: &GlobalArgs, args: &ExportArgs) -> Result<i32, CliError> {
     let now = now()?;
@@ -56,7 +55,10 @@ async fn export(
             if ex.resource_count() == 0 {
                 eprintln!("No resource matched the filters: the manifest lists none.");
             }
-            warn_unknown_auto_renew(&ex);
+            eprint!(
+                "{}",
+                crate::render::export::unknown_auto_renew_note(ex.unknown_auto_renew())
+            );
         }
         Some(dir) => {
             let files = ex.files(&args.schema);
@@ -76,38 +78,12 @@ async fn export(
                     dir.display()
                 );
             }
-            report(dir, &files);
-            warn_unknown_auto_renew(&ex);
+            eprint!("{}", crate::render::export::written(dir, &files));
+            eprint!(
+                "{}",
+                crate::render::export::unknown_auto_renew_note(ex.unknown_auto_renew())
+            );
         }
     }
     Ok(EXIT_OK)
-}
-
-fn warn_unknown_auto_renew(ex: &Export) {
-    let unknown = ex.unknown_auto_renew();
-    if unknown > 0 {
-        eprintln!(
-            "Note: {unknown} auto-renewing resource(s) have no last-applied record, so their auto-renew period \
-             and times are not exported (the API cannot read them back). Add auto_renew where you know them; \
-             the first apply then records them."
-        );
-    }
-}
-
-fn report(dir: &Path, files: &[ExportFile]) {
-    let total: usize = files.iter().map(|f| f.resources).sum();
-    let list: Vec<String> = files
-        .iter()
-        .map(|f| format!("{} ({})", f.file_name, f.resources))
-        .collect();
-    eprintln!(
-        "Exported {total} resource(s) to {} file(s) in {}: {}",
-        files.len(),
-        dir.display(),
-        list.join(", ")
-    );
-    eprintln!(
-        "Check: `bssctl plan -f {}` shows no changes. Commit the files; they are yours to edit.",
-        dir.display()
-    );
 }

@@ -4,7 +4,7 @@
 use super::common::{confirm_to, now, settle_time, state_paths};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
-use crate::arguments::{GlobalArgs, OrdersArgs, OrdersCommand, OrdersMethod};
+use crate::arguments::{FlagError, GlobalArgs, OrdersArgs, OrdersCommand, OrdersMethod};
 use crate::bss::ApiError;
 use crate::orders::list::PendingOrderRow;
 use crate::orders::offer::PayRequest;
@@ -19,7 +19,10 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
-    check_flags(args)?;
+    args.check().map_err(|e| match e {
+        FlagError::Format(m) => CliError::Config(m),
+        FlagError::Pay(m) => CliError::Refused(m),
+    })?;
     let now = now()?;
     // Paying and cancelling hold the state dir's lock, as apply does.
     let _lock = match &args.command {
@@ -93,38 +96,6 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
     };
     conn.close().await;
     result
-}
-
-/// Refusals that need no call.
-fn check_flags(args: &OrdersArgs) -> Result<(), CliError> {
-    let dry_run = matches!(args.command, Some(OrdersCommand::Pay { dry_run: true, .. }));
-    if args.command.is_some() && !dry_run && Format::from(args.format) != Format::Text {
-        return Err(CliError::Config(
-            "--format applies to the list (bssctl orders --format json) and to orders pay --dry-run; pay and cancel print text"
-                .into(),
-        ));
-    }
-    if dry_run && Format::from(args.format) == Format::Markdown {
-        return Err(CliError::Config(
-            "orders pay --dry-run prints text or json (--format json)".into(),
-        ));
-    }
-    if let Some(OrdersCommand::Pay {
-        order_ids,
-        coupons,
-        discount,
-        no_offers,
-        ..
-    }) = &args.command
-    {
-        let req = PayRequest {
-            coupons,
-            discount: discount.as_deref(),
-            no_offers: *no_offers,
-        };
-        run::check_pay_flags(order_ids, &req).map_err(|r| CliError::Refused(r.to_string()))?;
-    }
-    Ok(())
 }
 
 async fn list(

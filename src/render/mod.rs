@@ -10,6 +10,7 @@ pub mod apply_summary;
 pub mod audit;
 pub mod diff_view;
 pub mod error_doc;
+pub mod export;
 pub mod json;
 pub mod markdown;
 pub mod orders;

@@ -113,6 +113,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "render",
         &[
             "forecast",
+            "export",
             "plan",
             "plan::model",
             "apply",
@@ -135,8 +136,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "arguments",
         &[
-            "comment", "config", "connect", "export", "forecast", "manifest", "plan", "planner",
-            "render", "sandbox", "bss", "version",
+            "comment", "config", "connect", "export", "forecast", "manifest", "orders", "plan",
+            "planner", "render", "sandbox", "bss", "version",
         ],
     ),
     // The commands may use everything.
