@@ -23,6 +23,11 @@ pub enum Api {
     OrderDiscounts,
     Balances,
     IamDomains,
+    SubCustomers,
+    TransferAmount,
+    RetrieveAmount,
+    Transfer,
+    AssumeAgency,
 }
 
 /// How a failed call may be retried.
@@ -82,7 +87,7 @@ use Safety::{IdempotentWrite, NotIdempotent, ReadOnly};
 /// One row per operation, in the order of the `Api` variants (checked at
 /// compile time below).
 #[rustfmt::skip]
-pub const API_TABLE: [ApiMeta; 16] = [
+pub const API_TABLE: [ApiMeta; 21] = [
     // The API really spells it "suscriptions".
     row(Api::QueryResources, "ListPayPerUseCustomerResources", "POST",
         "/v2/orders/suscriptions/resources/query", Some(50), ReadOnly, "bss:renewal:view"),
@@ -116,6 +121,20 @@ pub const API_TABLE: [ApiMeta; 16] = [
         "/v2/accounts/customer-accounts/balances", None, ReadOnly, "bss:balance:view"),
     row(Api::IamDomains, "KeystoneListAuthDomains", "GET",
         "/v3/auth/domains", None, ReadOnly, "iam:users:getUser"),
+    // §13: enterprise multi-accounts, master account only. A balance query
+    // and a money movement share `transfer-amount`: method and path are
+    // bound per row, never derived from each other.
+    row(Api::SubCustomers, "ListEnterpriseSubCustomers", "GET",
+        "/v2/enterprises/multi-accounts/sub-customers", None, ReadOnly, "businessUnitCenter:businessUnit:view"),
+    row(Api::TransferAmount, "ShowMultiAccountTransferAmount", "GET",
+        "/v2/enterprises/multi-accounts/transfer-amount", None, ReadOnly, "businessUnitCenter:businessUnitFinance:view"),
+    row(Api::RetrieveAmount, "ListEnterpriseMultiAccount", "GET",
+        "/v2/enterprises/multi-accounts/retrieve-amount", None, ReadOnly, "businessUnitCenter:businessUnitFinance:view"),
+    row(Api::Transfer, "UpdateSubEnterpriseAmount", "POST",
+        "/v2/enterprises/multi-accounts/transfer-amount", None, NotIdempotent, "businessUnitCenter:businessUnitFinance:update"),
+    // §13i, on IAM: mints new temporary credentials each call, safe to resend.
+    row(Api::AssumeAgency, "CreateTemporaryAccessKeyByAgency", "POST",
+        "/v3.0/OS-CREDENTIAL/securitytokens", None, ReadOnly, "iam:agencies:assume"),
 ];
 
 // `Api::meta` indexes the table by variant: row i must describe variant i.
@@ -140,7 +159,7 @@ pub const fn id_limit(api: Api) -> usize {
 }
 
 impl Api {
-    pub const ALL: [Api; 16] = [
+    pub const ALL: [Api; 21] = [
         Api::QueryResources,
         Api::Renew,
         Api::EnableAutoRenew,
@@ -157,6 +176,11 @@ impl Api {
         Api::OrderDiscounts,
         Api::Balances,
         Api::IamDomains,
+        Api::SubCustomers,
+        Api::TransferAmount,
+        Api::RetrieveAmount,
+        Api::Transfer,
+        Api::AssumeAgency,
     ];
 
     /// The operation's row in [`API_TABLE`].
@@ -191,6 +215,14 @@ impl Api {
     /// policy authorization).
     pub const fn iam_action(self) -> &'static str {
         self.meta().iam_action
+    }
+
+    /// The §13 enterprise multi-account calls (master account only).
+    pub const fn is_enterprise(self) -> bool {
+        matches!(
+            self,
+            Api::SubCustomers | Api::TransferAmount | Api::RetrieveAmount | Api::Transfer
+        )
     }
 
     /// Whether the call changes the account (the sandbox persists after these).
@@ -274,6 +306,19 @@ mod tests {
         assert_eq!(id_limit(Api::RenewRate), 10);
         assert_eq!(id_limit(Api::Unsubscribe), 10);
         assert_eq!(id_limit(Api::ToOnDemand), 100);
+        // §13: the same path, two operations told apart by the method.
+        assert_eq!(
+            Api::route("GET", "/v2/enterprises/multi-accounts/transfer-amount"),
+            Some((Api::TransferAmount, None))
+        );
+        assert_eq!(
+            Api::route("POST", "/v2/enterprises/multi-accounts/transfer-amount"),
+            Some((Api::Transfer, None))
+        );
+        assert_eq!(
+            Api::route("POST", "/v2/enterprises/multi-accounts/sub-customers"),
+            None
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod client_wire_shapes;
 mod completions;
 mod connectivity;
 mod cost_diff;
+mod enterprise;
 mod export_round_trip;
 mod fake_forge;
 mod forecast;

@@ -1,0 +1,352 @@
+//! Enterprise multi-accounts (issue 13): the sandbox serves a master and
+//! its sub-accounts, each with its own keys, resources and balance; the §13
+//! calls for the master with the `trans_id` rule; IAM's assume-agency call;
+//! and the official SDK's request shapes for those calls.
+
+use crate::common::*;
+use bssctl::bss::credentials::{Auth, Credentials};
+use bssctl::bss::model::{TransferEnterpriseMultiAccountReq, BALANCE_TYPE_DEBIT};
+use bssctl::bss::Secret;
+use bssctl::sandbox::state::State;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::str::FromStr;
+
+pub const DEV_ID: &str = "3c9e7a1b5d2f4e6a8b0c1d2e3f4a5b6c";
+pub const PROD_ID: &str = "7d1e9f3a5b2c4d6e8f0a1b2c3d4e5f6a";
+pub const DEV_AK: &str = "ACMEDEVAK00000000001";
+pub const DEV_SK: &str = "acme-dev-sandbox-secret-key-0001";
+pub const PROD_AK: &str = "ACMEPRODAK0000000001";
+pub const PROD_SK: &str = "acme-prod-sandbox-secret-key-0001";
+pub const DEV_WEB: &str = "d3e0a1b2-0001-4d00-8a00-000000000001";
+pub const CORE_WEB: &str = "7a0b1c2d-0002-4d00-8a00-000000000001";
+pub const AGENCY: &str = "bssctl-master-ops";
+
+/// The enterprise example state: the seed's master plus three sub-accounts.
+pub fn enterprise_state() -> State {
+    serde_json::from_str(
+        &std::fs::read_to_string(repo("examples/sandbox/enterprise.json")).unwrap(),
+    )
+    .expect("the enterprise example parses as sandbox state")
+}
+
+fn creds(ak: &str, sk: &str, domain: &str) -> Credentials {
+    Credentials {
+        auth: Auth::AkSk {
+            ak: ak.into(),
+            sk: Secret::new(sk),
+            security_token: None,
+        },
+        domain_id: Some(domain.into()),
+        iam_endpoint: None,
+        source: "test".into(),
+    }
+}
+
+fn cash(state: &State) -> Decimal {
+    state
+        .balances
+        .iter()
+        .filter(|b| b.account_type == 1)
+        .map(|b| b.amount)
+        .sum()
+}
+
+fn sub(state: &State, id: &str) -> State {
+    state.sub_account(id).expect("sub-account").account.clone()
+}
+
+#[tokio::test]
+async fn each_account_sees_only_its_own_resources_with_its_own_keys() {
+    let sb = Sandbox::start_with(|_| {}, Some(enterprise_state())).await;
+    let master = sb.client();
+    let dev = client(&sb.url(), creds(DEV_AK, DEV_SK, DEV_ID));
+    let prod = client(&sb.url(), creds(PROD_AK, PROD_SK, PROD_ID));
+
+    let ids = |rows: Vec<bssctl::bss::model::OrderInstanceV2>| -> Vec<String> {
+        rows.into_iter().filter_map(|r| r.resource_id).collect()
+    };
+    let q = bssctl::bss::model::QueryResourcesReq::default();
+    let m = ids(master.query_resources_all(&q).await.unwrap());
+    let d = ids(dev.query_resources_all(&q).await.unwrap());
+    let p = ids(prod.query_resources_all(&q).await.unwrap());
+    assert!(m.contains(&WEB01.to_string()) && !m.contains(&DEV_WEB.to_string()));
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(d.contains(&DEV_WEB.to_string()) && !d.contains(&WEB01.to_string()));
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(p.contains(&CORE_WEB.to_string()));
+
+    // Balances are per account.
+    let dev_bal = dev.balances().await.unwrap().body.cash_and_credit();
+    assert_eq!(dev_bal, Decimal::from_str("100.00").unwrap());
+
+    // A sub-account's key with the master's domain id is refused.
+    let wrong = client(&sb.url(), creds(DEV_AK, DEV_SK, DOMAIN));
+    let e = wrong.balances().await.unwrap_err();
+    assert_eq!(e.error_code(), Some("CBC.0151"), "{e}");
+    // A sub-account cannot call the master's enterprise APIs.
+    let e = dev.sub_customers_all().await.unwrap_err();
+    assert_eq!(e.error_code(), Some("CBC.0151"), "{e}");
+    // A renewal by a sub-account is paid from that sub-account's balance.
+    let before = sb.state();
+    prod.renew(&bssctl::bss::model::RenewalResourcesReq {
+        resource_ids: vec![CORE_WEB.into()],
+        period_type: 2,
+        period_num: 1,
+        is_auto_pay: Some(1),
+    })
+    .await
+    .unwrap();
+    let after = sb.state();
+    assert_eq!(cash(&after), cash(&before), "the master paid nothing");
+    assert!(cash(&sub(&after, PROD_ID)) < cash(&sub(&before, PROD_ID)));
+    assert_eq!(sub(&after, PROD_ID).orders.len(), 1);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn master_lists_sub_accounts_reads_balances_and_transfers_once_per_trans_id() {
+    let sb = Sandbox::start_with(|_| {}, Some(enterprise_state())).await;
+    let master = sb.client();
+    let subs = master.sub_customers_all().await.unwrap();
+    let names: Vec<_> = subs.iter().filter_map(|s| s.name.clone()).collect();
+    assert_eq!(names, ["acme-dev", "acme-prod", "acme-sandbox"]);
+    assert_eq!(subs[2].status, Some(102));
+
+    let avail = master
+        .transfer_amount(BALANCE_TYPE_DEBIT)
+        .await
+        .unwrap()
+        .body
+        .avail_transfer();
+    assert_eq!(avail, Decimal::from_str("50000.00").unwrap());
+    let retrievable = master
+        .retrieve_amount(DEV_ID, BALANCE_TYPE_DEBIT)
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(
+        retrievable.amount_infos.unwrap()[0].avail_retrieve_amount,
+        Some(Decimal::from_str("100.00").unwrap())
+    );
+
+    let req = TransferEnterpriseMultiAccountReq {
+        customer_id: DEV_ID.into(),
+        amount: "336.00".into(),
+        trans_id: Some("0123456789abcdef0123456789abcdef".into()),
+        balance_type: Some(BALANCE_TYPE_DEBIT.into()),
+        expire_time: None,
+    };
+    master.transfer(&req).await.unwrap();
+    let e = master.transfer(&req).await.unwrap_err();
+    assert_eq!(e.error_code(), Some("CBC.99007009"), "{e}");
+    let s = sb.state();
+    assert_eq!(cash(&s), Decimal::from_str("49664.00").unwrap());
+    assert_eq!(cash(&sub(&s, DEV_ID)), Decimal::from_str("436.00").unwrap());
+    assert_eq!(s.transfers.len(), 1);
+
+    // The client refuses to send a transfer without a trans_id.
+    let mut no_id = req.clone();
+    no_id.trans_id = None;
+    assert!(master.transfer(&no_id).await.is_err());
+    // More than the transferable balance: CBC.99005003, nothing moved.
+    let mut big = req.clone();
+    big.trans_id = Some("ffffffffffffffffffffffffffffffff".into());
+    big.amount = "90000.00".into();
+    let e = master.transfer(&big).await.unwrap_err();
+    assert_eq!(e.error_code(), Some("CBC.99005003"), "{e}");
+    assert_eq!(sb.state().transfers.len(), 1);
+    sb.stop().await;
+}
+
+/// The Host header the SDK signed is sent as it was captured.
+async fn replay(url: &str, r: &Value) -> (u16, String) {
+    let http = reqwest::Client::new();
+    let query = r["query"].as_str().unwrap();
+    let full = if query.is_empty() {
+        format!("{url}{}", r["path"].as_str().unwrap())
+    } else {
+        format!("{url}{}?{query}", r["path"].as_str().unwrap())
+    };
+    let method = reqwest::Method::from_bytes(r["method"].as_str().unwrap().as_bytes()).unwrap();
+    let mut req = http.request(method, &full);
+    for (k, v) in r["headers"].as_object().unwrap() {
+        req = req.header(k.as_str(), v.as_str().unwrap());
+    }
+    let body = r["body"].as_str().unwrap().to_string();
+    if !body.is_empty() {
+        req = req.body(body);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn official_sdk_requests_for_the_enterprise_calls_are_accepted() {
+    let doc: Value =
+        serde_json::from_str(include_str!("../fixtures/enterprise-sdk-requests.json")).unwrap();
+    assert_eq!(doc["ak"], AK);
+    // The vectors were signed once, at capture time: no date check here.
+    let sb = Sandbox::start_with(|c| c.max_clock_skew = None, Some(enterprise_state())).await;
+    let requests = doc["requests"].as_array().unwrap();
+    let ops: std::collections::BTreeSet<_> = requests
+        .iter()
+        .map(|r| r["operation"].as_str().unwrap())
+        .collect();
+    for op in [
+        "ListEnterpriseSubCustomers",
+        "ShowMultiAccountTransferAmount",
+        "ListEnterpriseMultiAccount",
+        "UpdateSubEnterpriseAmount",
+        "CreateTemporaryAccessKeyByAgency",
+    ] {
+        assert!(ops.contains(op), "the fixture covers {op}");
+    }
+    let mut transfer = None;
+    for r in requests {
+        let op = r["operation"].as_str().unwrap();
+        let (status, text) = replay(&sb.url(), r).await;
+        assert!((200..300).contains(&status), "{op}: HTTP {status}: {text}");
+        let body: Value = if text.trim().is_empty() {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_str(&text).unwrap()
+        };
+        // Every field answered is one the SDK's response model knows.
+        let known: Vec<&str> = r["response_fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for key in body.as_object().unwrap().keys() {
+            assert!(known.contains(&key.as_str()), "{op}: unknown field {key}");
+        }
+        match op {
+            "ListEnterpriseSubCustomers" => assert!(body["total_count"].as_i64().unwrap() >= 1),
+            "ShowMultiAccountTransferAmount" => assert!(body["amount_infos"][0]
+                .get("avail_transfer_amount")
+                .is_some_and(Value::is_number)),
+            "CreateTemporaryAccessKeyByAgency" => {
+                assert_eq!(status, 201);
+                for k in ["access", "secret", "securitytoken", "expires_at"] {
+                    assert!(body["credential"][k].is_string(), "{k}");
+                }
+            }
+            "UpdateSubEnterpriseAmount" => transfer = Some(r.clone()),
+            _ => {}
+        }
+    }
+    let s = sb.state();
+    assert_eq!(cash(&sub(&s, DEV_ID)), Decimal::from_str("600.00").unwrap());
+    // The same request again (same trans_id): refused, nothing moves twice.
+    let (status, text) = replay(&sb.url(), &transfer.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(text.contains("CBC.99007009"), "{text}");
+    assert_eq!(
+        cash(&sub(&sb.state(), DEV_ID)),
+        Decimal::from_str("600.00").unwrap()
+    );
+    sb.stop().await;
+}
+
+/// IAM CreateTemporaryAccessKeyByAgency signed with `ak`/`sk`.
+async fn assume(url: &str, ak: &str, sk: &str, agency: &str, domain: &str) -> (u16, Value) {
+    use bssctl::bss::signer::{self, SignInput};
+    let body = serde_json::to_vec(&serde_json::json!({"auth": {"identity": {
+        "methods": ["assume_role"],
+        "assume_role": {"agency_name": agency, "domain_id": domain, "duration_seconds": 900}
+    }}}))
+    .unwrap();
+    let host = url.trim_start_matches("http://").to_string();
+    let date = chrono::Utc::now().format(signer::DATE_FORMAT).to_string();
+    let mut headers = vec![
+        (
+            "Content-Type".to_string(),
+            "application/json;charset=utf-8".to_string(),
+        ),
+        ("Host".to_string(), host),
+        ("X-Sdk-Date".to_string(), date),
+    ];
+    let path = bssctl::bss::Api::AssumeAgency.path();
+    let sig = signer::sign(
+        &SignInput {
+            method: "POST",
+            path,
+            query: &[],
+            headers: &headers,
+            body: &body,
+        },
+        sk.as_bytes(),
+    );
+    headers.push(("Authorization".to_string(), sig.authorization(ak)));
+    let mut req = reqwest::Client::new().post(format!("{url}{path}"));
+    for (k, v) in &headers {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let resp = req.body(body).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn agency_keys_act_as_the_sub_account_until_they_expire() {
+    let log_dir = tempfile::tempdir().unwrap();
+    let log = log_dir.path().join("requests.jsonl");
+    let log2 = log.clone();
+    let sb = Sandbox::start_with(
+        move |c| {
+            c.temporary_key_ttl = std::time::Duration::from_secs(1);
+            c.request_log = Some(log2);
+        },
+        Some(enterprise_state()),
+    )
+    .await;
+    // Only the trusted account may assume, and only an existing agency.
+    let (status, _) = assume(&sb.url(), AK, SK, "no-such-agency", DEV_ID).await;
+    assert_eq!(status, 403);
+    let (status, _) = assume(&sb.url(), PROD_AK, PROD_SK, AGENCY, DEV_ID).await;
+    assert_eq!(status, 403, "the agency trusts the master, not acme-prod");
+    let (status, _) = assume(&sb.url(), AK, "wrong-secret", AGENCY, DEV_ID).await;
+    assert_eq!(status, 401);
+
+    let (status, body) = assume(&sb.url(), AK, SK, AGENCY, DEV_ID).await;
+    assert_eq!(status, 201, "{body}");
+    let c = &body["credential"];
+    let temp = Credentials {
+        auth: Auth::AkSk {
+            ak: c["access"].as_str().unwrap().into(),
+            sk: Secret::new(c["secret"].as_str().unwrap()),
+            security_token: Some(Secret::new(c["securitytoken"].as_str().unwrap())),
+        },
+        domain_id: Some(DEV_ID.into()),
+        iam_endpoint: None,
+        source: "test".into(),
+    };
+    let dev = client(&sb.url(), temp);
+    let rows = dev.query_resources_all(&Default::default()).await.unwrap();
+    assert_eq!(rows.len(), 2, "the agency key sees acme-dev's resources");
+    // The sandbox flag caps the lifetime (1 s here): the key then expires.
+    assert!(wait_until(std::time::Duration::from_secs(10), || {
+        chrono::Utc::now()
+            > chrono::DateTime::parse_from_rfc3339(c["expires_at"].as_str().unwrap()).unwrap()
+    }));
+    let e = dev.balances().await.unwrap_err();
+    assert_eq!(e.status(), Some(401), "{e}");
+    sb.stop().await;
+    // The request log names the account each request acted as.
+    let lines: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let query = lines
+        .iter()
+        .find(|l| l["api"] == "ListPayPerUseCustomerResources")
+        .unwrap();
+    assert_eq!(query["account"], DEV_ID);
+    assert!(lines
+        .iter()
+        .any(|l| l["api"] == "iam:assume_role" && l["status"] == 201));
+}
