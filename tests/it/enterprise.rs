@@ -350,3 +350,201 @@ async fn agency_keys_act_as_the_sub_account_until_they_expire() {
         .iter()
         .any(|l| l["api"] == "iam:assume_role" && l["status"] == 201));
 }
+
+// ---------------------------------------------------------------------------
+// accounts: in manifests
+
+const ACCOUNTS_OK: &str = r#"version: 1
+accounts:
+  master:
+    domain_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+    credentials: default
+  prod:
+    domain_id: 7d1e9f3a5b2c4d6e8f0a1b2c3d4e5f6a
+    profile: acme-prod
+  dev:
+    domain_id: 3c9e7a1b5d2f4e6a8b0c1d2e3f4a5b6c
+    agency: { name: bssctl-master-ops, from: master }
+    funding: { from: master, max_per_apply: "1000.00", keep_min_balance: "50.00" }
+resources:
+  - id: d3e0a1b2-0001-4d00-8a00-000000000001
+    account: dev
+    on_expiry: auto_renew
+selectors:
+  - match: { name: "core-*" }
+    account: prod
+    on_expiry: auto_renew
+"#;
+
+fn validate_offline(text: &str) -> Run {
+    let ws = Workspace::new();
+    let f = ws.write("m.yaml", text);
+    let o = run({
+        let mut c = ws.bssctl();
+        c.current_dir(ws.dir.path())
+            .args(["validate", "--offline", "-f"])
+            .arg(&f);
+        c
+    });
+    let (stdout, stderr) = text_of(&o);
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+fn text_of(o: &std::process::Output) -> (String, String) {
+    text(o)
+}
+
+#[test]
+fn a_manifest_over_three_accounts_validates() {
+    let r = validate_offline(ACCOUNTS_OK);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn every_account_misuse_is_an_error_with_file_and_line() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("unknown alias", "    account: dev\n", "    account: devv\n"),
+        (
+            "agency cycle",
+            "    agency: { name: bssctl-master-ops, from: master }\n",
+            "    agency: { name: bssctl-master-ops, from: dev }\n",
+        ),
+        ("selector without account", "    account: prod\n", ""),
+        (
+            "two credential sources",
+            "    profile: acme-prod\n",
+            "    profile: acme-prod\n    credentials: default\n",
+        ),
+        (
+            "unknown funding source",
+            "funding: { from: master,",
+            "funding: { from: boss,",
+        ),
+    ];
+    let expect: &[(&str, &str)] = &[
+        (
+            "m.yaml:15:14: error: resources[0].account",
+            "unknown account alias \"devv\"",
+        ),
+        (
+            "m.yaml:11:46: error: accounts.dev.agency.from",
+            "cycle: dev -> dev",
+        ),
+        (
+            "m.yaml:18:5: error: selectors[0]",
+            "names no account, but several are declared",
+        ),
+        (
+            "m.yaml:7:5: error: accounts.prod",
+            "exactly one of credentials: default, profile: NAME or agency",
+        ),
+        (
+            "m.yaml:12:22: error: accounts.dev.funding.from",
+            "unknown account alias \"boss\"",
+        ),
+    ];
+    for ((what, from, to), (at, msg)) in cases.iter().zip(expect) {
+        let text = ACCOUNTS_OK.replacen(from, to, 1);
+        assert_ne!(text, ACCOUNTS_OK, "{what}: the case edits the manifest");
+        let r = validate_offline(&text);
+        assert_eq!(r.code, 1, "{what}: {}{}", r.stdout, r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        let line = all
+            .lines()
+            .find(|l| l.contains(at))
+            .unwrap_or_else(|| panic!("{what}: no {at:?} in:\n{all}"));
+        assert!(line.contains(msg), "{what}: {line}");
+    }
+}
+
+#[test]
+fn an_id_under_two_accounts_is_an_error_naming_both() {
+    let text = format!(
+        "{ACCOUNTS_OK}  - id: d3e0a1b2-0001-4d00-8a00-000000000001\n    account: prod\n    on_expiry: none\n"
+    )
+    .replacen("selectors:\n  - match: { name: \"core-*\" }\n    account: prod\n    on_expiry: auto_renew\n", "", 1)
+    .replacen("resources:\n", "selectors: []\nresources:\n", 1);
+    let r = validate_offline(&text);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 1, "{all}");
+    assert!(
+        all.contains("resources[1].id: id \"d3e0a1b2-0001-4d00-8a00-000000000001\" is declared under two accounts: account \"prod\" here and account \"dev\" at"),
+        "{all}"
+    );
+}
+
+#[test]
+fn the_schema_describes_accounts() {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("schema/bssctl.schema.json")).unwrap())
+            .unwrap();
+    let account = &schema["$defs"]["AccountEntry"]["properties"];
+    for k in ["domain_id", "credentials", "profile", "agency", "funding"] {
+        assert!(account.get(k).is_some(), "{k}");
+    }
+    assert!(schema["$defs"]["ResourceEntry"]["properties"]["account"].is_object());
+    assert!(schema["$defs"]["SelectorEntry"]["properties"]["account"].is_object());
+}
+
+#[tokio::test]
+async fn agency_credentials_are_refreshed_before_they_expire_without_failing_calls() {
+    use bssctl::bss::credentials::TemporarySource;
+    let log_dir = tempfile::tempdir().unwrap();
+    let log = log_dir.path().join("requests.jsonl");
+    let log2 = log.clone();
+    let sb = Sandbox::start_with(
+        move |c| {
+            c.temporary_key_ttl = std::time::Duration::from_secs(2);
+            c.request_log = Some(log2);
+        },
+        Some(enterprise_state()),
+    )
+    .await;
+    let creds = Credentials {
+        auth: Auth::Temporary(TemporarySource::Agency {
+            agency_name: AGENCY.into(),
+            domain_id: DEV_ID.into(),
+            ak: AK.into(),
+            sk: Secret::new(SK),
+            caller_domain_id: Some(DOMAIN.into()),
+        }),
+        domain_id: Some(DEV_ID.into()),
+        iam_endpoint: None,
+        source: "test".into(),
+    };
+    let dev = client(&sb.url(), creds);
+    // Calls for longer than two key lifetimes: every one succeeds.
+    let start = std::time::Instant::now();
+    let mut calls = 0;
+    while start.elapsed() < std::time::Duration::from_millis(4500) && calls < 400 {
+        let b = dev
+            .balances()
+            .await
+            .unwrap_or_else(|e| panic!("call {calls}: {e}"));
+        assert_eq!(
+            b.body.cash_and_credit(),
+            Decimal::from_str("100.00").unwrap()
+        );
+        calls += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    sb.stop().await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let assumed = text
+        .lines()
+        .filter(|l| l.contains("iam:assume_role"))
+        .count();
+    assert!(assumed >= 3, "refreshed {assumed} times in {calls} calls");
+    assert!(!text.contains("\"status\":401"), "no call was refused");
+    // Every BSS call acted as acme-dev.
+    for l in text
+        .lines()
+        .filter(|l| l.contains("ShowCustomerAccountBalances"))
+    {
+        assert!(l.contains(DEV_ID), "{l}");
+    }
+}
