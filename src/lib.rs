@@ -18,7 +18,9 @@
 //! untrusted strings). `sandbox` (the BSS test double) uses only `bss`, and `connect` (from
 //! connection options to a client: an account or the embedded sandbox) sits
 //! above it and `state`, below everything that talks to an account;
-//! `hints` only `bss`. No two modules import each other.
+//! `hints` only `bss`. `enterprise` (the accounts of an enterprise, for
+//! `bssctl accounts`) reads `manifest` and talks through `bss`; `render`
+//! shows it. No two modules import each other.
 
 pub mod apply;
 pub mod bss;
@@ -27,6 +29,7 @@ pub mod clock;
 pub mod comment;
 pub mod connect;
 pub mod display;
+pub mod enterprise;
 pub mod export;
 pub mod forecast;
 pub mod fsutil;

@@ -160,6 +160,8 @@ bssctl export --out manifests --force              overwrite an earlier export"
     Export(ExportArgs),
     /// List, pay or cancel pending (unpaid) orders.
     Orders(OrdersArgs),
+    /// List the enterprise's sub-accounts with their balances, and which the manifests cover (master credentials).
+    Accounts(AccountsArgs),
     /// Post a markdown plan (`plan --format markdown`) to a pull or merge request.
     #[command(
         subcommand,
@@ -426,6 +428,16 @@ pub struct ExportArgs {
 pub enum ExportGrouping {
     Service,
     Region,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    /// Manifest file or directory whose accounts: to compare with; repeatable.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Args)]

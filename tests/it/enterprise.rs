@@ -548,3 +548,69 @@ async fn agency_credentials_are_refreshed_before_they_expire_without_failing_cal
         assert!(l.contains(DEV_ID), "{l}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// bssctl accounts
+
+fn enterprise_sandbox(ws: &Workspace, extra: &[&str]) -> SandboxProc {
+    let state = ws.path("enterprise-state.json");
+    std::fs::copy(repo("examples/sandbox/enterprise.json"), &state).unwrap();
+    SandboxProc::start(&state, extra)
+}
+
+#[test]
+fn accounts_lists_sub_accounts_with_balances_and_manifest_coverage() {
+    let ws = Workspace::new();
+    let sb = enterprise_sandbox(&ws, &[]);
+    // acme-prod is left out of the manifests: not covered.
+    let manifest = ACCOUNTS_OK
+        .replace("  prod:\n    domain_id: 7d1e9f3a5b2c4d6e8f0a1b2c3d4e5f6a\n    profile: acme-prod\n", "")
+        .replace("selectors:\n  - match: { name: \"core-*\" }\n    account: prod\n    on_expiry: auto_renew\n", "");
+    let f = ws.write("m.yaml", &manifest);
+    let o = run({
+        let mut c = ws.bssctl_at(&sb);
+        c.args(["accounts", "--format", "json", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["master"]["domain_id"], DOMAIN);
+    assert_eq!(v["master"]["balance"], "70000.00");
+    assert_eq!(v["master"]["alias"], "master");
+    let subs = v["sub_accounts"].as_array().unwrap();
+    assert_eq!(subs.len(), 3);
+    assert_eq!(subs[0]["name"], "acme-dev");
+    assert_eq!(subs[0]["balance"], "100.00");
+    assert_eq!(subs[0]["covered"], true);
+    assert_eq!(subs[0]["alias"], "dev");
+    assert_eq!(subs[1]["name"], "acme-prod");
+    assert_eq!(subs[1]["balance"], "30000.00");
+    assert_eq!(subs[1]["covered"], false);
+    assert_eq!(subs[2]["status"], 102);
+    assert!(
+        subs[2]["balance"].is_null(),
+        "not read for a pending account"
+    );
+
+    let o = run({
+        let mut c = ws.bssctl_at(&sb);
+        c.args(["accounts", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(
+            "Master 0a1b2c3d4e5f60718293a4b5c6d7e8f9: balance CNY 70,000.00 covered (master)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("acme-dev (Acme 开发环境) 3c9e7a1b5d2f4e6a8b0c1d2e3f4a5b6c  normal  balance CNY 100.00  covered (dev)"), "{stdout}");
+    assert!(stdout.contains("acme-prod (Acme 生产环境) 7d1e9f3a5b2c4d6e8f0a1b2c3d4e5f6a  normal  balance CNY 30,000.00  NOT covered"), "{stdout}");
+    assert!(
+        stdout.contains("Warning: 1 active sub-account(s) are covered by no manifest account"),
+        "{stdout}"
+    );
+    sb.stop();
+}

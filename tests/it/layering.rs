@@ -28,6 +28,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // From connection options to a client: a real account or the embedded
     // sandbox (the one module above `sandbox`).
     ("connect", &["sandbox", "state", "bss"]),
+    // The accounts of an enterprise (`bssctl accounts`).
+    ("enterprise", &["manifest", "bss", "clock", "display"]),
     // The plan pipeline (pure stages); `planner` sequences its I/O and
     // `pricing` fetches the prices its price stage reads.
     (
@@ -111,6 +113,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "render",
         &[
             "forecast",
+            "enterprise",
             "plan",
             "plan::model",
             "apply",
