@@ -153,3 +153,158 @@ pub fn status_text(status: Option<i32>) -> &'static str {
         Some(_) => "other",
     }
 }
+
+// ---------------------------------------------------------------------------
+// One plan across the declared accounts
+
+use crate::connect::{AccountAuth, AccountSpec, ConnectError, ConnectOptions, Connection};
+use crate::manifest::types::AccountEntry;
+use crate::planner::{PlanError, Planned, Scope, StatePaths};
+
+/// How to reach a declared account: its credential source, following
+/// `agency.from` (the loader refuses cycles; the depth bound is a guard).
+pub fn account_spec(set: &ManifestSet, alias: &str) -> Result<AccountSpec, String> {
+    fn spec(set: &ManifestSet, alias: &str, depth: usize) -> Result<AccountSpec, String> {
+        let entry: &AccountEntry = &set
+            .account(alias)
+            .ok_or_else(|| format!("unknown account alias {alias:?}"))?
+            .value;
+        let auth = match (&entry.credentials, &entry.profile, &entry.agency) {
+            (Some(_), None, None) => AccountAuth::Default,
+            (None, Some(p), None) => AccountAuth::Profile(p.clone()),
+            (None, None, Some(a)) if depth < 8 => AccountAuth::Agency {
+                name: a.name.clone(),
+                from: Box::new(spec(set, &a.from, depth + 1)?),
+            },
+            _ => return Err(format!("account {alias}: no usable credential source")),
+        };
+        Ok(AccountSpec {
+            alias: alias.to_string(),
+            domain_id: entry.domain_id.clone(),
+            auth,
+        })
+    }
+    spec(set, alias, 0)
+}
+
+/// Why an account could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("account {alias}: {source}")]
+    Connect {
+        alias: String,
+        #[source]
+        source: ConnectError,
+    },
+    #[error("account {alias}: {source}")]
+    Plan {
+        alias: String,
+        #[source]
+        source: PlanError,
+    },
+    #[error("account {alias}: {message}")]
+    Config { alias: String, message: String },
+    /// Resolve's diagnostics (the manifests do not fit the live accounts).
+    #[error("the manifests have errors")]
+    Manifests(Vec<crate::manifest::Diagnostic>),
+}
+
+/// One declared account, connected.
+pub struct AccountConnection {
+    pub alias: String,
+    pub connection: Connection,
+}
+
+/// Connects to every declared account (in declaration order), each with
+/// its own credentials.
+pub async fn connect_all(
+    o: &ConnectOptions,
+    set: &ManifestSet,
+) -> Result<Vec<AccountConnection>, AccountError> {
+    let mut out = Vec::new();
+    for (alias, _) in &set.accounts {
+        let spec = account_spec(set, alias).map_err(|message| AccountError::Config {
+            alias: alias.clone(),
+            message,
+        })?;
+        let connection = crate::connect::connect_account(o, &spec)
+            .await
+            .map_err(|source| AccountError::Connect {
+                alias: alias.clone(),
+                source,
+            })?;
+        out.push(AccountConnection {
+            alias: alias.clone(),
+            connection,
+        });
+    }
+    Ok(out)
+}
+
+/// One account's plan.
+pub struct AccountPlan {
+    pub alias: String,
+    pub domain_id: String,
+    pub planned: Planned,
+    /// What the plan pays at once, and whether a price was unknown.
+    pub paid_now: (Decimal, bool),
+}
+
+/// Plans every declared account concurrently, each with its own client
+/// and only its own entries (`ManifestSet::for_account`); the journal and
+/// the last-applied record are shared files keyed by account.
+pub async fn plan_accounts(
+    conns: &[AccountConnection],
+    set: &ManifestSet,
+    scope: &Scope,
+    max_cost: Option<Decimal>,
+    paths: &StatePaths,
+    settle: chrono::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<AccountPlan>, AccountError> {
+    let sets: Vec<ManifestSet> = conns.iter().map(|c| set.for_account(&c.alias)).collect();
+    let runs = conns.iter().zip(&sets).map(|(c, mine)| async move {
+        let policy = crate::live::in_flight::InFlightPolicy {
+            account: c.connection.account_key(),
+            settle,
+        };
+        let planned = crate::planner::plan_with_guardrails(
+            &c.connection.client,
+            &c.connection.domain_id,
+            crate::planner::PlanSets {
+                head: mine,
+                base: None,
+            },
+            scope,
+            max_cost,
+            paths,
+            &policy,
+            now,
+        )
+        .await;
+        (c, planned)
+    });
+    let mut out = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (c, planned) in join_all(runs).await {
+        match planned {
+            Ok(Ok(planned)) => out.push(AccountPlan {
+                alias: c.alias.clone(),
+                domain_id: c.connection.domain_id.clone(),
+                paid_now: crate::planner::paid_now(&planned.plan),
+                planned,
+            }),
+            Ok(Err(diags)) => diagnostics.extend(diags),
+            Err(source) => {
+                return Err(AccountError::Plan {
+                    alias: c.alias.clone(),
+                    source,
+                })
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(AccountError::Manifests(diagnostics));
+    }
+    Ok(out)
+}

@@ -18,9 +18,10 @@
 //! untrusted strings). `sandbox` (the BSS test double) uses only `bss`, and `connect` (from
 //! connection options to a client: an account or the embedded sandbox) sits
 //! above it and `state`, below everything that talks to an account;
-//! `hints` only `bss`. `enterprise` (the accounts of an enterprise, for
-//! `bssctl accounts`) reads `manifest` and talks through `bss`; `render`
-//! shows it. No two modules import each other.
+//! `hints` only `bss`. `enterprise` (the accounts of an enterprise: `bssctl
+//! accounts`, and one plan across declared accounts) connects each account
+//! through `connect` and runs `planner` per account; `render` shows it. No
+//! two modules import each other.
 
 pub mod apply;
 pub mod bss;

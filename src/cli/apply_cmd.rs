@@ -57,8 +57,11 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     } else {
         None
     };
-    let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
+    if let Some(set) = set.as_ref().filter(|s| s.accounts.len() > 1) {
+        return apply_accounts(g, args, set, &paths, now).await;
+    }
+    let conn = connect(g).await?;
     let source = match (saved, set.as_ref(), &args.plan_file) {
         (Some(plan), _, Some(file)) => Source::Saved {
             file: file.clone(),
@@ -96,6 +99,69 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     let printed = write_output(ui.format, &out);
     result.map_err(cli_error)?;
     printed.map(|()| EXIT_OK)
+}
+
+/// Several declared accounts: each account in declaration order, with its
+/// own credentials, its own plan, confirmation and batches; the journal and
+/// the last-applied record are keyed by account. Stops at the first
+/// account that fails.
+async fn apply_accounts(
+    g: &GlobalArgs,
+    args: &ApplyArgs,
+    set: &crate::manifest::ManifestSet,
+    paths: &crate::state::StatePaths,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i32, CliError> {
+    let conns = crate::enterprise::connect_all(&super::connect::options(g), set)
+        .await
+        .map_err(super::plan_cmd::account_error)?;
+    let options = Options {
+        scope: Scope {
+            targets: args.options.targets.clone(),
+            excludes: args.options.excludes.clone(),
+        },
+        max_cost: args.options.max_cost,
+        allow_unsubscribe: args.allow_unsubscribe,
+        ignore_balance: args.ignore_balance,
+        parallelism: args.parallelism,
+    };
+    let mut result = Ok(EXIT_OK);
+    for c in &conns {
+        let mine = set.for_account(&c.alias);
+        let session = Session {
+            client: &c.connection.client,
+            domain_id: &c.connection.domain_id,
+            account: c.connection.account_key(),
+            paths,
+            settle: settle_time(g),
+            now,
+        };
+        let mut ui = Terminal {
+            format: Format::from(args.options.format),
+            color: use_color(g),
+            auto_approve: args.auto_approve,
+        };
+        if ui.format != Format::Json {
+            println!(
+                "=== Account {} ({}) ===",
+                text(&c.alias),
+                text(&c.connection.domain_id)
+            );
+        }
+        let mut out = Outcome::default();
+        let applied = session
+            .apply(Source::Manifests(&mine), &options, &mut ui, &mut out)
+            .await;
+        let printed = write_output(ui.format, &out);
+        if let Err(e) = applied.map_err(cli_error).and(printed) {
+            result = Err(e);
+            break;
+        }
+    }
+    for c in conns {
+        c.connection.close().await;
+    }
+    result
 }
 
 /// Apply's terminal: the plan on stdout (or as text on stderr before a

@@ -72,3 +72,117 @@ pub fn accounts_text(r: &AccountsReport) -> String {
 pub fn accounts_json(r: &AccountsReport) -> serde_json::Result<String> {
     serde_json::to_string_pretty(r)
 }
+
+/// One plan across accounts: a section per account (its plan as the one
+/// account view shows it), then the totals. JSON: `accounts[]` with each
+/// account's plan document (every change names its `account`) and
+/// `summary.accounts[]` plus the total paid now.
+pub fn plans(
+    plans: &[crate::enterprise::AccountPlan],
+    format: super::Format,
+    color: bool,
+    mut out: impl std::io::Write,
+) -> std::io::Result<()> {
+    let totals: Vec<(rust_decimal::Decimal, bool)> = plans.iter().map(|p| p.paid_now).collect();
+    let total: rust_decimal::Decimal = totals.iter().map(|(t, _)| *t).sum();
+    let incomplete = totals.iter().any(|(_, i)| *i);
+    if format == super::Format::Json {
+        let mut accounts = Vec::new();
+        let mut summary = Vec::new();
+        for (p, (paid, inc)) in plans.iter().zip(&totals) {
+            let mut buf = Vec::new();
+            super::json::write(&p.planned.plan, &mut buf)?;
+            let mut doc: serde_json::Value =
+                serde_json::from_slice(&buf).map_err(|e| std::io::Error::other(e.to_string()))?;
+            if let Some(changes) = doc.get_mut("changes").and_then(|c| c.as_array_mut()) {
+                for c in changes {
+                    c["account"] = serde_json::Value::from(p.alias.clone());
+                }
+            }
+            summary.push(serde_json::json!({
+                "account": p.alias,
+                "domain_id": p.domain_id,
+                "has_changes": p.planned.plan.summary.has_changes(),
+                "changes": p.planned.plan.changes.len(),
+                "paid_now": format!("{:.2}", paid),
+                "paid_now_incomplete": inc,
+            }));
+            accounts.push(serde_json::json!({
+                "account": p.alias,
+                "domain_id": p.domain_id,
+                "plan": doc,
+            }));
+        }
+        let doc = serde_json::json!({
+            "accounts": accounts,
+            "summary": {
+                "accounts": summary,
+                "has_changes": plans.iter().any(|p| p.planned.plan.summary.has_changes()),
+                "paid_now": format!("{:.2}", total),
+                "paid_now_incomplete": incomplete,
+            }
+        });
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
+        return writeln!(out);
+    }
+    let markdown = format == super::Format::Markdown;
+    for p in plans {
+        if markdown {
+            writeln!(
+                out,
+                "## Account {} ({})\n",
+                text(&p.alias),
+                text(&p.domain_id)
+            )?;
+        } else {
+            writeln!(
+                out,
+                "=== Account {} ({}) ===",
+                text(&p.alias),
+                text(&p.domain_id)
+            )?;
+        }
+        super::plan(&p.planned.plan, format, color, None, &mut out)?;
+        writeln!(out)?;
+    }
+    if markdown {
+        writeln!(
+            out,
+            "## Totals\n\n| account | changes | paid now |\n|---|---|---|"
+        )?;
+        for (p, (paid, _)) in plans.iter().zip(&totals) {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                text(&p.alias),
+                p.planned.plan.changes.len(),
+                money("CNY", *paid)
+            )?;
+        }
+    } else {
+        writeln!(out, "Totals across {} accounts:", plans.len())?;
+        for (p, (paid, _)) in plans.iter().zip(&totals) {
+            writeln!(
+                out,
+                "  {}: {} change(s), {} to pay now",
+                text(&p.alias),
+                p.planned.plan.changes.len(),
+                money("CNY", *paid)
+            )?;
+        }
+    }
+    let line = format!(
+        "{} to pay now across all accounts{}",
+        money("CNY", total),
+        if incomplete {
+            " (some prices unknown)"
+        } else {
+            ""
+        }
+    );
+    if markdown {
+        writeln!(out, "\n**{line}**")
+    } else {
+        writeln!(out, "{line}")
+    }
+}

@@ -614,3 +614,185 @@ fn accounts_lists_sub_accounts_with_balances_and_manifest_coverage() {
     );
     sb.stop();
 }
+
+// ---------------------------------------------------------------------------
+// One plan and apply across accounts
+
+const THREE_ACCOUNTS: &str = r#"version: 1
+accounts:
+  master:
+    domain_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+    credentials: default
+  prod:
+    domain_id: 7d1e9f3a5b2c4d6e8f0a1b2c3d4e5f6a
+    profile: acme-prod
+  dev:
+    domain_id: 3c9e7a1b5d2f4e6a8b0c1d2e3f4a5b6c
+    agency: { name: bssctl-master-ops, from: master }
+resources:
+  - id: 0b5f7d2e-9a41-4c6b-8f0e-2d3c4b5a6978
+    account: master
+    on_expiry: on_demand
+  - id: d3e0a1b2-0001-4d00-8a00-000000000001
+    account: dev
+    on_expiry: on_demand
+selectors:
+  - match: { name: "core-*" }
+    account: prod
+    on_expiry: on_demand
+"#;
+
+/// bssctl at the enterprise sandbox: the master's keys in the environment,
+/// acme-prod's in a profile of the SDK credentials file, IAM on the sandbox.
+fn enterprise_bssctl(ws: &Workspace, sb: &SandboxProc) -> std::process::Command {
+    let creds = ws.write(
+        ".huaweicloud/credentials",
+        &format!("[acme-prod]\nak = {PROD_AK}\nsk = {PROD_SK}\n"),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut c = ws.bssctl_at(sb);
+    c.arg("--iam-endpoint").arg(&sb.url);
+    c
+}
+
+fn log_lines(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn one_plan_and_apply_across_three_accounts_each_with_its_own_credentials() {
+    let ws = Workspace::new();
+    let log = ws.path("requests.jsonl");
+    let log_arg = log.to_str().unwrap().to_string();
+    let sb = enterprise_sandbox(&ws, &["--request-log", &log_arg]);
+    let f = ws.write("m.yaml", THREE_ACCOUNTS);
+
+    // The plan: a section per account, each change naming its account.
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["plan", "--format", "json", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let summary = v["summary"]["accounts"].as_array().unwrap();
+    let names: Vec<_> = summary
+        .iter()
+        .map(|a| a["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["master", "prod", "dev"]);
+    for (a, want) in v["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([WEB01, CORE_WEB, DEV_WEB])
+    {
+        let changes = a["plan"]["changes"].as_array().unwrap();
+        assert_eq!(changes.len(), 1, "{a}");
+        assert_eq!(changes[0]["resource_id"], want);
+        assert_eq!(changes[0]["account"], a["account"]);
+    }
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["plan", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, _) = text(&o);
+    for head in [
+        "=== Account master (0a1b2c3d4e5f60718293a4b5c6d7e8f9) ===",
+        "=== Account prod (7d1e9f3a5b2c4d6e8f0a1b2c3d4e5f6a) ===",
+        "=== Account dev (3c9e7a1b5d2f4e6a8b0c1d2e3f4a5b6c) ===",
+        "Totals across 3 accounts:",
+    ] {
+        assert!(stdout.contains(head), "{head}:\n{stdout}");
+    }
+
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["apply", "--auto-approve", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["plan", "--detailed-exitcode", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "no changes left:\n{stdout}{stderr}"
+    );
+    sb.stop();
+
+    // Each account's resource was changed with that account's credentials.
+    let lines = log_lines(&log);
+    let writes: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["api"] == "UpdatePeriodToOnDemand" && l["status"] == 200)
+        .collect();
+    assert_eq!(writes.len(), 3, "{writes:?}");
+    let by = |id: &str| {
+        *writes
+            .iter()
+            .find(|l| {
+                l["resource_ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r == id)
+            })
+            .unwrap_or_else(|| panic!("no write for {id}"))
+    };
+    assert_eq!(by(WEB01)["account"], DOMAIN);
+    assert_eq!(by(WEB01)["access_key"], AK);
+    assert_eq!(by(CORE_WEB)["account"], PROD_ID);
+    assert_eq!(by(CORE_WEB)["access_key"], PROD_AK);
+    assert_eq!(by(DEV_WEB)["account"], DEV_ID);
+    let agency_key = by(DEV_WEB)["access_key"].as_str().unwrap();
+    assert!(
+        agency_key.starts_with("TMPAK"),
+        "dev used agency keys: {agency_key}"
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l["api"] == "iam:assume_role" && l["status"] == 201));
+    // The journal keys every intent by its account.
+    let journal = std::fs::read_to_string(ws.state_dir().join("journal.jsonl")).unwrap();
+    for id in [DOMAIN, PROD_ID, DEV_ID] {
+        assert!(journal.contains(id), "journal names {id}");
+    }
+}
+
+/// The README's enterprise quickstart: examples/enterprise plans all three
+/// accounts of examples/sandbox/enterprise.json.
+#[test]
+fn the_enterprise_example_plans_every_account() {
+    let ws = Workspace::new();
+    let sb = enterprise_sandbox(&ws, &[]);
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["plan", "--detailed-exitcode", "-f"])
+            .arg(repo("examples/enterprise"));
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("=== Account dev (3c9e7a1b5d2f4e6a8b0c1d2e3f4a5b6c) ==="),
+        "{stdout}"
+    );
+    assert!(stdout.contains("core-web-02"), "{stdout}");
+    sb.stop();
+}

@@ -28,8 +28,6 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // From connection options to a client: a real account or the embedded
     // sandbox (the one module above `sandbox`).
     ("connect", &["sandbox", "state", "bss"]),
-    // The accounts of an enterprise (`bssctl accounts`).
-    ("enterprise", &["manifest", "bss", "clock", "display"]),
     // The plan pipeline (pure stages); `planner` sequences its I/O and
     // `pricing` fetches the prices its price stage reads.
     (
@@ -106,6 +104,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "bss",
             "clock",
             "display",
+        ],
+    ),
+    // The accounts of an enterprise: `bssctl accounts`, and one plan across
+    // the declared accounts (a connection and a plan per account).
+    (
+        "enterprise",
+        &[
+            "planner", "connect", "manifest", "live", "plan", "bss", "clock", "display",
         ],
     ),
     // Views: they read the models of the layers below, never the reverse.
