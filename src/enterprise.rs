@@ -4,7 +4,9 @@
 //! manifest account covers a sub-account when its `domain_id` is the
 //! sub-account's id.
 
-use crate::bss::model::{BALANCE_TYPE_DEBIT, SUB_CUSTOMER_STATUS_NORMAL};
+use crate::bss::model::{
+    TransferEnterpriseMultiAccountReq, BALANCE_TYPE_DEBIT, SUB_CUSTOMER_STATUS_NORMAL,
+};
 use crate::bss::{ApiError, BssClient};
 use crate::manifest::ManifestSet;
 use futures::future::join_all;
@@ -204,6 +206,9 @@ pub enum AccountError {
     },
     #[error("account {alias}: {message}")]
     Config { alias: String, message: String },
+    /// Funding refused or failed; the message names the numbers.
+    #[error("account {alias}: funding: {message}")]
+    Funding { alias: String, message: String },
     /// Resolve's diagnostics (the manifests do not fit the live accounts).
     #[error("the manifests have errors")]
     Manifests(Vec<crate::manifest::Diagnostic>),
@@ -248,6 +253,27 @@ pub struct AccountPlan {
     pub planned: Planned,
     /// What the plan pays at once, and whether a price was unknown.
     pub paid_now: (Decimal, bool),
+    /// The transfer from the funding account that covers the shortfall.
+    pub transfer: Option<PlannedTransfer>,
+}
+
+/// A transfer master → sub-account of exactly the shortfall: renewals paid
+/// now plus `keep_min_balance`, minus the balance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedTransfer {
+    /// Alias and id of the account that transfers.
+    pub from: String,
+    pub from_domain_id: String,
+    /// The sub-account funded.
+    pub to_domain_id: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub balance: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub renewals_now: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub keep_min_balance: Decimal,
 }
 
 /// Plans every declared account concurrently, each with its own client
@@ -292,6 +318,7 @@ pub async fn plan_accounts(
                 alias: c.alias.clone(),
                 domain_id: c.connection.domain_id.clone(),
                 paid_now: crate::planner::paid_now(&planned.plan),
+                transfer: None,
                 planned,
             }),
             Ok(Err(diags)) => diagnostics.extend(diags),
@@ -306,5 +333,305 @@ pub async fn plan_accounts(
     if !diagnostics.is_empty() {
         return Err(AccountError::Manifests(diagnostics));
     }
+    fund(conns, set, &mut out, max_cost).await?;
     Ok(out)
 }
+
+fn conn_of<'a>(conns: &'a [AccountConnection], alias: &str) -> Option<&'a Connection> {
+    conns
+        .iter()
+        .find(|c| c.alias == alias)
+        .map(|c| &c.connection)
+}
+
+/// Plans the transfers `funding:` asks for: exactly the shortfall, within
+/// `max_per_apply`, the funding account's transferable balance (§13c) and
+/// the cost guardrail; otherwise an error that names the numbers.
+async fn fund(
+    conns: &[AccountConnection],
+    set: &ManifestSet,
+    plans: &mut [AccountPlan],
+    max_cost: Option<Decimal>,
+) -> Result<(), AccountError> {
+    let money = |d: Decimal| crate::display::money::money("CNY", d);
+    let limit = max_cost.or(set.policy.as_ref().and_then(|p| p.max_renewal_cost));
+    for p in plans.iter_mut() {
+        let Some(f) = set.account(&p.alias).and_then(|a| a.value.funding.as_ref()) else {
+            continue;
+        };
+        let fail = |message: String| AccountError::Funding {
+            alias: p.alias.clone(),
+            message,
+        };
+        let (Some(mine), Some(from)) = (conn_of(conns, &p.alias), conn_of(conns, &f.from)) else {
+            return Err(fail(format!("funding.from {:?} is not connected", f.from)));
+        };
+        let api = |source: ApiError| AccountError::Plan {
+            alias: p.alias.clone(),
+            source: PlanError::Api(source),
+        };
+        let balance = fen(mine
+            .client
+            .balances()
+            .await
+            .map_err(api)?
+            .body
+            .cash_and_credit());
+        let keep = f.keep_min_balance.unwrap_or_default();
+        let renewals = p.paid_now.0;
+        let needed = renewals + keep;
+        if needed <= balance {
+            continue;
+        }
+        let amount = fen_up(needed - balance);
+        let max = f.max_per_apply.unwrap_or_default();
+        let numbers = format!(
+            "renewals paid now {} plus keep_min_balance {} exceed the balance {} by {}",
+            money(renewals),
+            money(keep),
+            money(balance),
+            money(amount)
+        );
+        if amount > max {
+            return Err(fail(format!(
+                "{numbers}, more than funding.max_per_apply {}; nothing is transferred or bought",
+                money(max)
+            )));
+        }
+        let transferable = fen(from
+            .client
+            .transfer_amount(BALANCE_TYPE_DEBIT)
+            .await
+            .map_err(api)?
+            .body
+            .avail_transfer());
+        if amount > transferable {
+            return Err(fail(format!(
+                "{numbers}, more than {}'s transferable balance {}; nothing is transferred or bought",
+                f.from,
+                money(transferable)
+            )));
+        }
+        if let Some(l) = limit.filter(|l| amount > *l) {
+            return Err(fail(format!(
+                "{numbers}; the transfer exceeds the cost guardrail {}; nothing is transferred or bought",
+                money(l)
+            )));
+        }
+        p.transfer = Some(PlannedTransfer {
+            from: f.from.clone(),
+            from_domain_id: from.domain_id.clone(),
+            to_domain_id: p.domain_id.clone(),
+            amount,
+            balance,
+            renewals_now: renewals,
+            keep_min_balance: keep,
+        });
+    }
+    Ok(())
+}
+
+/// Rounded up to the fen: a transfer never falls short by rounding.
+fn fen_up(d: Decimal) -> Decimal {
+    let mut r = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero);
+    r.rescale(2);
+    r
+}
+
+/// What a transfer came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferDone {
+    pub trans_id: String,
+    pub amount: Decimal,
+    /// Settled by reading the balance or a refused reused id, not by an answer.
+    pub verified: bool,
+    /// Earlier runs' unsettled transfers settled first.
+    pub settled_earlier: usize,
+}
+
+fn ts() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Carries out a planned transfer before the sub-account's purchases: the
+/// `trans_id` is journalled (fsynced) before the first send and reused on
+/// every resend; a lost answer is settled by reading the sub-account's
+/// balance, never by sending a new id. Transfers an earlier run left
+/// unsettled are resent first with their own id (a refusal as already
+/// used, `CBC.99007009`, means they landed).
+pub async fn transfer(
+    master: &Connection,
+    sub: &Connection,
+    t: &PlannedTransfer,
+    journal_path: &std::path::Path,
+    run_id: &str,
+) -> Result<TransferDone, AccountError> {
+    use crate::state::journal::{self, Journal, Record};
+    let fail = |message: String| AccountError::Funding {
+        alias: t.to_domain_id.clone(),
+        message,
+    };
+    let io = |e: std::io::Error| fail(format!("journal {}: {e}", journal_path.display()));
+    let key = master.account_key();
+    let records = journal::read(journal_path).map_err(io)?;
+    let mut jr = Journal::open(journal_path).map_err(io)?;
+    let result =
+        |trans_id: &str, outcome: &str, verified: bool, code: Option<&str>, msg: Option<String>| {
+            Record::TransferResult {
+                ts: ts(),
+                run_id: run_id.to_string(),
+                trans_id: trans_id.to_string(),
+                outcome: outcome.to_string(),
+                verified,
+                error_code: code.map(str::to_string),
+                message: msg,
+            }
+        };
+    let balance = || async {
+        sub.client
+            .balances()
+            .await
+            .map(|b| fen(b.body.cash_and_credit()))
+            .map_err(|e| fail(format!("cannot read the balance: {e}")))
+    };
+    // Earlier unsettled movements first, each with its own id.
+    let mut settled_earlier = 0;
+    for r in journal::unsettled_transfers(&records, &key, &t.to_domain_id) {
+        let Record::TransferIntent {
+            trans_id,
+            customer_id,
+            amount,
+            balance_type,
+            ..
+        } = r
+        else {
+            continue;
+        };
+        let req = TransferEnterpriseMultiAccountReq {
+            customer_id: customer_id.clone(),
+            amount: amount.clone(),
+            trans_id: Some(trans_id.clone()),
+            balance_type: Some(balance_type.clone()),
+            expire_time: None,
+        };
+        let rec = match master.client.transfer(&req).await {
+            Ok(_) => result(trans_id, "done", false, None, None),
+            Err(e) if e.error_code() == Some(CODE_TRANS_ID_USED) => {
+                result(trans_id, "done", true, e.error_code(), None)
+            }
+            Err(e) if e.is_ambiguous() || e.status().is_none() => {
+                return Err(fail(format!(
+                    "the transfer {trans_id} of an earlier run is still unsettled: {e}"
+                )))
+            }
+            Err(e) => result(
+                trans_id,
+                "failed",
+                false,
+                e.error_code(),
+                Some(e.to_string()),
+            ),
+        };
+        jr.append(&rec).map_err(io)?;
+        settled_earlier += 1;
+    }
+    let before = balance().await?;
+    let needed = t.renewals_now + t.keep_min_balance;
+    if settled_earlier > 0 && before >= needed {
+        return Ok(TransferDone {
+            trans_id: String::new(),
+            amount: Decimal::ZERO,
+            verified: true,
+            settled_earlier,
+        });
+    }
+    let amount = if settled_earlier > 0 {
+        fen_up(needed - before)
+    } else {
+        t.amount
+    };
+    let trans_id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+    jr.append(&Record::TransferIntent {
+        ts: ts(),
+        run_id: run_id.to_string(),
+        trans_id: trans_id.clone(),
+        customer_id: t.to_domain_id.clone(),
+        amount: amount.to_string(),
+        balance_type: BALANCE_TYPE_DEBIT.to_string(),
+        balance_before: before.to_string(),
+        domain_id: key.domain_id.clone(),
+        endpoint: key.endpoint.clone(),
+    })
+    .map_err(io)?;
+    let req = TransferEnterpriseMultiAccountReq {
+        customer_id: t.to_domain_id.clone(),
+        amount: amount.to_string(),
+        trans_id: Some(trans_id.clone()),
+        balance_type: Some(BALANCE_TYPE_DEBIT.to_string()),
+        expire_time: None,
+    };
+    let done = |verified: bool| TransferDone {
+        trans_id: trans_id.clone(),
+        amount,
+        verified,
+        settled_earlier,
+    };
+    match master.client.transfer(&req).await {
+        Ok(_) => {
+            jr.append(&result(&trans_id, "done", false, None, None))
+                .map_err(io)?;
+            Ok(done(false))
+        }
+        Err(e)
+            if e.is_ambiguous() || e.status().is_none() || e.status().is_some_and(|s| s >= 500) =>
+        {
+            // The answer was lost: the balance says whether it landed.
+            if balance().await? >= before + amount {
+                jr.append(&result(&trans_id, "done", true, None, None))
+                    .map_err(io)?;
+                return Ok(done(true));
+            }
+            // Not (yet) booked: the same id once more.
+            match master.client.transfer(&req).await {
+                Ok(_) => {
+                    jr.append(&result(&trans_id, "done", false, None, None))
+                        .map_err(io)?;
+                    Ok(done(false))
+                }
+                Err(e2) if e2.error_code() == Some(CODE_TRANS_ID_USED) => {
+                    jr.append(&result(&trans_id, "done", true, e2.error_code(), None))
+                        .map_err(io)?;
+                    Ok(done(true))
+                }
+                Err(e2) => {
+                    jr.append(&result(
+                        &trans_id,
+                        "unknown",
+                        false,
+                        e2.error_code(),
+                        Some(e2.to_string()),
+                    ))
+                    .map_err(io)?;
+                    Err(fail(format!(
+                        "the transfer {trans_id} of {} may or may not have been booked ({e}; then {e2}); the next apply settles it with the same id",
+                        crate::display::money::money("CNY", amount)
+                    )))
+                }
+            }
+        }
+        Err(e) => {
+            jr.append(&result(
+                &trans_id,
+                "failed",
+                false,
+                e.error_code(),
+                Some(e.to_string()),
+            ))
+            .map_err(io)?;
+            Err(fail(format!("the transfer was refused: {e}")))
+        }
+    }
+}
+
+/// `trans_id` already used (§13j).
+pub const CODE_TRANS_ID_USED: &str = "CBC.99007009";

@@ -125,9 +125,68 @@ async fn apply_accounts(
         ignore_balance: args.ignore_balance,
         parallelism: args.parallelism,
     };
+    // Every account is read, priced and its funding checked before anything
+    // is transferred or bought: a refusal stops the whole run here.
+    let planned = crate::enterprise::plan_accounts(
+        &conns,
+        set,
+        &options.scope,
+        options.max_cost,
+        paths,
+        settle_time(g),
+        now,
+    )
+    .await;
+    let planned = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            for c in conns {
+                c.connection.close().await;
+            }
+            return Err(super::plan_cmd::account_error(e));
+        }
+    };
+    let run_id = crate::state::journal::new_run_id();
     let mut result = Ok(EXIT_OK);
     for c in &conns {
         let mine = set.for_account(&c.alias);
+        // Transfer before this account's purchases.
+        let transfer = planned
+            .iter()
+            .find(|p| p.alias == c.alias)
+            .and_then(|p| p.transfer.as_ref());
+        if let Some(t) = transfer {
+            let master = conns
+                .iter()
+                .find(|m| m.alias == t.from)
+                .map(|m| &m.connection);
+            let Some(master) = master else {
+                result = Err(CliError::Config(format!(
+                    "account {}: funding account {} is not connected",
+                    c.alias, t.from
+                )));
+                break;
+            };
+            match crate::enterprise::transfer(master, &c.connection, t, &paths.journal, &run_id)
+                .await
+            {
+                Ok(done) => eprintln!(
+                    "Transferred {} from {} to {}{}",
+                    crate::display::money::money("CNY", done.amount),
+                    text(&t.from),
+                    text(&c.alias),
+                    if done.verified {
+                        " (the answer was lost; the balance shows it was booked once)"
+                    } else {
+                        ""
+                    }
+                ),
+                Err(e) => {
+                    result = Err(super::plan_cmd::account_error(e));
+                    break;
+                }
+            }
+        }
         let session = Session {
             client: &c.connection.client,
             domain_id: &c.connection.domain_id,

@@ -69,6 +69,18 @@ pub fn accounts_text(r: &AccountsReport) -> String {
     out
 }
 
+/// The priced transfer line of a funded account.
+pub fn transfer_line(t: &crate::enterprise::PlannedTransfer) -> String {
+    format!(
+        "+ transfer {} from {} (renewals paid now {} + keep_min_balance {} - balance {})",
+        money("CNY", t.amount),
+        text(&t.from),
+        money("CNY", t.renewals_now),
+        money("CNY", t.keep_min_balance),
+        money("CNY", t.balance)
+    )
+}
+
 pub fn accounts_json(r: &AccountsReport) -> serde_json::Result<String> {
     serde_json::to_string_pretty(r)
 }
@@ -107,11 +119,17 @@ pub fn plans(
                 "paid_now": format!("{:.2}", paid),
                 "paid_now_incomplete": inc,
             }));
-            accounts.push(serde_json::json!({
+            let mut entry = serde_json::json!({
                 "account": p.alias,
                 "domain_id": p.domain_id,
                 "plan": doc,
-            }));
+            });
+            if let Some(t) = &p.transfer {
+                entry["transfer"] = serde_json::to_value(t).map_err(std::io::Error::other)?;
+                summary.last_mut().expect("pushed above")["transfer"] =
+                    serde_json::Value::from(format!("{:.2}", t.amount));
+            }
+            accounts.push(entry);
         }
         let doc = serde_json::json!({
             "accounts": accounts,
@@ -142,6 +160,9 @@ pub fn plans(
                 text(&p.domain_id)
             )?;
         }
+        if let Some(t) = &p.transfer {
+            writeln!(out, "{}", transfer_line(t))?;
+        }
         super::plan(&p.planned.plan, format, color, None, &mut out)?;
         writeln!(out)?;
     }
@@ -164,10 +185,14 @@ pub fn plans(
         for (p, (paid, _)) in plans.iter().zip(&totals) {
             writeln!(
                 out,
-                "  {}: {} change(s), {} to pay now",
+                "  {}: {} change(s), {} to pay now{}",
                 text(&p.alias),
                 p.planned.plan.changes.len(),
-                money("CNY", *paid)
+                money("CNY", *paid),
+                match &p.transfer {
+                    Some(t) => format!(", {} transferred in first", money("CNY", t.amount)),
+                    None => String::new(),
+                }
             )?;
         }
     }

@@ -796,3 +796,198 @@ fn the_enterprise_example_plans_every_account() {
     assert!(stdout.contains("core-web-02"), "{stdout}");
     sb.stop();
 }
+
+// ---------------------------------------------------------------------------
+// Funding a sub-account's renewals
+
+const FUNDED: &str = r#"version: 1
+accounts:
+  master:
+    domain_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+    credentials: default
+  dev:
+    domain_id: 3c9e7a1b5d2f4e6a8b0c1d2e3f4a5b6c
+    agency: { name: bssctl-master-ops, from: master }
+    funding: { from: master, max_per_apply: "1000.00", keep_min_balance: "50.00" }
+resources:
+  - id: d3e0a1b2-0001-4d00-8a00-000000000001
+    account: dev
+    on_expiry: auto_renew
+    renew_ahead: { min_remaining: 14d, period: 1m }
+"#;
+
+fn sub_cash(state: &std::path::Path, id: &str) -> Decimal {
+    let s: State = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
+    cash(&sub(&s, id))
+}
+
+fn transfers(state: &std::path::Path) -> usize {
+    let s: State = serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap();
+    s.transfers.len()
+}
+
+#[test]
+fn funding_transfers_exactly_the_shortfall_before_the_purchases_with_agency_keys_refreshed_mid_run()
+{
+    let ws = Workspace::new();
+    let log = ws.path("requests.jsonl");
+    let log_arg = log.to_str().unwrap().to_string();
+    // Agency keys live 2 s and every answer takes 150 ms: they expire mid-run.
+    let sb = enterprise_sandbox(
+        &ws,
+        &[
+            "--request-log",
+            &log_arg,
+            "--temporary-key-ttl",
+            "2",
+            "--latency-ms",
+            "150",
+        ],
+    );
+    let f = ws.write("m.yaml", FUNDED);
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["plan", "--format", "json", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let dev = &v["accounts"][1];
+    assert_eq!(dev["account"], "dev");
+    // 436.00 of renewals + 50.00 to keep - 100.00 balance.
+    assert_eq!(dev["transfer"]["amount"], "386.00");
+    assert_eq!(dev["transfer"]["from"], "master");
+    assert_eq!(v["summary"]["accounts"][1]["transfer"], "386.00");
+
+    let started = std::time::Instant::now();
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["apply", "--auto-approve", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("Transferred CNY 386.00 from master to dev"),
+        "{stderr}"
+    );
+    let took = started.elapsed();
+    assert_eq!(transfers(&sb.state), 1);
+    assert_eq!(
+        sub_cash(&sb.state, DEV_ID),
+        Decimal::from_str("50.00").unwrap()
+    );
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["plan", "--detailed-exitcode", "-f"]).arg(&f);
+        c
+    });
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    sb.stop();
+
+    let lines = log_lines(&log);
+    // The transfer came before the sub-account's purchase.
+    let pos = |api: &str| lines.iter().position(|l| l["api"] == api).unwrap();
+    assert!(pos("UpdateSubEnterpriseAmount") < pos("RenewalResources"));
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["api"] == "UpdateSubEnterpriseAmount")
+            .count(),
+        1
+    );
+    // The agency keys expired during the apply and were replaced in time.
+    assert!(
+        took > std::time::Duration::from_secs(2),
+        "the apply outlived a key ({took:?})"
+    );
+    let assumed = lines
+        .iter()
+        .filter(|l| l["api"] == "iam:assume_role")
+        .count();
+    assert!(assumed >= 3, "keys assumed {assumed} times");
+    assert!(
+        lines.iter().all(|l| l["status"] != 401),
+        "no request was refused"
+    );
+    // The trans_id was journalled before the result.
+    let journal = std::fs::read_to_string(ws.state_dir().join("journal.jsonl")).unwrap();
+    let intent = journal
+        .find("\"event\":\"transfer_intent\"")
+        .expect("intent");
+    let result = journal
+        .find("\"event\":\"transfer_result\"")
+        .expect("result");
+    assert!(intent < result);
+}
+
+#[test]
+fn a_transfer_whose_answer_is_lost_is_settled_by_the_balance_and_booked_once() {
+    let ws = Workspace::new();
+    let log = ws.path("requests.jsonl");
+    let log_arg = log.to_str().unwrap().to_string();
+    let sb = enterprise_sandbox(
+        &ws,
+        &[
+            "--request-log",
+            &log_arg,
+            "--drop-every",
+            "1",
+            "--fault-api",
+            "UpdateSubEnterpriseAmount",
+        ],
+    );
+    let f = ws.write("m.yaml", FUNDED);
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["apply", "--auto-approve", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the balance shows it was booked once"),
+        "{stderr}"
+    );
+    let state = sb.state.clone();
+    sb.stop();
+    assert_eq!(transfers(&state), 1, "funded exactly once");
+    assert_eq!(
+        sub_cash(&state, DEV_ID),
+        Decimal::from_str("50.00").unwrap()
+    );
+    let sent: Vec<Value> = log_lines(&log)
+        .into_iter()
+        .filter(|l| l["api"] == "UpdateSubEnterpriseAmount")
+        .collect();
+    assert_eq!(sent.len(), 1, "never sent again: {sent:?}");
+    let journal = std::fs::read_to_string(ws.state_dir().join("journal.jsonl")).unwrap();
+    assert!(
+        journal.contains("\"event\":\"transfer_result\"") && journal.contains("\"verified\":true"),
+        "{journal}"
+    );
+}
+
+#[test]
+fn a_shortfall_above_max_per_apply_is_refused_before_any_transfer_or_purchase() {
+    let ws = Workspace::new();
+    let sb = enterprise_sandbox(&ws, &[]);
+    let before = std::fs::read_to_string(&sb.state).unwrap();
+    let f = ws.write("m.yaml", &FUNDED.replace("\"1000.00\"", "\"300.00\""));
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["apply", "--auto-approve", "-f"]).arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("account dev: funding: renewals paid now CNY 436.00 plus keep_min_balance CNY 50.00 exceed the balance CNY 100.00 by CNY 386.00, more than funding.max_per_apply CNY 300.00; nothing is transferred or bought"),
+        "{stderr}"
+    );
+    let state = sb.state.clone();
+    sb.stop();
+    let after = std::fs::read_to_string(&state).unwrap();
+    assert_eq!(before, after, "nothing was transferred or bought");
+}

@@ -111,7 +111,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "enterprise",
         &[
-            "planner", "connect", "manifest", "live", "plan", "bss", "clock", "display",
+            "planner", "connect", "manifest", "live", "plan", "state", "bss", "clock", "display",
         ],
     ),
     // Views: they read the models of the layers below, never the reverse.
