@@ -32,6 +32,9 @@ pub struct ConnectOptions {
     pub timeout: Duration,
     pub max_attempts: u32,
     pub retry_base: Duration,
+    /// Several accounts of one enterprise: each its own `rate_limit`
+    /// instead of one shared pace (the gateway counts per `ParentUid`).
+    pub pace_per_account: bool,
 }
 
 /// Why no connection was made.
@@ -135,6 +138,7 @@ fn client_config(o: &ConnectOptions, endpoint: String, iam_endpoint: String) -> 
         page_size: o.page_size.max(1),
         fallback_endpoints: Vec::new(),
         ca_bundles,
+        shared_pacers: None,
     }
 }
 
@@ -333,6 +337,7 @@ pub fn account_credentials(spec: &AccountSpec) -> Result<Credentials, ConnectErr
 pub async fn connect_account(
     o: &ConnectOptions,
     spec: &AccountSpec,
+    shared_pacers: Option<&crate::bss::client::SharedPacers>,
 ) -> Result<Connection, ConnectError> {
     if o.sandbox {
         return Err(ConnectError::Config(
@@ -350,6 +355,7 @@ pub async fn connect_account(
         env_var(credentials::ENV_IAM_ENDPOINT).unwrap_or_else(|| o.site.iam_endpoint().to_string());
     let mut cfg = client_config(o, endpoint, iam);
     cfg.fallback_endpoints = endpoints;
+    cfg.shared_pacers = shared_pacers.cloned();
     let client = BssClient::new(cfg, creds)?;
     Ok(Connection {
         journal_endpoint: client.endpoint().to_string(),

@@ -227,12 +227,15 @@ pub async fn connect_all(
     set: &ManifestSet,
 ) -> Result<Vec<AccountConnection>, AccountError> {
     let mut out = Vec::new();
+    // One pace for the whole enterprise unless asked otherwise.
+    let shared = (!o.pace_per_account)
+        .then(|| crate::bss::client::SharedPacers::per_second(o.rate_limit.max(1)));
     for (alias, _) in &set.accounts {
         let spec = account_spec(set, alias).map_err(|message| AccountError::Config {
             alias: alias.clone(),
             message,
         })?;
-        let connection = crate::connect::connect_account(o, &spec)
+        let connection = crate::connect::connect_account(o, &spec, shared.as_ref())
             .await
             .map_err(|source| AccountError::Connect {
                 alias: alias.clone(),

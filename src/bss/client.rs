@@ -50,6 +50,25 @@ pub struct ClientConfig {
     /// PEM files whose certificates are trusted besides the OS store and
     /// the built-in roots (`--ca-bundle`).
     pub ca_bundles: Vec<std::path::PathBuf>,
+    /// Pacers shared with other clients (the accounts of one enterprise:
+    /// the gateway counts per `ParentUid`); `None`: this client's own.
+    pub shared_pacers: Option<SharedPacers>,
+}
+
+/// One pacer per API, shared by several clients: their requests together
+/// keep to `rate_per_api`.
+#[derive(Debug, Clone)]
+pub struct SharedPacers(Arc<HashMap<Api, Pacer>>);
+
+impl SharedPacers {
+    pub fn per_second(rate_per_api: u32) -> SharedPacers {
+        SharedPacers(Arc::new(
+            Api::ALL
+                .iter()
+                .map(|api| (*api, Pacer::per_second(rate_per_api)))
+                .collect(),
+        ))
+    }
 }
 
 impl Default for ClientConfig {
@@ -64,6 +83,7 @@ impl Default for ClientConfig {
             page_size: DEFAULT_PAGE_SIZE,
             fallback_endpoints: Vec::new(),
             ca_bundles: Vec::new(),
+            shared_pacers: None,
         }
     }
 }
@@ -101,7 +121,7 @@ struct Inner {
     /// Temporary credentials (metadata / OIDC), refreshed before expiry.
     temporary: Option<Temporary>,
     domain_id: OnceCell<String>,
-    pacers: HashMap<Api, Pacer>,
+    pacers: Arc<HashMap<Api, Pacer>>,
     in_flight: Semaphore,
     retry: RetryPolicy,
     page_size: i64,
@@ -187,10 +207,10 @@ impl BssClient {
             }),
             _ => None,
         };
-        let pacers = Api::ALL
-            .iter()
-            .map(|api| (*api, Pacer::per_second(cfg.rate_per_api)))
-            .collect();
+        let pacers = match &cfg.shared_pacers {
+            Some(shared) => shared.0.clone(),
+            None => SharedPacers::per_second(cfg.rate_per_api).0,
+        };
         let domain_id = match &creds.domain_id {
             Some(d) => OnceCell::new_with(Some(d.clone())),
             None => OnceCell::new(),

@@ -73,6 +73,9 @@ pub struct GlobalArgs {
         value_name = "N"
     )]
     pub rate_limit: u32,
+    /// With several accounts in the manifests: --rate-limit per account instead of one pace shared by the enterprise (the gateway counts per enterprise master).
+    #[arg(long, global = true)]
+    pub pace_per_account: bool,
     /// Rows per page when listing resources.
     #[arg(
         long,

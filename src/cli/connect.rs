@@ -33,5 +33,6 @@ pub fn options(g: &GlobalArgs) -> ConnectOptions {
         timeout: Duration::from_secs(g.timeout),
         max_attempts: g.max_attempts,
         retry_base: Duration::from_millis(g.retry_base_ms),
+        pace_per_account: g.pace_per_account,
     }
 }

@@ -991,3 +991,40 @@ fn a_shortfall_above_max_per_apply_is_refused_before_any_transfer_or_purchase() 
     let after = std::fs::read_to_string(&state).unwrap();
     assert_eq!(before, after, "nothing was transferred or bought");
 }
+
+/// The gateway counts per enterprise: the accounts of one plan share one
+/// pace unless `--pace-per-account`.
+#[test]
+fn accounts_share_one_pace_unless_asked_otherwise() {
+    let throttled = |per_account: bool| -> usize {
+        let ws = Workspace::new();
+        let log = ws.path("requests.jsonl");
+        let log_arg = log.to_str().unwrap().to_string();
+        let sb = enterprise_sandbox(
+            &ws,
+            &["--request-log", &log_arg, "--gateway-rate-limit", "2"],
+        );
+        let f = ws.write("m.yaml", THREE_ACCOUNTS);
+        let o = run({
+            let mut c = enterprise_bssctl(&ws, &sb);
+            c.args(["--rate-limit", "1", "plan", "-f"]).arg(&f);
+            if per_account {
+                c.arg("--pace-per-account");
+            }
+            c
+        });
+        let (stdout, stderr) = text(&o);
+        assert!(o.status.success(), "{stdout}{stderr}");
+        sb.stop();
+        log_lines(&log)
+            .iter()
+            .filter(|l| l["status"] == 429)
+            .count()
+    };
+    assert_eq!(
+        throttled(false),
+        0,
+        "one shared pace stays under the gateway's limit"
+    );
+    assert!(throttled(true) > 0, "three paces at once exceed it");
+}
