@@ -638,3 +638,45 @@ pub async fn transfer(
 
 /// `trans_id` already used (§13j).
 pub const CODE_TRANS_ID_USED: &str = "CBC.99007009";
+
+/// Warnings for active sub-accounts no declared account covers: their
+/// prepaid resources (which only their own credentials can list, §13h) are
+/// not managed. Asked with the credentials of an account others name in
+/// `agency.from` or `funding.from` (the master); nothing when none can list.
+pub async fn uncovered_sub_accounts(conns: &[AccountConnection], set: &ManifestSet) -> Vec<String> {
+    let named: Vec<&str> = set
+        .accounts
+        .iter()
+        .flat_map(|(_, a)| {
+            a.value
+                .agency
+                .as_ref()
+                .map(|x| x.from.as_str())
+                .into_iter()
+                .chain(a.value.funding.as_ref().map(|f| f.from.as_str()))
+        })
+        .collect();
+    let Some(master) = conns.iter().find(|c| named.contains(&c.alias.as_str())) else {
+        return Vec::new();
+    };
+    let Ok(subs) = master.connection.client.sub_customers_all().await else {
+        return Vec::new();
+    };
+    subs.iter()
+        .filter(|s| s.status == Some(SUB_CUSTOMER_STATUS_NORMAL))
+        .filter(|s| {
+            !set
+                .accounts
+                .iter()
+                .any(|(_, a)| Some(&a.value.domain_id) == s.id.as_ref())
+        })
+        .map(|s| {
+            format!(
+                "sub-account {} ({}) of {} is covered by no manifest account: its prepaid resources are not managed; add it under accounts:",
+                s.name.as_deref().unwrap_or("?"),
+                s.id.as_deref().unwrap_or("?"),
+                master.alias
+            )
+        })
+        .collect()
+}

@@ -62,10 +62,14 @@ async fn plan_accounts(
         now,
     )
     .await;
+    let uncovered = crate::enterprise::uncovered_sub_accounts(&conns, set).await;
     for c in conns {
         c.connection.close().await;
     }
     let plans = result.map_err(account_error)?;
+    for w in &uncovered {
+        eprintln!("Warning: {}", crate::render::untrusted::text(w));
+    }
     let format = Format::from(args.options.format);
     render::accounts::plans(&plans, format, use_color(g), std::io::stdout().lock()).map_err(
         |e| {

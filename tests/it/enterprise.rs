@@ -794,6 +794,44 @@ fn the_enterprise_example_plans_every_account() {
         "{stdout}"
     );
     assert!(stdout.contains("core-web-02"), "{stdout}");
+    // The one sub-account the example leaves out has no accounts: entry.
+    assert!(
+        !stderr.contains("acme-prod (7d1e") && !stderr.contains("acme-dev (3c9e"),
+        "{stderr}"
+    );
+    // The PR comment (markdown) has a row per account.
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["plan", "--format", "markdown", "-f"])
+            .arg(repo("examples/enterprise"));
+        c
+    });
+    let (md, _) = text(&o);
+    for row in ["| master | 0 |", "| prod | 1 |", "| dev | 0 |"] {
+        assert!(md.contains(row), "{row}:\n{md}");
+    }
+    sb.stop();
+}
+
+#[test]
+fn plan_warns_about_active_sub_accounts_no_manifest_covers() {
+    let ws = Workspace::new();
+    let sb = enterprise_sandbox(&ws, &[]);
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["plan", "-f"]).arg(ws.write("m.yaml", FUNDED));
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("Warning: sub-account acme-prod (7d1e9f3a5b2c4d6e8f0a1b2c3d4e5f6a) of master is covered by no manifest account"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("acme-sandbox"),
+        "pending accounts are not warned about"
+    );
     sb.stop();
 }
 
