@@ -148,6 +148,7 @@ async fn apply_accounts(
     };
     let run_id = crate::state::journal::new_run_id();
     let mut result = Ok(EXIT_OK);
+    let mut json_docs: Vec<serde_json::Value> = Vec::new();
     for c in &conns {
         let mine = set.for_account(&c.alias);
         // Transfer before this account's purchases.
@@ -211,7 +212,25 @@ async fn apply_accounts(
         let applied = session
             .apply(Source::Manifests(&mine), &options, &mut ui, &mut out)
             .await;
-        let printed = write_output(ui.format, &out);
+        let printed = if ui.format == Format::Json {
+            // One document for the run: each account's apply document.
+            crate::render::accounts::apply_json_entry(
+                &c.alias,
+                &c.connection.domain_id,
+                out.plan.as_ref(),
+                out.report.as_ref(),
+            )
+            .map(|v| json_docs.push(v))
+            .map_err(|e| {
+                CliError::io(
+                    "cannot write the apply result to",
+                    std::path::Path::new("stdout"),
+                    e,
+                )
+            })
+        } else {
+            write_output(ui.format, &out)
+        };
         if let Err(e) = applied.map_err(cli_error).and(printed) {
             result = Err(e);
             break;
@@ -219,6 +238,13 @@ async fn apply_accounts(
     }
     for c in conns {
         c.connection.close().await;
+    }
+    if Format::from(args.options.format) == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "accounts": json_docs }))
+                .unwrap_or_default()
+        );
     }
     result
 }

@@ -211,3 +211,21 @@ pub fn plans(
         writeln!(out, "{line}")
     }
 }
+
+/// One account's entry of `apply --format json` over several accounts:
+/// `{account, domain_id, apply}` where `apply` is the one-account document
+/// (absent when the account was not planned).
+pub fn apply_json_entry(
+    alias: &str,
+    domain_id: &str,
+    plan: Option<&crate::plan::Plan>,
+    report: Option<&crate::apply::ApplyReport>,
+) -> std::io::Result<serde_json::Value> {
+    let mut entry = serde_json::json!({ "account": alias, "domain_id": domain_id });
+    if let Some(plan) = plan {
+        let mut buf = Vec::new();
+        super::apply(plan, report, super::Format::Json, &mut buf)?;
+        entry["apply"] = serde_json::from_slice(&buf).map_err(std::io::Error::other)?;
+    }
+    Ok(entry)
+}

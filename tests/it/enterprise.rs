@@ -1066,3 +1066,29 @@ fn accounts_share_one_pace_unless_asked_otherwise() {
     );
     assert!(throttled(true) > 0, "three paces at once exceed it");
 }
+
+#[test]
+fn apply_json_across_accounts_is_one_document() {
+    let ws = Workspace::new();
+    let sb = enterprise_sandbox(&ws, &[]);
+    let f = ws.write("m.yaml", THREE_ACCOUNTS);
+    let o = run({
+        let mut c = enterprise_bssctl(&ws, &sb);
+        c.args(["apply", "--auto-approve", "--format", "json", "-f"])
+            .arg(&f);
+        c
+    });
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}{stderr}");
+    let v: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let accounts = v["accounts"].as_array().unwrap();
+    let names: Vec<_> = accounts
+        .iter()
+        .map(|a| a["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["master", "prod", "dev"]);
+    for a in accounts {
+        assert!(a["apply"].is_object(), "{a}");
+    }
+    sb.stop();
+}
