@@ -421,6 +421,13 @@ async fn fund(
                 money(l)
             )));
         }
+        // The balance the purchases will meet is the one after the transfer.
+        if let Some(b) = p.planned.plan.summary.balance.as_mut() {
+            let before = crate::plan::decide::balance_warning(b);
+            p.planned.plan.warnings.retain(|w| *w != before);
+            b.available += amount;
+            b.sufficient = b.available >= b.required;
+        }
         p.transfer = Some(PlannedTransfer {
             from: f.from.clone(),
             from_domain_id: from.domain_id.clone(),

@@ -897,6 +897,12 @@ fn funding_transfers_exactly_the_shortfall_before_the_purchases_with_agency_keys
     assert_eq!(dev["transfer"]["amount"], "386.00");
     assert_eq!(dev["transfer"]["from"], "master");
     assert_eq!(v["summary"]["accounts"][1]["transfer"], "386.00");
+    // The balance check counts the transfer: no "top up" warning.
+    assert_eq!(
+        dev["plan"]["summary"]["balance"]["sufficient"], true,
+        "{dev}"
+    );
+    assert!(!dev["plan"].to_string().contains("does not cover"), "{dev}");
 
     let started = std::time::Instant::now();
     let o = run({
