@@ -794,6 +794,10 @@ fn the_enterprise_example_plans_every_account() {
         "{stdout}"
     );
     assert!(stdout.contains("core-web-02"), "{stdout}");
+    assert!(
+        stdout.contains("+ transfer CNY 386.00 from master"),
+        "{stdout}"
+    );
     // The one sub-account the example leaves out has no accounts: entry.
     assert!(
         !stderr.contains("acme-prod (7d1e") && !stderr.contains("acme-dev (3c9e"),
@@ -807,7 +811,7 @@ fn the_enterprise_example_plans_every_account() {
         c
     });
     let (md, _) = text(&o);
-    for row in ["| master | 0 |", "| prod | 1 |", "| dev | 0 |"] {
+    for row in ["| master | 0 |", "| prod | 1 |", "| dev | 1 |"] {
         assert!(md.contains(row), "{row}:\n{md}");
     }
     sb.stop();
