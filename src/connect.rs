@@ -32,6 +32,9 @@ pub struct ConnectOptions {
     pub timeout: Duration,
     pub max_attempts: u32,
     pub retry_base: Duration,
+    /// Several accounts of one enterprise: each its own `rate_limit`
+    /// instead of one shared pace (the gateway counts per `ParentUid`).
+    pub pace_per_account: bool,
 }
 
 /// Why no connection was made.
@@ -127,6 +130,7 @@ fn client_config(o: &ConnectOptions, endpoint: String, iam_endpoint: String) -> 
         page_size: o.page_size.max(1),
         fallback_endpoints: Vec::new(),
         ca_bundles,
+        shared_pacers: None,
     }
 }
 
@@ -246,6 +250,109 @@ pub async fn connect(o: &ConnectOptions) -> Result<Connection, ConnectError> {
         journal_endpoint: client.endpoint().to_string(),
         client,
         domain_id,
+        sandbox: None,
+    })
+}
+
+/// How one enterprise account's credentials are obtained (a manifest's
+/// `accounts:` entry, converted by the caller).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountAuth {
+    /// The default chain, as for a single account.
+    Default,
+    /// A named profile of the SDK credentials file.
+    Profile(String),
+    /// IAM agency `name`, assumed with the permanent keys of `from`.
+    Agency {
+        name: String,
+        from: Box<AccountSpec>,
+    },
+}
+
+/// One declared account: alias, id and credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSpec {
+    pub alias: String,
+    pub domain_id: String,
+    pub auth: AccountAuth,
+}
+
+/// The credentials of a declared account, its id always sent as
+/// `X-Domain-Id`. Agency credentials are temporary: the client caches them
+/// for the run and fetches new ones before they expire.
+pub fn account_credentials(spec: &AccountSpec) -> Result<Credentials, ConnectError> {
+    let home = std::env::home_dir();
+    let env = |k: &str| std::env::var(k).ok();
+    let mut warn = |w: String| eprintln!("Warning: {w}");
+    let mut creds = match &spec.auth {
+        AccountAuth::Default => match credentials::resolve(&env, home.as_deref(), &mut warn) {
+            Ok(c) => c,
+            Err(CredentialError::Missing) => metadata_credentials(CredentialError::Missing)?,
+            Err(e) => return Err(e.into()),
+        },
+        AccountAuth::Profile(name) => {
+            credentials::from_profile(&env, home.as_deref(), name, &mut warn)?
+        }
+        AccountAuth::Agency { name, from } => {
+            let caller = account_credentials(from)?;
+            let Auth::AkSk {
+                ak,
+                sk,
+                security_token: None,
+            } = caller.auth
+            else {
+                return Err(ConnectError::Config(format!(
+                    "account {}: agency {name} is assumed with the permanent AK/SK of account {}, but its credentials ({}) are temporary or a token",
+                    spec.alias, from.alias, caller.source
+                )));
+            };
+            Credentials {
+                auth: Auth::Temporary(TemporarySource::Agency {
+                    agency_name: name.clone(),
+                    domain_id: spec.domain_id.clone(),
+                    ak,
+                    sk,
+                    caller_domain_id: Some(from.domain_id.clone()),
+                }),
+                domain_id: None,
+                iam_endpoint: caller.iam_endpoint,
+                source: format!("agency {name} assumed by account {}", from.alias),
+            }
+        }
+    };
+    creds.domain_id = Some(spec.domain_id.clone());
+    Ok(creds)
+}
+
+/// A connection to one declared account (never the embedded sandbox: an
+/// enterprise needs `bssctl sandbox` and `--endpoint`).
+pub async fn connect_account(
+    o: &ConnectOptions,
+    spec: &AccountSpec,
+    shared_pacers: Option<&crate::bss::client::SharedPacers>,
+) -> Result<Connection, ConnectError> {
+    if o.sandbox {
+        return Err(ConnectError::Config(
+            "manifests with accounts: need a real endpoint; for a local enterprise run `bssctl sandbox --state FILE` on examples/sandbox/enterprise.json and pass --endpoint".into(),
+        ));
+    }
+    let mut creds = account_credentials(spec)?;
+    tracing::info!("account {}: credentials from {}", spec.alias, creds.source);
+    let mut endpoints = bss_endpoints(o);
+    let endpoint = endpoints.remove(0);
+    if let Some(explicit) = flag(&o.iam_endpoint) {
+        creds.iam_endpoint = Some(explicit);
+    }
+    let iam =
+        env_var(credentials::ENV_IAM_ENDPOINT).unwrap_or_else(|| o.site.iam_endpoint().to_string());
+    let mut cfg = client_config(o, endpoint, iam);
+    cfg.fallback_endpoints = endpoints;
+    cfg.shared_pacers = shared_pacers.cloned();
+    let client = BssClient::new(cfg, creds)?;
+    Ok(Connection {
+        journal_endpoint: client.endpoint().to_string(),
+        client,
+        domain_id: spec.domain_id.clone(),
         sandbox: None,
     })
 }

@@ -23,7 +23,10 @@
 //! everything that talks to an account; `hints` only `bss`. `cts` (who
 //! changed a drifted resource: the audit trail) reads it through `bss` into
 //! the plan model; `notify` posts a plan's summary to a chat webhook with
-//! `render`'s words. No two modules import each other.
+//! `render`'s words. `enterprise` (the accounts of an enterprise: `bssctl
+//! accounts`, and one plan across declared accounts) connects each account
+//! through `connect` and runs `planner` per account; `render` shows it. No
+//! two modules import each other.
 
 pub mod apply;
 pub mod arguments;
@@ -35,6 +38,7 @@ pub mod config;
 pub mod connect;
 pub mod cts;
 pub mod display;
+pub mod enterprise;
 pub mod export;
 pub mod forecast;
 pub mod fsutil;

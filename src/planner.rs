@@ -107,6 +107,32 @@ pub struct PlanSets<'a> {
     pub base: Option<&'a ManifestSet>,
 }
 
+/// With `accounts:` this one-account pipeline plans the declared account
+/// of the credentials (`domain_id`) and only its entries; `None` without
+/// `accounts:` (the set as it is).
+fn scope_to_account(set: &ManifestSet, domain_id: &str) -> Result<Option<ManifestSet>, PlanError> {
+    if set.accounts.is_empty() {
+        return Ok(None);
+    }
+    let aliases: Vec<&str> = set.accounts.iter().map(|(a, _)| a.as_str()).collect();
+    if set.accounts.len() > 1 {
+        return Err(PlanError::State(format!(
+            "the manifests declare {} accounts ({}); this command plans one account: give it the manifests of one account",
+            aliases.len(),
+            aliases.join(", ")
+        )));
+    }
+    let (alias, entry) = &set.accounts[0];
+    if entry.value.domain_id != domain_id {
+        return Err(PlanError::State(format!(
+            "the manifests declare account {alias} ({}, at {}), but the credentials are for account {domain_id}",
+            entry.value.domain_id,
+            entry.origin.place()
+        )));
+    }
+    Ok(Some(set.for_account(alias)))
+}
+
 /// [`make_plan`] that also plans `sets.base` on the same live inventory and
 /// price book, and puts the comparison in `plan.diff`.
 pub async fn make_plan_with_base(
@@ -119,6 +145,8 @@ pub async fn make_plan_with_base(
     now: DateTime<Utc>,
 ) -> Result<Result<Planned, Vec<crate::manifest::Diagnostic>>, PlanError> {
     let PlanSets { head: set, base } = sets;
+    let scoped = scope_to_account(set, domain_id)?;
+    let set = scoped.as_ref().unwrap_or(set);
     let records = LastApplied::load(&paths.last_applied).map_err(PlanError::State)?;
     let account_record = records.account(domain_id);
     let journal_records = journal::read(&paths.journal)

@@ -26,6 +26,7 @@ impl GlobalArgs {
             timeout: std::time::Duration::from_secs(self.timeout),
             max_attempts: self.max_attempts,
             retry_base: std::time::Duration::from_millis(self.retry_base_ms),
+            pace_per_account: self.pace_per_account,
         }
     }
 

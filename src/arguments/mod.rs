@@ -86,6 +86,9 @@ pub struct GlobalArgs {
         value_name = "N"
     )]
     pub rate_limit: u32,
+    /// With several accounts in the manifests: --rate-limit per account instead of one pace shared by the enterprise (the gateway counts per enterprise master).
+    #[arg(long, global = true)]
+    pub pace_per_account: bool,
     /// Rows per page when listing resources.
     #[arg(
         long,
@@ -188,6 +191,8 @@ bssctl export --out manifests --force              overwrite an earlier export"
     Export(ExportArgs),
     /// List, pay or cancel pending (unpaid) orders.
     Orders(OrdersArgs),
+    /// List the enterprise's sub-accounts with their balances, and which the manifests cover (master credentials).
+    Accounts(AccountsArgs),
     /// Post a markdown plan (`plan --format markdown`) to a pull or merge request.
     #[command(
         subcommand,
@@ -253,6 +258,7 @@ impl Command {
             Command::Export(_) => ("export", None),
             Command::Comment(_) => ("comment", None),
             Command::Notify(_) => ("notify", None),
+            Command::Accounts(a) => ("accounts", Some(a.format)),
             Command::Completions { .. } => ("completions", None),
             Command::Man { .. } => ("man", None),
             Command::Version { .. } => ("version", None),
@@ -581,6 +587,16 @@ pub struct ExportArgs {
 pub enum ExportGrouping {
     Service,
     Region,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    /// Manifest file or directory whose accounts: to compare with; repeatable.
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Args)]

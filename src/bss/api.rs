@@ -25,6 +25,11 @@ pub enum Api {
     IamDomains,
     /// CTS (the audit trail), not BSS: regional and project-scoped.
     ListTraces,
+    SubCustomers,
+    TransferAmount,
+    RetrieveAmount,
+    Transfer,
+    AssumeAgency,
 }
 
 /// How a failed call may be retried.
@@ -84,7 +89,7 @@ use Safety::{IdempotentWrite, NotIdempotent, ReadOnly};
 /// One row per operation, in the order of the `Api` variants (checked at
 /// compile time below).
 #[rustfmt::skip]
-pub const API_TABLE: [ApiMeta; 17] = [
+pub const API_TABLE: [ApiMeta; 22] = [
     // The API really spells it "suscriptions".
     row(Api::QueryResources, "ListPayPerUseCustomerResources", "POST",
         "/v2/orders/suscriptions/resources/query", Some(50), ReadOnly, "bss:renewal:view"),
@@ -121,6 +126,20 @@ pub const API_TABLE: [ApiMeta; 17] = [
     // Cloud Trace Service (bss-api §14b), on the CTS endpoint of a region.
     row(Api::ListTraces, "ListTraces", "GET",
         "/v3/{project_id}/traces", None, ReadOnly, "cts:trace:list"),
+    // §13: enterprise multi-accounts, master account only. A balance query
+    // and a money movement share `transfer-amount`: method and path are
+    // bound per row, never derived from each other.
+    row(Api::SubCustomers, "ListEnterpriseSubCustomers", "GET",
+        "/v2/enterprises/multi-accounts/sub-customers", None, ReadOnly, "businessUnitCenter:businessUnit:view"),
+    row(Api::TransferAmount, "ShowMultiAccountTransferAmount", "GET",
+        "/v2/enterprises/multi-accounts/transfer-amount", None, ReadOnly, "businessUnitCenter:businessUnitFinance:view"),
+    row(Api::RetrieveAmount, "ListEnterpriseMultiAccount", "GET",
+        "/v2/enterprises/multi-accounts/retrieve-amount", None, ReadOnly, "businessUnitCenter:businessUnitFinance:view"),
+    row(Api::Transfer, "UpdateSubEnterpriseAmount", "POST",
+        "/v2/enterprises/multi-accounts/transfer-amount", None, NotIdempotent, "businessUnitCenter:businessUnitFinance:update"),
+    // §13i, on IAM: mints new temporary credentials each call, safe to resend.
+    row(Api::AssumeAgency, "CreateTemporaryAccessKeyByAgency", "POST",
+        "/v3.0/OS-CREDENTIAL/securitytokens", None, ReadOnly, "iam:agencies:assume"),
 ];
 
 // `Api::meta` indexes the table by variant: row i must describe variant i.
@@ -145,7 +164,7 @@ pub const fn id_limit(api: Api) -> usize {
 }
 
 impl Api {
-    pub const ALL: [Api; 17] = [
+    pub const ALL: [Api; 22] = [
         Api::QueryResources,
         Api::Renew,
         Api::EnableAutoRenew,
@@ -163,6 +182,11 @@ impl Api {
         Api::Balances,
         Api::IamDomains,
         Api::ListTraces,
+        Api::SubCustomers,
+        Api::TransferAmount,
+        Api::RetrieveAmount,
+        Api::Transfer,
+        Api::AssumeAgency,
     ];
 
     /// The operation's row in [`API_TABLE`].
@@ -198,6 +222,14 @@ impl Api {
     /// policy authorization).
     pub const fn iam_action(self) -> &'static str {
         self.meta().iam_action
+    }
+
+    /// The §13 enterprise multi-account calls (master account only).
+    pub const fn is_enterprise(self) -> bool {
+        matches!(
+            self,
+            Api::SubCustomers | Api::TransferAmount | Api::RetrieveAmount | Api::Transfer
+        )
     }
 
     /// Whether the call changes the account (the sandbox persists after these).
@@ -289,6 +321,19 @@ mod tests {
         assert_eq!(id_limit(Api::RenewRate), 10);
         assert_eq!(id_limit(Api::Unsubscribe), 10);
         assert_eq!(id_limit(Api::ToOnDemand), 100);
+        // §13: the same path, two operations told apart by the method.
+        assert_eq!(
+            Api::route("GET", "/v2/enterprises/multi-accounts/transfer-amount"),
+            Some((Api::TransferAmount, None))
+        );
+        assert_eq!(
+            Api::route("POST", "/v2/enterprises/multi-accounts/transfer-amount"),
+            Some((Api::Transfer, None))
+        );
+        assert_eq!(
+            Api::route("POST", "/v2/enterprises/multi-accounts/sub-customers"),
+            None
+        );
     }
 
     #[test]

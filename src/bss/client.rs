@@ -50,6 +50,25 @@ pub struct ClientConfig {
     /// PEM files whose certificates are trusted besides the OS store and
     /// the built-in roots (`--ca-bundle`).
     pub ca_bundles: Vec<std::path::PathBuf>,
+    /// Pacers shared with other clients (the accounts of one enterprise:
+    /// the gateway counts per `ParentUid`); `None`: this client's own.
+    pub shared_pacers: Option<SharedPacers>,
+}
+
+/// One pacer per API, shared by several clients: their requests together
+/// keep to `rate_per_api`.
+#[derive(Debug, Clone)]
+pub struct SharedPacers(Arc<HashMap<Api, Pacer>>);
+
+impl SharedPacers {
+    pub fn per_second(rate_per_api: u32) -> SharedPacers {
+        SharedPacers(Arc::new(
+            Api::ALL
+                .iter()
+                .map(|api| (*api, Pacer::per_second(rate_per_api)))
+                .collect(),
+        ))
+    }
 }
 
 impl Default for ClientConfig {
@@ -64,6 +83,7 @@ impl Default for ClientConfig {
             page_size: DEFAULT_PAGE_SIZE,
             fallback_endpoints: Vec::new(),
             ca_bundles: Vec::new(),
+            shared_pacers: None,
         }
     }
 }
@@ -101,7 +121,7 @@ struct Inner {
     /// Temporary credentials (metadata / OIDC), refreshed before expiry.
     temporary: Option<Temporary>,
     domain_id: OnceCell<String>,
-    pacers: HashMap<Api, Pacer>,
+    pacers: Arc<HashMap<Api, Pacer>>,
     in_flight: Semaphore,
     retry: RetryPolicy,
     page_size: i64,
@@ -187,10 +207,10 @@ impl BssClient {
             }),
             _ => None,
         };
-        let pacers = Api::ALL
-            .iter()
-            .map(|api| (*api, Pacer::per_second(cfg.rate_per_api)))
-            .collect();
+        let pacers = match &cfg.shared_pacers {
+            Some(shared) => shared.0.clone(),
+            None => SharedPacers::per_second(cfg.rate_per_api).0,
+        };
         let domain_id = match &creds.domain_id {
             Some(d) => OnceCell::new_with(Some(d.clone())),
             None => OnceCell::new(),
@@ -824,6 +844,85 @@ impl BssClient {
         .await
     }
 
+    // -- §13 enterprise multi-accounts (master account only) ---------------
+
+    /// `ListEnterpriseSubCustomers`: every sub-account, all pages (limit 100).
+    pub async fn sub_customers_all(&self) -> Result<Vec<SubCustomerInfoV2>, ApiError> {
+        const LIMIT: i64 = 100;
+        let mut out: Vec<SubCustomerInfoV2> = Vec::new();
+        // Bounded: at most 10,000 pages.
+        for page in 0..10_000i64 {
+            let body: ListEnterpriseSubCustomersResp = self
+                .send(Call {
+                    api: Api::SubCustomers,
+                    path_param: None,
+                    query: vec![
+                        ("offset".into(), (page * LIMIT).to_string()),
+                        ("limit".into(), LIMIT.to_string()),
+                    ],
+                    body: None,
+                })
+                .await?
+                .body;
+            let rows = body.sub_customer_infos.unwrap_or_default();
+            let n = rows.len() as i64;
+            out.extend(rows);
+            let total = body.total_count.unwrap_or(0);
+            if n == 0 || out.len() as i64 >= total {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `ShowMultiAccountTransferAmount`: what the master can transfer now.
+    pub async fn transfer_amount(
+        &self,
+        balance_type: &str,
+    ) -> Result<ApiResponse<MultiAccountAmountResp>, ApiError> {
+        self.send(Call {
+            api: Api::TransferAmount,
+            path_param: None,
+            query: vec![("balance_type".into(), balance_type.to_string())],
+            body: None,
+        })
+        .await
+    }
+
+    /// `ListEnterpriseMultiAccount`: what the master can take back from a
+    /// sub-account (its retrievable balance).
+    pub async fn retrieve_amount(
+        &self,
+        sub_customer_id: &str,
+        balance_type: &str,
+    ) -> Result<ApiResponse<MultiAccountAmountResp>, ApiError> {
+        self.send(Call {
+            api: Api::RetrieveAmount,
+            path_param: None,
+            query: vec![
+                ("sub_customer_id".into(), sub_customer_id.to_string()),
+                ("balance_type".into(), balance_type.to_string()),
+            ],
+            body: None,
+        })
+        .await
+    }
+
+    /// `UpdateSubEnterpriseAmount`: moves money master → sub-account; never
+    /// resent blindly (the caller resends with the same `trans_id`).
+    pub async fn transfer(
+        &self,
+        req: &TransferEnterpriseMultiAccountReq,
+    ) -> Result<ApiResponse<EmptyResp>, ApiError> {
+        if req.trans_id.as_deref().is_none_or(str::is_empty) {
+            return Err(invalid(
+                Api::Transfer,
+                "trans_id is required: without it a resend could move the money twice",
+            ));
+        }
+        self.send(Call::with_body(Api::Transfer, req)?).await
+    }
+
     /// The account's domain id: configured, or discovered once through IAM's
     /// `GET /v3/auth/domains` (first domain), as the official SDK does.
     pub async fn domain_id(&self) -> Result<String, ApiError> {
@@ -902,10 +1001,12 @@ impl BssClient {
                     state: tokio::sync::Mutex::new((None, None)),
                 }),
                 domain_id,
-                pacers: Api::ALL
-                    .iter()
-                    .map(|api| (*api, Pacer::per_second(rate_per_api.max(1))))
-                    .collect(),
+                pacers: Arc::new(
+                    Api::ALL
+                        .iter()
+                        .map(|api| (*api, Pacer::per_second(rate_per_api.max(1))))
+                        .collect(),
+                ),
                 in_flight: Semaphore::new(inner.max_in_flight_pages),
                 retry: inner.retry.clone(),
                 page_size: inner.page_size,

@@ -172,6 +172,51 @@ pub fn resolve(
 }
 
 fn from_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Credentials, CredentialError> {
+    from_file_sections(path, &["global", "basic"], warn)
+}
+
+/// The credentials file bssctl reads: `HUAWEICLOUD_SDK_CREDENTIALS_FILE`,
+/// else `~/.huaweicloud/credentials`.
+pub fn credentials_file(
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<&Path>,
+) -> Option<PathBuf> {
+    env(ENV_CREDENTIALS_FILE)
+        .filter(|v| !v.trim().is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home.map(|h| h.join(".huaweicloud").join("credentials")))
+}
+
+/// A named profile (section `[NAME]`) of the SDK credentials file, for an
+/// enterprise account declared with `profile: NAME`.
+pub fn from_profile(
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<&Path>,
+    profile: &str,
+    warn: &mut dyn FnMut(String),
+) -> Result<Credentials, CredentialError> {
+    let Some(path) = credentials_file(env, home) else {
+        return Err(CredentialError::File {
+            path: "~/.huaweicloud/credentials".into(),
+            message: format!("no home directory to find profile [{profile}] in"),
+        });
+    };
+    if !path.exists() {
+        return Err(CredentialError::File {
+            path: path.display().to_string(),
+            message: format!("does not exist (profile [{profile}] is read from it)"),
+        });
+    }
+    let mut c = from_file_sections(&path, &[profile], warn)?;
+    c.source = format!("profile [{profile}] of {}", path.display());
+    Ok(c)
+}
+
+fn from_file_sections(
+    path: &Path,
+    sections: &[&str],
+    warn: &mut dyn FnMut(String),
+) -> Result<Credentials, CredentialError> {
     let shown = path.display().to_string();
     let file_err = |message: String| CredentialError::File {
         path: shown.clone(),
@@ -179,10 +224,13 @@ fn from_file(path: &Path, warn: &mut dyn FnMut(String)) -> Result<Credentials, C
     };
     warn_if_readable_by_others(path, warn);
     let ini = ini::Ini::load_from_file(path).map_err(|e| file_err(e.to_string()))?;
-    let section = ["global", "basic"]
-        .into_iter()
-        .find_map(|name| ini.section(Some(name)))
-        .ok_or_else(|| file_err("has no [global] or [basic] section".to_string()))?;
+    let section = sections
+        .iter()
+        .find_map(|name| ini.section(Some(*name)))
+        .ok_or_else(|| {
+            let names: Vec<String> = sections.iter().map(|s| format!("[{s}]")).collect();
+            file_err(format!("has no {} section", names.join(" or ")))
+        })?;
     // Keys in any case, as configparser reads them.
     let value = |k: &str| {
         section

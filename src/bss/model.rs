@@ -749,3 +749,111 @@ pub struct AuthDomain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
+
+// ---- §13 Enterprise multi-accounts (master account only) ----
+
+/// `balance_type` of the enterprise transfer calls (§13c, §13e).
+pub const BALANCE_TYPE_DEBIT: &str = "BALANCE_TYPE_DEBIT";
+pub const BALANCE_TYPE_CREDIT: &str = "BALANCE_TYPE_CREDIT";
+/// `status` of a sub-account (§13a): 1 normal.
+pub const SUB_CUSTOMER_STATUS_NORMAL: i32 = 1;
+
+/// `SubCustomerInfoV2` (ListEnterpriseSubCustomers).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubCustomerInfoV2 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+    #[serde(default)]
+    pub org_name: Option<String>,
+}
+
+/// `ListEnterpriseSubCustomersResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListEnterpriseSubCustomersResp {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_customer_infos: Option<Vec<SubCustomerInfoV2>>,
+}
+
+/// `TransferAmountInfoV2` (ShowMultiAccountTransferAmount) and
+/// `RetrieveAmountInfoV2` (ListEnterpriseMultiAccount): one shape with the
+/// available amount under its operation's name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MultiAccountAmountInfo {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
+    pub avail_transfer_amount: Option<Decimal>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
+    pub avail_retrieve_amount: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure_id: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
+    pub amount: Option<Decimal>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "rust_decimal::serde::float_option"
+    )]
+    pub credit_amount: Option<Decimal>,
+    /// Credit only; absent = the ledger never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_time: Option<String>,
+}
+
+/// `ShowMultiAccountTransferAmountResponse` / `ListEnterpriseMultiAccountResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MultiAccountAmountResp {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_infos: Option<Vec<MultiAccountAmountInfo>>,
+}
+
+impl MultiAccountAmountResp {
+    /// The sum of `avail_transfer_amount` over the ledgers.
+    pub fn avail_transfer(&self) -> Decimal {
+        self.amount_infos
+            .iter()
+            .flatten()
+            .filter_map(|a| a.avail_transfer_amount)
+            .sum()
+    }
+}
+
+/// `TransferEnterpriseMultiAccountReq` (UpdateSubEnterpriseAmount body).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferEnterpriseMultiAccountReq {
+    pub customer_id: String,
+    /// Yuan, a decimal string with 2 decimals: `"500.00"`.
+    pub amount: String,
+    /// 32 hex digits; the same for every resend of one movement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trans_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_time: Option<String>,
+}

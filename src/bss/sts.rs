@@ -45,6 +45,17 @@ pub enum TemporarySource {
         idp_id: String,
         id_token_file: PathBuf,
     },
+    /// IAM CreateTemporaryAccessKeyByAgency (bss-api §13i): a permanent
+    /// AK/SK of the trusted account (`caller_domain_id`) assumes the agency
+    /// `agency_name` that account `domain_id` created; the keys act as
+    /// `domain_id`.
+    Agency {
+        agency_name: String,
+        domain_id: String,
+        ak: String,
+        sk: Secret,
+        caller_domain_id: Option<String>,
+    },
 }
 
 impl std::fmt::Display for TemporarySource {
@@ -59,6 +70,11 @@ impl std::fmt::Display for TemporarySource {
                 "the ID token in {} (identity provider {idp_id})",
                 id_token_file.display()
             ),
+            TemporarySource::Agency {
+                agency_name,
+                domain_id,
+                ..
+            } => write!(f, "the agency {agency_name} of account {domain_id}"),
         }
     }
 }
@@ -146,6 +162,24 @@ pub async fn fetch(
             idp_id,
             id_token_file,
         } => from_id_token(http, iam_base, idp_id, id_token_file).await?,
+        TemporarySource::Agency {
+            agency_name,
+            domain_id,
+            ak,
+            sk,
+            caller_domain_id,
+        } => {
+            from_agency(
+                http,
+                iam_base,
+                agency_name,
+                domain_id,
+                ak,
+                sk,
+                caller_domain_id.as_deref(),
+            )
+            .await?
+        }
     };
     let fetched = Utc::now();
     let key = parse_credential(&body)?;
@@ -281,6 +315,81 @@ async fn from_id_token(
         return Err(scrub(format!(
             "IAM at {iam_base} gave no temporary AK/SK for the federated token (HTTP {status}{msg})"
         )));
+    }
+    Ok(text.to_vec())
+}
+
+/// Lifetime asked for agency credentials (IAM allows 900..86400 s).
+pub const AGENCY_KEY_SECONDS: u64 = 60 * 60;
+
+/// IAM CreateTemporaryAccessKeyByAgency, signed with the trusted account's
+/// AK/SK (`Content-Type: application/json;charset=utf-8`, as the SDK sends).
+async fn from_agency(
+    http: &reqwest::Client,
+    iam_base: &str,
+    agency_name: &str,
+    domain_id: &str,
+    ak: &str,
+    sk: &Secret,
+    caller_domain_id: Option<&str>,
+) -> Result<Vec<u8>, String> {
+    let body = serde_json::json!({"auth": {"identity": {
+        "methods": ["assume_role"],
+        "assume_role": {
+            "agency_name": agency_name,
+            "domain_id": domain_id,
+            "duration_seconds": AGENCY_KEY_SECONDS,
+        }
+    }}})
+    .to_string();
+    let url = reqwest::Url::parse(&format!("{iam_base}{SECURITY_TOKENS_PATH}"))
+        .map_err(|e| format!("IAM endpoint {iam_base}: {e}"))?;
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => return Err(format!("IAM endpoint {iam_base} has no host")),
+    };
+    let mut headers = vec![
+        (
+            "Content-Type".to_string(),
+            "application/json;charset=utf-8".to_string(),
+        ),
+        ("Host".to_string(), host),
+        (
+            super::signer::HEADER_DATE.to_string(),
+            Utc::now().format(super::signer::DATE_FORMAT).to_string(),
+        ),
+    ];
+    if let Some(d) = caller_domain_id {
+        headers.push(("X-Domain-Id".to_string(), d.to_string()));
+    }
+    let sig = super::signer::sign(
+        &super::signer::SignInput {
+            method: "POST",
+            path: url.path(),
+            query: &[],
+            headers: &headers,
+            body: body.as_bytes(),
+        },
+        sk.expose().as_bytes(),
+    );
+    headers.push(("Authorization".to_string(), sig.authorization(ak)));
+    let mut req = http.post(url.clone());
+    for (k, v) in headers.iter().filter(|(k, _)| k != "Host") {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let resp = req
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| format!("no answer from IAM at {iam_base}: {}", chain(&e)))?;
+    let status = resp.status().as_u16();
+    let text = resp.bytes().await.map_err(|e| e.to_string())?;
+    if status >= 300 {
+        return Err(format!(
+            "IAM at {iam_base} refused to assume the agency {agency_name} of account {domain_id} (HTTP {status}{})",
+            iam_message(&text)
+        ));
     }
     Ok(text.to_vec())
 }

@@ -56,8 +56,11 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     } else {
         None
     };
-    let conn = connect(g).await?;
     let paths = state_paths(g, args.journal.as_deref());
+    if let Some(set) = set.as_ref().filter(|s| s.accounts.len() > 1) {
+        return apply_accounts(g, args, set, &paths, now).await;
+    }
+    let conn = connect(g).await?;
     let source = match (saved, set.as_ref(), &args.plan_file) {
         (Some(plan), _, Some(file)) => Source::Saved {
             file: file.clone(),
@@ -92,6 +95,151 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     let printed = write_output(ui.format, &out);
     result.map_err(cli_error)?;
     printed.map(|()| EXIT_OK)
+}
+
+/// Several declared accounts: each account in declaration order, with its
+/// own credentials, its own plan, confirmation and batches; the journal and
+/// the last-applied record are keyed by account. Stops at the first
+/// account that fails.
+async fn apply_accounts(
+    g: &GlobalArgs,
+    args: &ApplyArgs,
+    set: &crate::manifest::ManifestSet,
+    paths: &crate::state::StatePaths,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i32, CliError> {
+    let conns = crate::enterprise::connect_all(&super::connect::options(g), set)
+        .await
+        .map_err(super::plan_cmd::account_error)?;
+    let options = Options {
+        scope: args.options.scope(),
+        max_cost: args.options.max_cost,
+        allow_unsubscribe: args.allow_unsubscribe,
+        ignore_balance: args.ignore_balance,
+        parallelism: args.parallelism,
+    };
+    // Every account is read, priced and its funding checked before anything
+    // is transferred or bought: a refusal stops the whole run here.
+    let planned = crate::enterprise::plan_accounts(
+        &conns,
+        set,
+        &options.scope,
+        options.max_cost,
+        paths,
+        settle_time(g),
+        now,
+    )
+    .await;
+    let planned = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            for c in conns {
+                c.connection.close().await;
+            }
+            return Err(super::plan_cmd::account_error(e));
+        }
+    };
+    let run_id = crate::state::journal::new_run_id();
+    let mut result = Ok(EXIT_OK);
+    let mut json_docs: Vec<serde_json::Value> = Vec::new();
+    for c in &conns {
+        let mine = set.for_account(&c.alias);
+        // Transfer before this account's purchases.
+        let transfer = planned
+            .iter()
+            .find(|p| p.alias == c.alias)
+            .and_then(|p| p.transfer.as_ref());
+        if let Some(t) = transfer {
+            let master = conns
+                .iter()
+                .find(|m| m.alias == t.from)
+                .map(|m| &m.connection);
+            let Some(master) = master else {
+                result = Err(CliError::Config(format!(
+                    "account {}: funding account {} is not connected",
+                    c.alias, t.from
+                )));
+                break;
+            };
+            match crate::enterprise::transfer(master, &c.connection, t, &paths.journal, &run_id)
+                .await
+            {
+                Ok(done) => eprintln!(
+                    "Transferred {} from {} to {}{}",
+                    crate::display::money::money("CNY", done.amount),
+                    text(&t.from),
+                    text(&c.alias),
+                    if done.verified {
+                        " (the answer was lost; the balance shows it was booked once)"
+                    } else {
+                        ""
+                    }
+                ),
+                Err(e) => {
+                    result = Err(super::plan_cmd::account_error(e));
+                    break;
+                }
+            }
+        }
+        let session = Session {
+            client: &c.connection.client,
+            domain_id: &c.connection.domain_id,
+            account: c.connection.account_key(),
+            paths,
+            settle: settle_time(g),
+            now,
+        };
+        let mut ui = Terminal {
+            format: Format::from(args.options.format),
+            color: use_color(g),
+            auto_approve: args.auto_approve,
+        };
+        if ui.format != Format::Json {
+            println!(
+                "=== Account {} ({}) ===",
+                text(&c.alias),
+                text(&c.connection.domain_id)
+            );
+        }
+        let mut out = Outcome::default();
+        let applied = session
+            .apply(Source::Manifests(&mine), &options, &mut ui, &mut out)
+            .await;
+        let printed = if ui.format == Format::Json {
+            // One document for the run: each account's apply document.
+            crate::render::accounts::apply_json_entry(
+                &c.alias,
+                &c.connection.domain_id,
+                out.plan.as_ref(),
+                out.report.as_ref(),
+            )
+            .map(|v| json_docs.push(v))
+            .map_err(|e| {
+                CliError::io(
+                    "cannot write the apply result to",
+                    std::path::Path::new("stdout"),
+                    e,
+                )
+            })
+        } else {
+            write_output(ui.format, &out)
+        };
+        if let Err(e) = applied.map_err(cli_error).and(printed) {
+            result = Err(e);
+            break;
+        }
+    }
+    for c in conns {
+        c.connection.close().await;
+    }
+    if Format::from(args.options.format) == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "accounts": json_docs }))
+                .unwrap_or_default()
+        );
+    }
+    result
 }
 
 /// Apply's terminal: the plan on stdout (or as text on stderr before a

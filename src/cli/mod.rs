@@ -2,6 +2,7 @@
 //! exit codes (0 ok, 1 error, 2 changes with --detailed-exitcode, 3 cost
 //! guardrail exceeded, 4 forecast risks with --fail-on-risk).
 
+mod accounts_cmd;
 pub mod apply_cmd;
 pub mod base;
 pub mod comment_cmd;
@@ -120,6 +121,7 @@ async fn dispatch(cli: &Cli) -> Result<i32, CliError> {
         Command::Sandbox(a) => sandbox_cmd::run(g, a).await,
         Command::Export(a) => export_cmd::run(g, a).await,
         Command::Orders(a) => orders_cmd::run(g, a).await,
+        Command::Accounts(a) => accounts_cmd::run(g, a).await,
         Command::Comment(a) => comment_cmd::run(a).await,
         Command::Forecast(a) => forecast_cmd::run(g, a).await,
         Command::Notify(a) => notify_cmd::run(g, a).await,

@@ -11,6 +11,9 @@ use crate::render::{self, Format};
 pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     let now = now()?;
     let set = load_manifests(&args.manifests.files)?;
+    if set.accounts.len() > 1 {
+        return plan_accounts(g, args, &set, now).await;
+    }
     let base = super::base::load(args)?;
     let conn = connect(g).await?;
     let result = plan_and_render(
@@ -28,6 +31,73 @@ pub async fn run(g: &GlobalArgs, args: &PlanArgs) -> Result<i32, CliError> {
     .await;
     conn.close().await;
     result
+}
+
+/// One plan across the declared accounts (`crate::enterprise`).
+async fn plan_accounts(
+    g: &GlobalArgs,
+    args: &PlanArgs,
+    set: &crate::manifest::ManifestSet,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i32, CliError> {
+    if args.out.is_some() {
+        return Err(CliError::Config(
+            "--out saves the plan of one account; with several accounts run apply -f".into(),
+        ));
+    }
+    let conns = crate::enterprise::connect_all(&super::connect::options(g), set)
+        .await
+        .map_err(account_error)?;
+    let scope = args.options.scope();
+    let result = crate::enterprise::plan_accounts(
+        &conns,
+        set,
+        &scope,
+        args.options.max_cost,
+        &state_paths(g, None),
+        settle_time(g),
+        now,
+    )
+    .await;
+    let uncovered = crate::enterprise::uncovered_sub_accounts(&conns, set).await;
+    for c in conns {
+        c.connection.close().await;
+    }
+    let plans = result.map_err(account_error)?;
+    for w in &uncovered {
+        eprintln!("Warning: {}", crate::render::untrusted::text(w));
+    }
+    let format = Format::from(args.options.format);
+    render::accounts::plans(&plans, format, use_color(g), std::io::stdout().lock()).map_err(
+        |e| {
+            CliError::io(
+                "cannot write the plan to",
+                std::path::Path::new("stdout"),
+                e,
+            )
+        },
+    )?;
+    for p in &plans {
+        decide::plan_errors(&p.planned.plan, false)?;
+        decide::guardrail(&p.planned.plan, false, "")?;
+    }
+    let has_changes = plans.iter().any(|p| p.planned.plan.summary.has_changes());
+    Ok(if args.detailed_exitcode && has_changes {
+        EXIT_CHANGES
+    } else {
+        EXIT_OK
+    })
+}
+
+/// An account's failure as the CLI reports it.
+pub fn account_error(e: crate::enterprise::AccountError) -> CliError {
+    match e {
+        crate::enterprise::AccountError::Manifests(diags) => {
+            print_diagnostics(&diags);
+            CliError::manifests(&diags)
+        }
+        other => CliError::Config(other.to_string()),
+    }
 }
 
 async fn plan_and_render(

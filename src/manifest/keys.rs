@@ -28,6 +28,7 @@ pub static ROOT: Level = Level {
         ("version", None),
         ("defaults", None),
         ("policy", None),
+        ("accounts", None),
         ("renewal_settings", None),
         ("audit", None),
         ("resources", None),
@@ -107,6 +108,7 @@ pub static RESOURCE: Level = Level {
         ("renew_ahead", Some(&RENEW_AHEAD)),
         ("protect", None),
         ("state", None),
+        ("account", None),
     ],
     refused: &[(
         "match",
@@ -123,6 +125,7 @@ pub static SELECTOR: Level = Level {
         ("auto_renew", Some(&AUTO_RENEW)),
         ("renew_ahead", Some(&RENEW_AHEAD)),
         ("protect", None),
+        ("account", None),
     ],
     refused: &[
         (
@@ -136,6 +139,38 @@ pub static SELECTOR: Level = Level {
         ),
     ],
     example: "{ match: { name: \"prod-*\" }, on_expiry: auto_renew }",
+};
+
+pub static AGENCY: Level = Level {
+    name: "agency",
+    keys: &[("name", None), ("from", None)],
+    refused: &[],
+    example: "{ name: bssctl-master-ops, from: master }",
+};
+
+pub static FUNDING: Level = Level {
+    name: "funding",
+    keys: &[
+        ("from", None),
+        ("max_per_apply", None),
+        ("keep_min_balance", None),
+    ],
+    refused: &[],
+    example: "{ from: master, max_per_apply: \"2000.00\" }",
+};
+
+/// One entry under `accounts` (the alias is its key).
+pub static ACCOUNT: Level = Level {
+    name: "an accounts entry",
+    keys: &[
+        ("domain_id", None),
+        ("credentials", None),
+        ("profile", None),
+        ("agency", Some(&AGENCY)),
+        ("funding", Some(&FUNDING)),
+    ],
+    refused: &[],
+    example: "{ domain_id: <account id>, credentials: default }",
 };
 
 /// A problem inside one entry; `path` is relative to the entry.
@@ -337,6 +372,9 @@ mod tests {
             (&MATCH, "Match"),
             (&RESOURCE, "ResourceEntry"),
             (&SELECTOR, "SelectorEntry"),
+            (&ACCOUNT, "AccountEntry"),
+            (&AGENCY, "AgencySpec"),
+            (&FUNDING, "Funding"),
         ] {
             assert_eq!(names(level), props(&defs[def]), "{def}");
         }

@@ -5,7 +5,7 @@ use super::decode::decode;
 use super::diagnostic::{has_errors, sort, Diagnostic};
 use super::keys::{self, checked_json, Level, Problem};
 use super::origin::{Located, Origin};
-use super::types::{Defaults, Policy, RenewalSettings, ResourceEntry, SelectorEntry};
+use super::types::{AccountEntry, Defaults, Policy, RenewalSettings, ResourceEntry, SelectorEntry};
 use super::validate;
 use super::yaml::{self, Node, Scalar, Value};
 use serde::de::DeserializeOwned;
@@ -24,6 +24,60 @@ pub struct ManifestSet {
     pub audit: Option<super::types::Audit>,
     pub resources: Vec<Located<ResourceEntry>>,
     pub selectors: Vec<Located<SelectorEntry>>,
+    /// `accounts:` by alias, in load order (empty: the one account of the
+    /// credentials, exactly as before accounts existed).
+    pub accounts: Vec<(String, Located<AccountEntry>)>,
+}
+
+impl ManifestSet {
+    /// The alias of the account an entry belongs to: its `account`, else
+    /// the only declared account, else `None` (no `accounts:`).
+    pub fn account_of<'a>(&'a self, account: Option<&'a str>) -> Option<&'a str> {
+        let only = match self.accounts.as_slice() {
+            [(alias, _)] => Some(alias.as_str()),
+            _ => None,
+        };
+        account.or(only)
+    }
+
+    /// The part of the set that belongs to one account alias: its resources
+    /// and selectors; defaults, policy and renewal settings are shared.
+    pub fn for_account(&self, alias: &str) -> ManifestSet {
+        let mine = |a: Option<&str>| self.account_of(a) == Some(alias);
+        ManifestSet {
+            files: self.files.clone(),
+            defaults: self.defaults,
+            policy: self.policy.clone(),
+            renewal_settings: self.renewal_settings,
+            audit: self.audit.clone(),
+            resources: self
+                .resources
+                .iter()
+                .filter(|r| mine(r.value.account.as_deref()))
+                .cloned()
+                .collect(),
+            selectors: self
+                .selectors
+                .iter()
+                .filter(|s| mine(s.value.account.as_deref()))
+                .cloned()
+                .collect(),
+            accounts: self
+                .accounts
+                .iter()
+                .filter(|(a, _)| a == alias)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The declared account with this alias.
+    pub fn account(&self, alias: &str) -> Option<&Located<AccountEntry>> {
+        self.accounts
+            .iter()
+            .find(|(a, _)| a == alias)
+            .map(|(_, e)| e)
+    }
 }
 
 /// The result of loading: `set` is `None` when any diagnostic is an error.
@@ -49,9 +103,11 @@ struct FileManifest {
     audit: Option<Located<super::types::Audit>>,
     resources: Vec<Located<ResourceEntry>>,
     selectors: Vec<Located<SelectorEntry>>,
-    /// Every string `id` of a resources entry, also of entries with errors,
-    /// so duplicates are found in the same run.
-    ids: Vec<(String, Origin)>,
+    accounts: Vec<(String, Located<AccountEntry>)>,
+    /// Every string `id` of a resources entry (with its `account`, when a
+    /// string), also of entries with errors, so duplicates are found in the
+    /// same run.
+    ids: Vec<(String, Option<String>, Origin)>,
 }
 
 /// Loads manifests from files and directories. A directory means every
@@ -108,6 +164,7 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic
     let (mut defaults, mut policies, mut renewal) = (Vec::new(), Vec::new(), Vec::new());
     let mut audits = Vec::new();
     let (mut resources, mut selectors, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+    let mut accounts: Vec<(String, Located<AccountEntry>)> = Vec::new();
     let mut files = Vec::new();
     for (file, text) in &texts {
         let m = load_file(file, text, &mut diagnostics);
@@ -118,9 +175,25 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic
         resources.extend(m.resources);
         selectors.extend(m.selectors);
         ids.extend(m.ids);
+        for (alias, entry) in m.accounts {
+            match accounts.iter().find(|(a, _)| *a == alias) {
+                Some((_, first)) if first.value != entry.value => diagnostics.push(
+                    entry.origin.error(
+                        "",
+                        format!(
+                            "account {alias:?} is declared differently at {}; declare each account once (or identically)",
+                            first.origin.place()
+                        ),
+                    ),
+                ),
+                Some(_) => {}
+                None => accounts.push((alias, entry)),
+            }
+        }
         files.push(file.clone());
     }
     validate::check_duplicate_ids(&ids, &mut diagnostics);
+    validate::check_accounts(&accounts, &resources, &selectors, &mut diagnostics);
     let defaults =
         validate::merge_singleton("defaults", &defaults, &mut diagnostics).unwrap_or_default();
     let policy = validate::merge_singleton("policy", &policies, &mut diagnostics);
@@ -136,6 +209,7 @@ pub fn load_texts(texts: Vec<(PathBuf, String)>, mut diagnostics: Vec<Diagnostic
         audit,
         resources,
         selectors,
+        accounts,
     });
     Loaded { set, diagnostics }
 }
@@ -304,6 +378,45 @@ fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest
         }
     }
 
+    if let Some(e) = root.entry("accounts").filter(|e| !e.value.is_null()) {
+        match &e.value.value {
+            Value::Map(entries) => {
+                for a in entries {
+                    let key = format!("accounts.{}", a.key);
+                    if a.value.as_map().is_none() {
+                        out.push(
+                            Diagnostic::error(format!(
+                                "each account must be a mapping like {}, not {}",
+                                keys::ACCOUNT.example,
+                                a.value.describe()
+                            ))
+                            .in_file(file)
+                            .at(a.value.mark.line, a.value.mark.column)
+                            .with_key(&key),
+                        );
+                        continue;
+                    }
+                    if let Some(t) = typed::<AccountEntry>(file, &key, &a.value, &keys::ACCOUNT, out)
+                    {
+                        if let Some(entry) = t.check(out, validate::check_account) {
+                            m.accounts.push((a.key.clone(), entry));
+                        }
+                    }
+                }
+            }
+            _ => out.push(
+                Diagnostic::error(format!(
+                    "accounts must be a mapping of alias to account, like `accounts: {{ master: {} }}`, not {}",
+                    keys::ACCOUNT.example,
+                    e.value.describe()
+                ))
+                .in_file(file)
+                .at(e.value.mark.line, e.value.mark.column)
+                .with_key("accounts"),
+            ),
+        }
+    }
+
     for (items, key, level) in [
         (
             entries_of(file, &root, "resources", out),
@@ -346,7 +459,11 @@ fn load_file(file: &Path, text: &str, out: &mut Vec<Diagnostic>) -> FileManifest
                             )]
                             .into(),
                         };
-                        m.ids.push((id.clone(), origin));
+                        let account = match item.entry("account").map(|a| &a.value.value) {
+                            Some(Value::Scalar(Scalar::Str(a), _)) => Some(a.clone()),
+                            _ => None,
+                        };
+                        m.ids.push((id.clone(), account, origin));
                     }
                 }
                 if let Some(r) = typed::<ResourceEntry>(file, &key, item, level, out) {

@@ -31,6 +31,9 @@ pub struct ManifestFile {
     /// Cost guardrails: apply refuses a plan that exceeds them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+    /// Enterprise accounts (master and sub-accounts) this manifest set covers, by alias. Without it, the one account of the credentials.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub accounts: std::collections::BTreeMap<String, AccountEntry>,
     /// Account-wide renewal settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal_settings: Option<RenewalSettings>,
@@ -48,6 +51,65 @@ pub struct ManifestFile {
 
 fn version_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "integer", "const": MANIFEST_VERSION })
+}
+
+/// One enterprise account: its id and how bssctl gets its credentials
+/// (exactly one of credentials, profile, agency).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEntry {
+    /// The account (domain) id; for a sub-account, its id in the enterprise's sub-account list.
+    #[schemars(length(min = 1))]
+    pub domain_id: String,
+    /// "default": the credentials bssctl finds as for a single account (environment, config, metadata).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<DefaultCredentials>,
+    /// A profile of the SDK credentials file (~/.huaweicloud/credentials, or HUAWEICLOUD_SDK_CREDENTIALS_FILE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Temporary credentials by assuming an IAM agency the account created, with another account's credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<AgencySpec>,
+    /// Fund this sub-account's renewals by transfers from another account (its enterprise master).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funding: Option<Funding>,
+}
+
+/// The only value of `credentials`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultCredentials {
+    /// The default credential chain.
+    Default,
+}
+
+/// An IAM agency to assume (IAM CreateTemporaryAccessKeyByAgency).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgencySpec {
+    /// The agency's name, as created in the delegating account.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Alias of the account whose credentials assume it (the account the agency trusts).
+    #[schemars(length(min = 1))]
+    pub from: String,
+}
+
+/// Transfers from the enterprise master before this account's purchases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Funding {
+    /// Alias of the account that transfers (the enterprise master).
+    #[schemars(length(min = 1))]
+    pub from: String,
+    /// The most one apply may transfer, e.g. "2000.00" (required).
+    #[serde(default, with = "money", skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "money::schema")]
+    pub max_per_apply: Option<Decimal>,
+    /// Balance to leave in the account after its renewals, e.g. "100.00" (default 0).
+    #[serde(default, with = "money", skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "money::schema")]
+    pub keep_min_balance: Option<Decimal>,
 }
 
 /// Defaults for every managed resource.
@@ -461,6 +523,9 @@ pub struct ResourceEntry {
     /// active (default) or unsubscribed (explicit, irreversible release).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<DesiredState>,
+    /// The alias (under accounts) of the account holding the resource; required when several accounts are declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl ResourceEntry {
@@ -497,6 +562,9 @@ pub struct SelectorEntry {
     /// Refuse any unsubscribe of the matched resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protect: Option<bool>,
+    /// The alias (under accounts) of the account whose resources it matches; required when several accounts are declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl SelectorEntry {
@@ -711,6 +779,7 @@ mod tests {
                 "version",
                 "defaults",
                 "policy",
+                "accounts",
                 "renewal_settings",
                 "audit",
                 "resources",

@@ -5,7 +5,7 @@
 
 use super::diagnostic::Diagnostic;
 use super::origin::{Located, Origin};
-use super::types::{DesiredState, OnExpiry, ResourceEntry, SelectorEntry, Settings};
+use super::types::{AccountEntry, DesiredState, OnExpiry, ResourceEntry, SelectorEntry, Settings};
 use super::yaml::Node;
 use super::yaml::{Scalar, Value};
 use std::collections::BTreeMap;
@@ -138,11 +138,20 @@ pub fn check_selector(e: &SelectorEntry, at: &Origin, out: &mut Vec<Diagnostic>)
 
 /// Each id may be declared once across all files. Takes every entry's id as
 /// written (also of entries with other errors) and where its value is.
-pub fn check_duplicate_ids(ids: &[(String, Origin)], out: &mut Vec<Diagnostic>) {
-    let mut first: BTreeMap<&str, &Origin> = BTreeMap::new();
-    for (id, origin) in ids {
+pub fn check_duplicate_ids(ids: &[(String, Option<String>, Origin)], out: &mut Vec<Diagnostic>) {
+    let mut first: BTreeMap<&str, (&Option<String>, &Origin)> = BTreeMap::new();
+    for (id, account, origin) in ids {
         match first.get(id.as_str()) {
-            Some(prev) => out.push(origin.error(
+            Some((prev_account, prev)) if *prev_account != account => out.push(origin.error(
+                "id",
+                format!(
+                    "id {id:?} is declared under two accounts: {} here and {} at {}; a resource belongs to one account",
+                    account_name(account),
+                    account_name(prev_account),
+                    prev.place()
+                ),
+            )),
+            Some((_, prev)) => out.push(origin.error(
                 "id",
                 format!(
                     "duplicate id {id:?}: already declared at {}; declare each resource once",
@@ -150,9 +159,165 @@ pub fn check_duplicate_ids(ids: &[(String, Origin)], out: &mut Vec<Diagnostic>) 
                 ),
             )),
             None => {
-                first.insert(id, origin);
+                first.insert(id, (account, origin));
             }
         }
+    }
+}
+
+fn account_name(a: &Option<String>) -> String {
+    match a {
+        Some(a) => format!("account {a:?}"),
+        None => "no account".to_string(),
+    }
+}
+
+/// One `accounts` entry: exactly one credential source; funding complete.
+pub fn check_account(e: &AccountEntry, at: &Origin, out: &mut Vec<Diagnostic>) {
+    if e.domain_id.trim().is_empty() {
+        out.push(at.error(
+            "domain_id",
+            "domain_id must not be empty: give the account id",
+        ));
+    }
+    let sources = [
+        e.credentials.is_some(),
+        e.profile.is_some(),
+        e.agency.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if sources != 1 {
+        out.push(at.error(
+            "",
+            format!(
+                "an account needs exactly one of credentials: default, profile: NAME or agency: {{name, from}}; this one has {sources}"
+            ),
+        ));
+    }
+    if e.profile.as_deref().is_some_and(|p| p.trim().is_empty()) {
+        out.push(at.error(
+            "profile",
+            "profile must name a profile of the credentials file",
+        ));
+    }
+    if let Some(f) = &e.funding {
+        if f.max_per_apply.is_none() {
+            out.push(at.error(
+                "funding",
+                "funding needs max_per_apply: the most one apply may transfer, e.g. \"2000.00\"",
+            ));
+        }
+    }
+}
+
+/// Cross-entry account rules: aliases named by `from` and `account` exist,
+/// `agency.from` chains have no cycle, no two aliases share a domain id,
+/// and with several accounts every entry names its account.
+pub fn check_accounts(
+    accounts: &[(String, Located<AccountEntry>)],
+    resources: &[Located<ResourceEntry>],
+    selectors: &[Located<SelectorEntry>],
+    out: &mut Vec<Diagnostic>,
+) {
+    let known = |a: &str| accounts.iter().any(|(k, _)| k == a);
+    let aliases = || {
+        accounts
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut ids: BTreeMap<&str, &str> = BTreeMap::new();
+    for (alias, e) in accounts {
+        if let Some(prev) = ids.insert(e.value.domain_id.as_str(), alias) {
+            out.push(e.origin.error(
+                "domain_id",
+                format!(
+                    "accounts {prev:?} and {alias:?} have the same domain_id {:?}; declare each account once",
+                    e.value.domain_id
+                ),
+            ));
+        }
+        if let Some(a) = &e.value.agency {
+            if !known(&a.from) {
+                out.push(e.origin.error(
+                    "agency.from",
+                    format!(
+                        "unknown account alias {:?}; declared: {}",
+                        a.from,
+                        aliases()
+                    ),
+                ));
+            } else {
+                // Follow agency.from; a chain that comes back is a cycle.
+                let mut seen = vec![alias.as_str()];
+                let mut next = Some(a.from.as_str());
+                while let Some(n) = next {
+                    if seen.contains(&n) {
+                        seen.push(n);
+                        out.push(e.origin.error(
+                            "agency.from",
+                            format!(
+                                "agency.from makes a cycle: {}; one account in the chain needs credentials: default or a profile",
+                                seen.join(" -> ")
+                            ),
+                        ));
+                        break;
+                    }
+                    seen.push(n);
+                    next = accounts
+                        .iter()
+                        .find(|(k, _)| k == n)
+                        .and_then(|(_, x)| x.value.agency.as_ref())
+                        .map(|x| x.from.as_str());
+                }
+            }
+        }
+        if let Some(f) = &e.value.funding {
+            if !known(&f.from) {
+                out.push(e.origin.error(
+                    "funding.from",
+                    format!(
+                        "unknown account alias {:?}; declared: {}",
+                        f.from,
+                        aliases()
+                    ),
+                ));
+            } else if f.from == *alias {
+                out.push(e.origin.error(
+                    "funding.from",
+                    "an account cannot fund itself; name its enterprise master",
+                ));
+            }
+        }
+    }
+    let mut check_entry = |account: Option<&String>, origin: &Origin, what: &str| {
+        match account {
+        Some(a) if accounts.is_empty() => out.push(origin.error(
+            "account",
+            format!("account {a:?} is set but the manifests declare no accounts; add an accounts: section"),
+        )),
+        Some(a) if !known(a) => out.push(origin.error(
+            "account",
+            format!("unknown account alias {a:?}; declared: {}", aliases()),
+        )),
+        None if accounts.len() > 1 => out.push(origin.error(
+            "",
+            format!(
+                "this {what} names no account, but several are declared ({}); add account: ALIAS",
+                aliases()
+            ),
+        )),
+        _ => {}
+    }
+    };
+    for r in resources {
+        check_entry(r.value.account.as_ref(), &r.origin, "resource");
+    }
+    for s in selectors {
+        check_entry(s.value.account.as_ref(), &s.origin, "selector");
     }
 }
 

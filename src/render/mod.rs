@@ -5,6 +5,7 @@
 /// `display` (every layer uses them); views reach them here too.
 pub use crate::display::{money, untrusted, HINT_LINE};
 
+pub mod accounts;
 pub mod apply_json;
 pub mod apply_summary;
 pub mod audit;

@@ -65,11 +65,25 @@ struct Outcome {
     fault: Option<Fault>,
     resource_ids: Vec<String>,
     order_ids: Vec<String>,
+    /// The account (domain id) whose credentials signed the request.
+    account: Option<String>,
+}
+
+/// Whose credentials signed a request: the master (the configured account)
+/// or an enterprise sub-account, with the keys to verify against.
+struct Principal {
+    /// `None`: the master account.
+    sub: Option<String>,
+    ak: String,
+    sk: crate::bss::Secret,
+    security_token: Option<crate::bss::Secret>,
+    expires_at: Option<DateTime<Utc>>,
 }
 
 impl Outcome {
     fn early(api: Option<Api>, err: ApiError) -> Outcome {
         Outcome {
+            account: None,
             api,
             result: Err(err),
             fault: None,
@@ -127,13 +141,10 @@ impl App {
                 )
             })
             .collect();
+        let principal = self.principal(access_key(&headers).as_deref()).await;
         // A temporary key issued here signs with its own SK and must carry
         // its security token, until it expires.
-        let temporary = access_key(&headers).and_then(|ak| self.issuer.key(&ak));
-        if temporary
-            .as_ref()
-            .is_some_and(|k| k.expires_at <= Utc::now())
-        {
+        if principal.expires_at.is_some_and(|t| t <= Utc::now()) {
             return Outcome::early(
                 Some(api),
                 ApiError::unauthorized(
@@ -142,21 +153,17 @@ impl App {
                 ),
             );
         }
-        let verifier = match &temporary {
-            Some(k) => Verifier {
-                ak: &k.ak,
-                sk: &k.sk,
-                security_token: Some(&k.security_token),
-                auth_token: None,
-                max_clock_skew: self.cfg.max_clock_skew,
+        let permanent_master = principal.sub.is_none() && principal.expires_at.is_none();
+        let verifier = Verifier {
+            ak: &principal.ak,
+            sk: &principal.sk,
+            security_token: principal.security_token.as_ref(),
+            auth_token: if permanent_master {
+                self.cfg.auth_token.as_ref()
+            } else {
+                None
             },
-            None => Verifier {
-                ak: &self.cfg.ak,
-                sk: &self.cfg.sk,
-                security_token: self.cfg.security_token.as_ref(),
-                auth_token: self.cfg.auth_token.as_ref(),
-                max_clock_skew: self.cfg.max_clock_skew,
-            },
+            max_clock_skew: self.cfg.max_clock_skew,
         };
         let received = Received {
             method: parts.method.as_str(),
@@ -169,6 +176,17 @@ impl App {
         if let Err(e) = verifier.verify(&received, Utc::now()) {
             return Outcome::early(Some(api), e);
         }
+        let (account_id, account_name) = match &principal.sub {
+            None => (self.cfg.domain_id.clone(), self.cfg.domain_name.clone()),
+            Some(id) => {
+                let state = self.state.lock().await;
+                let name = state
+                    .sub_account(id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                (id.clone(), name)
+            }
+        };
         if api == Api::ListTraces && self.faults.cts_forbidden() {
             return Outcome::early(
                 Some(api),
@@ -184,7 +202,7 @@ impl App {
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case("x-domain-id"))
                 .map(|(_, v)| v.trim());
-            if sent.is_some_and(|d| d != self.cfg.domain_id) {
+            if sent.is_some_and(|d| d != account_id) {
                 return Outcome::early(
                     Some(api),
                     ApiError::new(
@@ -195,6 +213,16 @@ impl App {
                 );
             }
         }
+        if principal.sub.is_some() && api.is_enterprise() {
+            return Outcome::early(
+                Some(api),
+                ApiError::new(
+                    403,
+                    "CBC.0151",
+                    "Access denied: only the enterprise master account may call this API.",
+                ),
+            );
+        }
 
         let query = auth::query_pairs(parts.uri.query());
         let actor = Actor::api(access_key(&headers));
@@ -204,6 +232,7 @@ impl App {
             fault: self.faults.decide(api),
             resource_ids: Vec::new(),
             order_ids: Vec::new(),
+            account: Some(account_id.clone()),
         };
         collect_request_ids(api, param.as_deref(), &query, body, &mut out);
         out.result = match out.fault {
@@ -211,7 +240,14 @@ impl App {
             Some(Fault::Throttle) => Err(ApiError::throttled(self.faults.limit().max(10))),
             Some(Fault::Error) => Err(ApiError::internal(self.faults.error_message())),
             Some(Fault::LateApply) => {
-                self.apply_late(api, param.clone(), query.clone(), body.to_vec(), actor);
+                self.apply_late(
+                    api,
+                    param.clone(),
+                    query.clone(),
+                    body.to_vec(),
+                    actor,
+                    principal.sub.clone(),
+                );
                 Err(ApiError::new(
                     504,
                     "APIG.0201",
@@ -219,7 +255,7 @@ impl App {
                 ))
             }
             Some(Fault::UnmatchedFailure) => {
-                self.unmatched_failure(api, param.as_deref(), &query, body, &actor)
+                self.unmatched_failure(api, param.as_deref(), &query, body, &actor, &principal.sub)
                     .await
             }
             None | Some(Fault::Drop) => {
@@ -229,13 +265,13 @@ impl App {
                     query: &query,
                     body,
                     now: self.now(),
-                    domain_id: &self.cfg.domain_id,
-                    domain_name: &self.cfg.domain_name,
+                    domain_id: &account_id,
+                    domain_name: &account_name,
                 };
-                self.run_handler(&ctx, &actor).await
+                self.run_handler(&ctx, &actor, principal.sub.as_deref()).await
             }
         };
-        if api == Api::QueryResources {
+        if api == Api::QueryResources && principal.sub.is_none() {
             if let Ok(v) = &mut out.result {
                 self.lie_about_listing(body, v).await;
             }
@@ -316,20 +352,22 @@ impl App {
         query: Vec<(String, String)>,
         body: Vec<u8>,
         actor: Actor,
+        sub: Option<String>,
     ) {
         let app = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep(app.faults.late_apply_delay()).await;
+            let (domain_id, domain_name) = app.account_names(sub.as_deref()).await;
             let ctx = Ctx {
                 api,
                 param: param.as_deref(),
                 query: &query,
                 body: &body,
                 now: app.now(),
-                domain_id: &app.cfg.domain_id,
-                domain_name: &app.cfg.domain_name,
+                domain_id: &domain_id,
+                domain_name: &domain_name,
             };
-            if let Err(e) = app.run_handler(&ctx, &actor).await {
+            if let Err(e) = app.run_handler(&ctx, &actor, sub.as_deref()).await {
                 tracing::info!("sandbox: late-applied {} failed: {e}", api.sdk_name());
             }
         });
@@ -344,6 +382,7 @@ impl App {
         query: &[(String, String)],
         body: &[u8],
         actor: &Actor,
+        sub: &Option<String>,
     ) -> Result<Value, ApiError> {
         let mut req: Value =
             serde_json::from_slice(body).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -355,16 +394,17 @@ impl App {
         let rest = !ids.is_empty();
         let mut value = if rest {
             let body = serde_json::to_vec(&req).unwrap_or_default();
+            let (domain_id, domain_name) = self.account_names(sub.as_deref()).await;
             let ctx = Ctx {
                 api,
                 param,
                 query,
                 body: &body,
                 now: self.now(),
-                domain_id: &self.cfg.domain_id,
-                domain_name: &self.cfg.domain_name,
+                domain_id: &domain_id,
+                domain_name: &domain_name,
             };
-            self.run_handler(&ctx, actor).await?
+            self.run_handler(&ctx, actor, sub.as_deref()).await?
         } else if api == Api::ToOnDemand {
             json!({})
         } else {
@@ -392,15 +432,23 @@ impl App {
 
     /// Reads run on the state itself; writes run on a copy that replaces the
     /// state only once it is saved, so a failed request changes nothing and
-    /// an acknowledged one is on disk.
-    async fn run_handler(&self, ctx: &Ctx<'_>, actor: &Actor) -> Result<Value, ApiError> {
+    /// an acknowledged one is on disk. `sub` selects a sub-account's state
+    /// (`None`: the master's, which also holds the sub-accounts); `actor`
+    /// is who the change's trace names.
+    async fn run_handler(
+        &self,
+        ctx: &Ctx<'_>,
+        actor: &Actor,
+        sub: Option<&str>,
+    ) -> Result<Value, ApiError> {
         let mut state = self.state.lock().await;
         if !ctx.api.is_write() {
-            return handlers::dispatch(ctx, &mut state);
+            return handlers::dispatch(ctx, account_of(&mut state, sub)?);
         }
         let mut work = state.clone();
-        let value = handlers::dispatch(ctx, &mut work)?;
-        super::audit::record(&mut work, ctx, actor, &value);
+        let account = account_of(&mut work, sub)?;
+        let value = handlers::dispatch(ctx, account)?;
+        super::audit::record(account, ctx, actor, &value);
         if let Err(e) = work.save_atomic(&self.cfg.state_path) {
             tracing::error!("sandbox: {e}");
             return Err(ApiError::internal(
@@ -436,13 +484,153 @@ impl App {
             domain_id: &self.cfg.domain_id,
             domain_name: &self.cfg.domain_name,
         };
-        let result = self.run_handler(&ctx, &change.actor()).await;
+        let result = self.run_handler(&ctx, &change.actor(), None).await;
         Outcome {
             api: Some(api),
             result,
             fault: None,
             resource_ids: vec![change.resource_id.clone()],
             order_ids: Vec::new(),
+            account: Some(self.cfg.domain_id.clone()),
+        }
+    }
+
+    /// The account id and name a request runs as.
+    async fn account_names(&self, sub: Option<&str>) -> (String, String) {
+        match sub {
+            None => (self.cfg.domain_id.clone(), self.cfg.domain_name.clone()),
+            Some(id) => {
+                let state = self.state.lock().await;
+                let name = state
+                    .sub_account(id)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default();
+                (id.to_string(), name)
+            }
+        }
+    }
+
+    /// Who signed with `ak`: a temporary key issued here (for the master or,
+    /// through an agency, a sub-account), a sub-account's own key, or else
+    /// the master's configured key (an unknown AK then fails verification).
+    async fn principal(&self, ak: Option<&str>) -> Principal {
+        if let Some(k) = ak.and_then(|ak| self.issuer.key(ak)) {
+            return Principal {
+                sub: k.domain_id.clone(),
+                ak: k.ak,
+                sk: k.sk,
+                security_token: Some(k.security_token),
+                expires_at: Some(k.expires_at),
+            };
+        }
+        if let Some(ak) = ak.filter(|ak| *ak != self.cfg.ak) {
+            let state = self.state.lock().await;
+            if let Some(s) = state.sub_accounts.iter().find(|s| s.access_key == ak) {
+                return Principal {
+                    sub: Some(s.id.clone()),
+                    ak: s.access_key.clone(),
+                    sk: crate::bss::Secret::new(s.secret_key.clone()),
+                    security_token: None,
+                    expires_at: None,
+                };
+            }
+        }
+        Principal {
+            sub: None,
+            ak: self.cfg.ak.clone(),
+            sk: self.cfg.sk.clone(),
+            security_token: self.cfg.security_token.clone(),
+            expires_at: None,
+        }
+    }
+
+    /// IAM CreateTemporaryAccessKeyByAgency (§13i): signed by a permanent
+    /// key of the trusted account; the agency must exist in the delegating
+    /// sub-account and trust that account. The keys act as the sub-account.
+    async fn assume_agency(
+        &self,
+        parts: &hyper::http::request::Parts,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> StsAnswer {
+        const NAME: &str = "iam:assume_role";
+        let fail = |status: u16, code: &str, msg: &str| StsAnswer {
+            name: NAME,
+            status,
+            headers: Vec::new(),
+            body: json!({"error_code": code, "error_msg": msg}),
+        };
+        let principal = self.principal(access_key(headers).as_deref()).await;
+        if principal.expires_at.is_some() {
+            return fail(
+                403,
+                "IAM.0003",
+                "Temporary credentials cannot assume an agency here.",
+            );
+        }
+        let verifier = Verifier {
+            ak: &principal.ak,
+            sk: &principal.sk,
+            security_token: principal.security_token.as_ref(),
+            auth_token: None,
+            max_clock_skew: self.cfg.max_clock_skew,
+        };
+        let received = Received {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            raw_query: parts.uri.query(),
+            headers,
+            body,
+        };
+        if let Err(e) = verifier.verify(&received, Utc::now()) {
+            return fail(401, "IAM.0001", &e.msg);
+        }
+        let caller = principal
+            .sub
+            .clone()
+            .unwrap_or_else(|| self.cfg.domain_id.clone());
+        let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let role = &v["auth"]["identity"]["assume_role"];
+        let Some(agency) = role["agency_name"].as_str().filter(|a| !a.is_empty()) else {
+            return fail(
+                400,
+                "IAM.0001",
+                "auth.identity.assume_role.agency_name is required",
+            );
+        };
+        let duration = match role.get("duration_seconds") {
+            None | Some(Value::Null) => 900,
+            Some(d) => match d.as_u64().filter(|d| (900..=86400).contains(d)) {
+                Some(d) => d,
+                None => return fail(400, "IAM.0001", "duration_seconds must be 900..86400"),
+            },
+        };
+        let state = self.state.lock().await;
+        let target = state.sub_accounts.iter().find(|s| {
+            role["domain_id"].as_str() == Some(s.id.as_str())
+                || role["domain_name"].as_str() == Some(s.name.as_str())
+        });
+        let Some(target) = target else {
+            return fail(404, "IAM.0004", "The delegating account does not exist.");
+        };
+        let trusted = target
+            .account
+            .agencies
+            .iter()
+            .any(|a| a.name == agency && a.trusted_domain_id == caller);
+        if !trusted {
+            return fail(
+                403,
+                "IAM.0003",
+                "The agency does not exist or does not trust the calling account.",
+            );
+        }
+        let ttl = Duration::from_secs(duration).min(self.cfg.temporary_key_ttl);
+        StsAnswer {
+            name: NAME,
+            status: 201,
+            headers: Vec::new(),
+            body: self.issuer.issue_for(ttl, Some(target.id.clone())),
         }
     }
 
@@ -455,6 +643,7 @@ impl App {
             "order_ids": out.order_ids,
             "fault": out.fault.map(Fault::name),
             "access_key": access_key,
+            "account": out.account,
         });
         self.log_line(line);
     }
@@ -518,6 +707,27 @@ fn collect_request_ids(
     if let Some(id) = v.get("order_id").and_then(Value::as_str) {
         out.order_ids.push(id.to_string());
     }
+}
+
+/// The sub-account state a request runs on (`None`: the master's).
+fn account_of<'s>(state: &'s mut State, sub: Option<&str>) -> Result<&'s mut State, ApiError> {
+    match sub {
+        None => Ok(state),
+        Some(id) => state
+            .sub_accounts
+            .iter_mut()
+            .find(|s| s.id == id)
+            .map(|s| &mut s.account)
+            .ok_or_else(|| ApiError::new(403, "CBC.0151", "Access denied: unknown account.")),
+    }
+}
+
+/// IAM's securitytokens path with `methods: ["assume_role"]` (§13i).
+fn is_assume_role(method: &str, path: &str, body: &[u8]) -> bool {
+    method == Api::AssumeAgency.method()
+        && path == Api::AssumeAgency.path()
+        && serde_json::from_slice::<Value>(body)
+            .is_ok_and(|v| v["auth"]["identity"]["methods"] == json!(["assume_role"]))
 }
 
 fn request_id() -> String {
@@ -584,6 +794,11 @@ async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Full<B
     let out = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => {
             let bytes = collected.to_bytes();
+            if is_assume_role(parts.method.as_str(), parts.uri.path(), &bytes) {
+                let answer = app.assume_agency(&parts, &headers, &bytes).await;
+                app.log_sts(&answer);
+                return Ok(respond_sts(answer));
+            }
             let sts = app
                 .issuer
                 .route(parts.method.as_str(), parts.uri.path(), &headers, &bytes);

@@ -57,6 +57,56 @@ pub struct State {
     /// per change, oldest first (`sandbox::audit`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traces: Vec<serde_json::Value>,
+    /// Enterprise sub-accounts of this (master) account (§13), each a
+    /// separate account with its own keys, resources and balances.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sub_accounts: Vec<SubAccount>,
+    /// Every transfer booked by UpdateSubEnterpriseAmount, by `trans_id`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transfers: Vec<Transfer>,
+    /// IAM agencies this account created (§13h): an agency named `name`
+    /// lets `trusted_domain_id` assume this account's identity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agencies: Vec<Agency>,
+}
+
+/// An enterprise sub-account: the §13a row plus its own permanent AK/SK
+/// (sandbox-only) and its whole account state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubAccount {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    /// 1 normal, 2 being created, 3 being closed, 4 closed, 101, 102.
+    pub status: i32,
+    pub org_id: String,
+    #[serde(default)]
+    pub org_name: Option<String>,
+    /// Sandbox-only: the sub-account's own IAM user's AK/SK.
+    pub access_key: String,
+    pub secret_key: String,
+    /// The sub-account's own world (its `domain_id` equals `id`).
+    pub account: State,
+}
+
+/// One booked transfer master → sub-account (sandbox-only record).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    pub trans_id: String,
+    pub customer_id: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub balance_type: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agency {
+    pub name: String,
+    pub trusted_domain_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -492,6 +542,22 @@ impl State {
             .and_then(|d| d.sync_all())
             .map_err(io)?;
         Ok(())
+    }
+
+    /// A sub-account by id.
+    pub fn sub_account(&self, id: &str) -> Option<&SubAccount> {
+        self.sub_accounts.iter().find(|s| s.id == id)
+    }
+
+    /// The state of the account `domain_id`: this one or a sub-account's.
+    pub fn account_mut(&mut self, domain_id: &str) -> Option<&mut State> {
+        if self.domain_id == domain_id {
+            return Some(self);
+        }
+        self.sub_accounts
+            .iter_mut()
+            .find(|s| s.id == domain_id)
+            .map(|s| &mut s.account)
     }
 
     pub fn resource(&self, id: &str) -> Option<&Resource> {

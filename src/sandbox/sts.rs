@@ -25,6 +25,9 @@ pub struct Issued {
     pub sk: Secret,
     pub security_token: Secret,
     pub expires_at: DateTime<Utc>,
+    /// The enterprise sub-account the key acts as (assumed agency);
+    /// `None`: the configured (master) account.
+    pub domain_id: Option<String>,
 }
 
 /// An answer to one of the credential endpoints.
@@ -84,7 +87,13 @@ impl Issuer {
     }
 
     fn issue(&self, ttl: Duration) -> Value {
+        self.issue_for(ttl, None)
+    }
+
+    /// Issues a key acting as `domain_id` (`None`: the master account).
+    pub fn issue_for(&self, ttl: Duration, domain_id: Option<String>) -> Value {
         let key = Issued {
+            domain_id,
             ak: format!("TMPAK{}", &random_hex()[..15].to_ascii_uppercase()),
             sk: Secret::new(format!("tmpsk-{}", random_hex())),
             security_token: Secret::new(format!("sts-{}{}", random_hex(), random_hex())),

@@ -139,6 +139,62 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
+    /// A transfer master → sub-account (UpdateSubEnterpriseAmount),
+    /// written and fsynced before the first send; every resend of this
+    /// movement reuses `trans_id`. `domain_id`/`endpoint`: the master's.
+    TransferIntent {
+        ts: String,
+        run_id: String,
+        trans_id: String,
+        customer_id: String,
+        amount: String,
+        balance_type: String,
+        /// The sub-account's balance read before sending.
+        balance_before: String,
+        domain_id: String,
+        endpoint: String,
+    },
+    /// What became of a `TransferIntent`: `done`, `failed` or `unknown`;
+    /// `verified` when a lost answer was settled by reading the balance or
+    /// by the id being refused as already used.
+    TransferResult {
+        ts: String,
+        run_id: String,
+        trans_id: String,
+        outcome: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        verified: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_code: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+}
+
+/// Transfers to `customer_id` sent by the master `key` whose outcome is
+/// still unknown (no `done`/`failed` result): they are settled by resending
+/// with the same `trans_id` before any new transfer.
+pub fn unsettled_transfers<'a>(
+    records: &'a [Record],
+    key: &AccountKey,
+    customer_id: &str,
+) -> Vec<&'a Record> {
+    records
+        .iter()
+        .filter(|r| {
+            matches!(r, Record::TransferIntent { customer_id: c, domain_id, endpoint, .. }
+                if c == customer_id && *domain_id == key.domain_id && *endpoint == key.endpoint)
+        })
+        .filter(|r| {
+            let Record::TransferIntent { trans_id, .. } = r else {
+                return false;
+            };
+            !records.iter().any(|x| {
+                matches!(x, Record::TransferResult { trans_id: t, outcome, .. }
+                    if t == trans_id && (outcome == "done" || outcome == "failed"))
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -108,12 +108,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "display",
         ],
     ),
+    // The accounts of an enterprise: `bssctl accounts`, and one plan across
+    // the declared accounts (a connection and a plan per account).
+    (
+        "enterprise",
+        &[
+            "planner", "connect", "manifest", "live", "plan", "state", "bss", "clock", "display",
+        ],
+    ),
     // Views: they read the models of the layers below, never the reverse.
     (
         "render",
         &[
             "forecast",
             "export",
+            "enterprise",
             "plan",
             "plan::model",
             "apply",

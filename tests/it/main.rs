@@ -16,6 +16,7 @@ mod completions;
 mod connectivity;
 mod cost_diff;
 mod drift;
+mod enterprise;
 mod export_round_trip;
 mod fake_forge;
 mod first_hour;

@@ -22,12 +22,12 @@ fn each_problem_is_reported_with_position_and_key() {
         (
             "unknown top-level key",
             "polcy: {}\n",
-            &["m.yaml:2:1: error: polcy: unknown key \"polcy\"; did you mean \"policy\"? (allowed in the manifest: version, defaults, policy, renewal_settings, audit, resources, selectors)"],
+            &["m.yaml:2:1: error: polcy: unknown key \"polcy\"; did you mean \"policy\"? (allowed in the manifest: version, defaults, policy, accounts, renewal_settings, audit, resources, selectors)"],
         ),
         (
             "unknown key in an entry",
             "resources:\n  - id: a\n    on_expire: none\n",
-            &["m.yaml:4:5: error: resources[0].on_expire: unknown key \"on_expire\"; did you mean \"on_expiry\"? (allowed in a resources entry: id, name, on_expiry, auto_renew, renew_ahead, protect, state)"],
+            &["m.yaml:4:5: error: resources[0].on_expire: unknown key \"on_expire\"; did you mean \"on_expiry\"? (allowed in a resources entry: id, name, on_expiry, auto_renew, renew_ahead, protect, state, account)"],
         ),
         (
             "match in a resources entry",

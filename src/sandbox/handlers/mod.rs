@@ -5,6 +5,7 @@
 
 mod autorenew;
 mod balances;
+pub mod enterprise;
 mod iam;
 mod orders;
 mod payment;
@@ -57,6 +58,12 @@ pub fn dispatch(ctx: &Ctx<'_>, state: &mut State) -> Result<Value, ApiError> {
         Api::Balances => balances::show(state),
         Api::IamDomains => iam::domains(ctx),
         Api::ListTraces => super::audit::list(ctx, state),
+        Api::SubCustomers => enterprise::sub_customers(ctx, state),
+        Api::TransferAmount => enterprise::transfer_amount(ctx, state),
+        Api::RetrieveAmount => enterprise::retrieve_amount(ctx, state),
+        Api::Transfer => enterprise::transfer(ctx, state),
+        // Answered by the server before any handler (IAM, not BSS).
+        Api::AssumeAgency => Err(ApiError::not_found()),
     }
 }
 
