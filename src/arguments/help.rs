@@ -15,6 +15,7 @@ const CONNECTION: &[&str] = &[
     "settle_time",
     "max_attempts",
     "retry_base_ms",
+    "pace_per_account",
 ];
 
 /// Subcommands that never talk to an account nor use the state dir: their

@@ -1,10 +1,10 @@
 //! `bssctl accounts`: the enterprise's accounts (`crate::enterprise`) with
 //! the master's credentials, shown by `render::accounts`.
 
-use crate::arguments::{AccountsArgs, FormatArg, GlobalArgs};
 use super::common::load_manifests;
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
+use crate::arguments::{AccountsArgs, FormatArg, GlobalArgs};
 use crate::render::accounts;
 
 pub async fn run(g: &GlobalArgs, args: &AccountsArgs) -> Result<i32, CliError> {

@@ -268,7 +268,8 @@ impl App {
                     domain_id: &account_id,
                     domain_name: &account_name,
                 };
-                self.run_handler(&ctx, &actor, principal.sub.as_deref()).await
+                self.run_handler(&ctx, &actor, principal.sub.as_deref())
+                    .await
             }
         };
         if api == Api::QueryResources && principal.sub.is_none() {
