@@ -4,6 +4,8 @@
 //! manifest account covers a sub-account when its `domain_id` is the
 //! sub-account's id.
 
+pub mod apply;
+
 use crate::bss::model::{
     TransferEnterpriseMultiAccountReq, BALANCE_TYPE_DEBIT, SUB_CUSTOMER_STATUS_NORMAL,
 };

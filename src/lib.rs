@@ -25,7 +25,8 @@
 //! the plan model; `notify` posts a plan's summary to a chat webhook with
 //! `render`'s words. `enterprise` (the accounts of an enterprise: `bssctl
 //! accounts`, and one plan across declared accounts) connects each account
-//! through `connect` and runs `planner` per account; `render` shows it. No
+//! through `connect`, runs `planner` per account and applies each account's
+//! `apply` session after its funding transfer; `render` shows it. No
 //! two modules import each other.
 
 pub mod apply;

@@ -88,6 +88,7 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
         format: Format::from(args.options.format),
         color: use_color(g),
         auto_approve: args.auto_approve,
+        accounts_json: Vec::new(),
     };
     let mut out = Outcome::default();
     let result = session.apply(source, &options, &mut ui, &mut out).await;
@@ -97,10 +98,8 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     printed.map(|()| EXIT_OK)
 }
 
-/// Several declared accounts: each account in declaration order, with its
-/// own credentials, its own plan, confirmation and batches; the journal and
-/// the last-applied record are keyed by account. Stops at the first
-/// account that fails.
+/// Several declared accounts (`enterprise::apply`): every account is read,
+/// priced and its funding checked before anything is transferred or bought.
 async fn apply_accounts(
     g: &GlobalArgs,
     args: &ApplyArgs,
@@ -108,6 +107,7 @@ async fn apply_accounts(
     paths: &crate::state::StatePaths,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i32, CliError> {
+    use crate::enterprise::apply::{apply_all, AccountsApplyError};
     let conns = crate::enterprise::connect_all(&super::connect::options(g), set)
         .await
         .map_err(super::plan_cmd::account_error)?;
@@ -118,128 +118,43 @@ async fn apply_accounts(
         ignore_balance: args.ignore_balance,
         parallelism: args.parallelism,
     };
-    // Every account is read, priced and its funding checked before anything
-    // is transferred or bought: a refusal stops the whole run here.
+    let settle = settle_time(g);
     let planned = crate::enterprise::plan_accounts(
         &conns,
         set,
         &options.scope,
         options.max_cost,
         paths,
-        settle_time(g),
+        settle,
         now,
     )
     .await;
-    let planned = match planned {
-        Ok(p) => p,
-        Err(e) => {
-            for c in conns {
-                c.connection.close().await;
-            }
-            return Err(super::plan_cmd::account_error(e));
-        }
+    let mut ui = Terminal {
+        format: Format::from(args.options.format),
+        color: use_color(g),
+        auto_approve: args.auto_approve,
+        accounts_json: Vec::new(),
     };
-    let run_id = crate::state::journal::new_run_id();
-    let mut result = Ok(EXIT_OK);
-    let mut json_docs: Vec<serde_json::Value> = Vec::new();
-    for c in &conns {
-        let mine = set.for_account(&c.alias);
-        // Transfer before this account's purchases.
-        let transfer = planned
-            .iter()
-            .find(|p| p.alias == c.alias)
-            .and_then(|p| p.transfer.as_ref());
-        if let Some(t) = transfer {
-            let master = conns
-                .iter()
-                .find(|m| m.alias == t.from)
-                .map(|m| &m.connection);
-            let Some(master) = master else {
-                result = Err(CliError::Config(format!(
-                    "account {}: funding account {} is not connected",
-                    c.alias, t.from
-                )));
-                break;
-            };
-            match crate::enterprise::transfer(master, &c.connection, t, &paths.journal, &run_id)
-                .await
-            {
-                Ok(done) => eprintln!(
-                    "Transferred {} from {} to {}{}",
-                    crate::display::money::money("CNY", done.amount),
-                    text(&t.from),
-                    text(&c.alias),
-                    if done.verified {
-                        " (the answer was lost; the balance shows it was booked once)"
-                    } else {
-                        ""
-                    }
-                ),
-                Err(e) => {
-                    result = Err(super::plan_cmd::account_error(e));
-                    break;
-                }
-            }
-        }
-        let session = Session {
-            client: &c.connection.client,
-            domain_id: &c.connection.domain_id,
-            account: c.connection.account_key(),
-            paths,
-            settle: settle_time(g),
-            now,
-        };
-        let mut ui = Terminal {
-            format: Format::from(args.options.format),
-            color: use_color(g),
-            auto_approve: args.auto_approve,
-        };
-        if ui.format != Format::Json {
-            println!(
-                "=== Account {} ({}) ===",
-                text(&c.alias),
-                text(&c.connection.domain_id)
-            );
-        }
-        let mut out = Outcome::default();
-        let applied = session
-            .apply(Source::Manifests(&mine), &options, &mut ui, &mut out)
-            .await;
-        let printed = if ui.format == Format::Json {
-            // One document for the run: each account's apply document.
-            crate::render::accounts::apply_json_entry(
-                &c.alias,
-                &c.connection.domain_id,
-                out.plan.as_ref(),
-                out.report.as_ref(),
-            )
-            .map(|v| json_docs.push(v))
-            .map_err(|e| {
-                CliError::io(
-                    "cannot write the apply result to",
-                    std::path::Path::new("stdout"),
-                    e,
-                )
-            })
-        } else {
-            write_output(ui.format, &out)
-        };
-        if let Err(e) = applied.map_err(cli_error).and(printed) {
-            result = Err(e);
-            break;
-        }
-    }
+    let result = match &planned {
+        Ok(planned) => apply_all(&conns, set, planned, &options, paths, settle, now, &mut ui)
+            .await
+            .map_err(|e| match e {
+                AccountsApplyError::Account(e) => super::plan_cmd::account_error(e),
+                AccountsApplyError::Apply(e) => cli_error(e),
+                e => CliError::Config(e.to_string()),
+            }),
+        Err(_) => Ok(()),
+    };
     for c in conns {
         c.connection.close().await;
     }
-    if Format::from(args.options.format) == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "accounts": json_docs }))
-                .unwrap_or_default()
-        );
+    planned.map_err(super::plan_cmd::account_error)?;
+    if ui.format == Format::Json {
+        // One document for the run: each account's apply document.
+        let doc = serde_json::json!({ "accounts": ui.accounts_json });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
-    result
+    result.map(|()| EXIT_OK)
 }
 
 /// Apply's terminal: the plan on stdout (or as text on stderr before a
@@ -248,15 +163,14 @@ struct Terminal {
     format: Format,
     color: bool,
     auto_approve: bool,
+    /// With several accounts and `--format json`: each account's document.
+    accounts_json: Vec<serde_json::Value>,
 }
 
 impl Ui for Terminal {
     fn show_plan(&mut self, plan: &Plan) -> Result<(), ApplyError> {
         if self.format != Format::Json {
-            return print_plan(plan, self.format, self.color).map_err(|e| match e {
-                CliError::Io { what, path, source } => ApplyError::Io { what, path, source },
-                other => ApplyError::Config(other.to_string()),
-            });
+            return print_plan(plan, self.format, self.color).map_err(as_apply_error);
         }
         // With --format json stdout carries one document, written at the
         // end; a person asked to confirm sees the plan as text here.
@@ -284,6 +198,60 @@ impl Ui for Terminal {
 
     fn progress(&self, plan: &Plan) -> Progress {
         Progress::new(std::io::stderr().is_terminal(), false).with_names(plan.names())
+    }
+}
+
+impl crate::enterprise::apply::AccountsUi for Terminal {
+    fn account_started(&mut self, alias: &str, domain_id: &str) {
+        if self.format != Format::Json {
+            println!("=== Account {} ({}) ===", text(alias), text(domain_id));
+        }
+    }
+
+    fn transferred(&mut self, from: &str, to: &str, done: &crate::enterprise::TransferDone) {
+        eprintln!(
+            "Transferred {} from {} to {}{}",
+            crate::display::money::money("CNY", done.amount),
+            text(from),
+            text(to),
+            if done.verified {
+                " (the answer was lost; the balance shows it was booked once)"
+            } else {
+                ""
+            }
+        );
+    }
+
+    fn account_finished(
+        &mut self,
+        alias: &str,
+        domain_id: &str,
+        out: &Outcome,
+    ) -> Result<(), ApplyError> {
+        if self.format != Format::Json {
+            return write_output(self.format, out).map_err(as_apply_error);
+        }
+        let entry = crate::render::accounts::apply_json_entry(
+            alias,
+            domain_id,
+            out.plan.as_ref(),
+            out.report.as_ref(),
+        );
+        let entry = entry.map_err(|source| ApplyError::Io {
+            what: "cannot write the apply result to",
+            path: "stdout".into(),
+            source,
+        })?;
+        self.accounts_json.push(entry);
+        Ok(())
+    }
+}
+
+/// A failure to write the terminal's output, as the apply session sees it.
+fn as_apply_error(e: CliError) -> ApplyError {
+    match e {
+        CliError::Io { what, path, source } => ApplyError::Io { what, path, source },
+        other => ApplyError::Config(other.to_string()),
     }
 }
 

@@ -113,7 +113,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "enterprise",
         &[
-            "planner", "connect", "manifest", "live", "plan", "state", "bss", "clock", "display",
+            "apply", "planner", "connect", "manifest", "live", "plan", "state", "bss", "clock",
+            "display",
         ],
     ),
     // Views: they read the models of the layers below, never the reverse.
