@@ -203,38 +203,14 @@ pub fn busiest_api_bound_ms(batches: &[Batch], period_ms: f64) -> (Option<Api>, 
 mod tests {
     use super::*;
     use crate::plan::graph::plan_batches;
-    use crate::plan::{AccountChange, Change, ResourceState};
+    use crate::plan::{AccountChange, Change};
     use proptest::prelude::*;
 
     fn change(id: &str, main: Option<&str>, ops: Vec<Operation>) -> Change {
-        let state = ResourceState {
-            on_expiry: "none".into(),
-            expire_policy: 0,
-            auto_renew_period: None,
-            auto_renew_times: None,
-            expire_time: None,
-            status: "in_use".into(),
-        };
-        Change {
-            resource_id: id.into(),
-            resource_name: id.into(),
-            service_type: String::new(),
-            resource_type: String::new(),
-            region: String::new(),
-            is_main_resource: main.is_none(),
-            main_resource_id: main.map(str::to_string),
-            attached: vec![],
-            actions: vec![],
-            before: state.clone(),
-            after: state,
-            operations: ops,
-            price: None,
-            commitments: vec![],
-            reasons: vec![],
-            protected: false,
-            cause: Default::default(),
-            audit: None,
-        }
+        let mut c = Change::sketch(id, ops);
+        c.is_main_resource = main.is_none();
+        c.main_resource_id = main.map(str::to_string);
+        c
     }
 
     fn renew(pn: i32) -> Operation {

@@ -204,34 +204,10 @@ mod tests {
     use crate::state::last_applied::{AutoRenewRecord, OnExpiryRecord};
 
     fn change(ops: Vec<Operation>, before: &str) -> Change {
-        let state = ResourceState {
-            on_expiry: before.to_string().into(),
-            expire_policy: 0,
-            auto_renew_period: None,
-            auto_renew_times: None,
-            expire_time: None,
-            status: "in_use".into(),
-        };
-        let mut c = Change {
-            resource_id: "r1".into(),
-            resource_name: "web".into(),
-            service_type: String::new(),
-            resource_type: String::new(),
-            region: String::new(),
-            is_main_resource: true,
-            main_resource_id: None,
-            attached: vec![],
-            actions: vec![],
-            before: state.clone(),
-            after: state,
-            operations: ops,
-            price: None,
-            commitments: vec![],
-            reasons: vec![],
-            protected: false,
-            cause: Cause::Manifest,
-            audit: None,
-        };
+        let mut c = Change::sketch("r1", ops);
+        c.resource_name = "web".into();
+        c.before.on_expiry = before.to_string().into();
+        c.after.on_expiry = before.to_string().into();
         if c.operations
             .iter()
             .any(|o| matches!(o, Operation::Renew { .. }))

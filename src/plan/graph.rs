@@ -190,34 +190,7 @@ mod tests {
     use super::*;
 
     fn change(id: &str, ops: Vec<Operation>) -> Change {
-        let state = ResourceState {
-            on_expiry: "none".into(),
-            expire_policy: 0,
-            auto_renew_period: None,
-            auto_renew_times: None,
-            expire_time: None,
-            status: "in_use".into(),
-        };
-        Change {
-            resource_id: id.into(),
-            resource_name: id.into(),
-            service_type: String::new(),
-            resource_type: String::new(),
-            region: String::new(),
-            is_main_resource: true,
-            main_resource_id: None,
-            attached: vec![],
-            actions: vec![],
-            before: state.clone(),
-            after: state,
-            operations: ops,
-            price: None,
-            commitments: vec![],
-            reasons: vec![],
-            protected: false,
-            cause: Default::default(),
-            audit: None,
-        }
+        Change::sketch(id, ops)
     }
 
     fn renew(pt: i32, pn: i32) -> Operation {

@@ -497,3 +497,39 @@ pub struct PendingOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_payment_end_time: Option<String>,
 }
+
+#[cfg(test)]
+impl Change {
+    /// A main resource's change, `in_use` before and after, no price: the
+    /// starting point the pipeline stages' unit tests edit.
+    pub(crate) fn sketch(id: &str, operations: Vec<Operation>) -> Change {
+        let state = ResourceState {
+            on_expiry: "none".into(),
+            expire_policy: 0,
+            auto_renew_period: None,
+            auto_renew_times: None,
+            expire_time: None,
+            status: "in_use".into(),
+        };
+        Change {
+            resource_id: id.into(),
+            resource_name: id.into(),
+            service_type: String::new(),
+            resource_type: String::new(),
+            region: String::new(),
+            is_main_resource: true,
+            main_resource_id: None,
+            attached: vec![],
+            actions: vec![],
+            before: state.clone(),
+            after: state,
+            operations,
+            price: None,
+            commitments: vec![],
+            reasons: vec![],
+            protected: false,
+            cause: Cause::Manifest,
+            audit: None,
+        }
+    }
+}
