@@ -4,7 +4,8 @@
 //! Layering (dependencies point down; checked by `tests/it/layering.rs`):
 //! `cli` runs the commands whose flags `arguments` (the command line's
 //! grammar, clap) parses, calls a pipeline and hands its result to `render`
-//! (views over the models, never imported back) or `comment` (posting a
+//! (views over the models, never imported back), written and asked through
+//! `terminal` (stdout, stderr, prompts) or `comment` (posting a
 //! rendered plan to a forge); below them `forecast` (the next months) reuses
 //! the plan pipeline and its I/O, and `apply`, `orders` and `export` use the
 //! plan pipeline (`plan`, its pure stages;
@@ -54,4 +55,5 @@ pub mod pricing;
 pub mod render;
 pub mod sandbox;
 pub mod state;
+pub mod terminal;
 pub mod version;

@@ -1,21 +1,15 @@
 //! `bssctl apply`: plan (or load a saved plan), show, refuse what is unsafe,
 //! confirm, execute, report.
 
-use super::common::{
-    confirm, load_manifests, now, print_diagnostics, settle_time, state_paths, use_color,
-};
+use super::common::{load_manifests, now, print_diagnostics, settle_time, state_paths, use_color};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
-use super::plan_cmd::print_plan;
-use crate::apply::progress::Progress;
-use crate::apply::session::{saved_plan_error, ApplyError, Options, Outcome, Session, Source, Ui};
+use crate::apply::session::{saved_plan_error, ApplyError, Options, Outcome, Session, Source};
 use crate::arguments::{ApplyArgs, GlobalArgs};
-use crate::plan::Plan;
-use crate::render::untrusted::text;
-use crate::render::{apply_summary, Format};
+use crate::render::Format;
 use crate::state::saved_plan;
 use crate::state::{Holder, StateLock};
-use std::io::IsTerminal;
+use crate::terminal::apply::{write_output, ApplyTerminal};
 
 pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     if args.plan_file.is_none() && args.files.is_empty() {
@@ -84,7 +78,7 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
         ignore_balance: args.ignore_balance,
         parallelism: args.parallelism,
     };
-    let mut ui = Terminal {
+    let mut ui = ApplyTerminal {
         format: Format::from(args.options.format),
         color: use_color(g),
         auto_approve: args.auto_approve,
@@ -93,7 +87,7 @@ pub async fn run(g: &GlobalArgs, args: &ApplyArgs) -> Result<i32, CliError> {
     let mut out = Outcome::default();
     let result = session.apply(source, &options, &mut ui, &mut out).await;
     conn.close().await;
-    let printed = write_output(ui.format, &out);
+    let printed = write_output(ui.format, &out).map_err(stdout_error);
     result.map_err(cli_error)?;
     printed.map(|()| EXIT_OK)
 }
@@ -129,7 +123,7 @@ async fn apply_accounts(
         now,
     )
     .await;
-    let mut ui = Terminal {
+    let mut ui = ApplyTerminal {
         format: Format::from(args.options.format),
         color: use_color(g),
         auto_approve: args.auto_approve,
@@ -157,102 +151,13 @@ async fn apply_accounts(
     result.map(|()| EXIT_OK)
 }
 
-/// Apply's terminal: the plan on stdout (or as text on stderr before a
-/// question when stdout carries JSON), warnings on stderr, the prompt.
-struct Terminal {
-    format: Format,
-    color: bool,
-    auto_approve: bool,
-    /// With several accounts and `--format json`: each account's document.
-    accounts_json: Vec<serde_json::Value>,
-}
-
-impl Ui for Terminal {
-    fn show_plan(&mut self, plan: &Plan) -> Result<(), ApplyError> {
-        if self.format != Format::Json {
-            return print_plan(plan, self.format, self.color).map_err(as_apply_error);
-        }
-        // With --format json stdout carries one document, written at the
-        // end; a person asked to confirm sees the plan as text here.
-        if !self.auto_approve && !plan.batches.is_empty() && std::io::stdin().is_terminal() {
-            eprint!("{}", crate::render::text::render(plan, false));
-        }
-        Ok(())
-    }
-
-    fn plan_listed(&self) -> bool {
-        self.format != Format::Json
-    }
-
-    fn warn(&mut self, message: &str) {
-        eprintln!("Warning: {}", text(message));
-    }
-
-    fn confirm(&mut self, plan: &Plan) -> Result<(), ApplyError> {
-        confirm(
-            &apply_summary::confirmation_question(plan),
-            self.auto_approve,
-        )
-        .map_err(|e| ApplyError::RefusedWith(e.to_string()))
-    }
-
-    fn progress(&self, plan: &Plan) -> Progress {
-        Progress::new(std::io::stderr().is_terminal(), false).with_names(plan.names())
-    }
-}
-
-impl crate::enterprise::apply::AccountsUi for Terminal {
-    fn account_started(&mut self, alias: &str, domain_id: &str) {
-        if self.format != Format::Json {
-            println!("=== Account {} ({}) ===", text(alias), text(domain_id));
-        }
-    }
-
-    fn transferred(&mut self, from: &str, to: &str, done: &crate::enterprise::TransferDone) {
-        eprintln!(
-            "Transferred {} from {} to {}{}",
-            crate::display::money::money("CNY", done.amount),
-            text(from),
-            text(to),
-            if done.verified {
-                " (the answer was lost; the balance shows it was booked once)"
-            } else {
-                ""
-            }
-        );
-    }
-
-    fn account_finished(
-        &mut self,
-        alias: &str,
-        domain_id: &str,
-        out: &Outcome,
-    ) -> Result<(), ApplyError> {
-        if self.format != Format::Json {
-            return write_output(self.format, out).map_err(as_apply_error);
-        }
-        let entry = crate::render::accounts::apply_json_entry(
-            alias,
-            domain_id,
-            out.plan.as_ref(),
-            out.report.as_ref(),
-        );
-        let entry = entry.map_err(|source| ApplyError::Io {
-            what: "cannot write the apply result to",
-            path: "stdout".into(),
-            source,
-        })?;
-        self.accounts_json.push(entry);
-        Ok(())
-    }
-}
-
-/// A failure to write the terminal's output, as the apply session sees it.
-fn as_apply_error(e: CliError) -> ApplyError {
-    match e {
-        CliError::Io { what, path, source } => ApplyError::Io { what, path, source },
-        other => ApplyError::Config(other.to_string()),
-    }
+/// The end of apply could not be written to stdout.
+fn stdout_error(e: std::io::Error) -> CliError {
+    CliError::io(
+        "cannot write the apply result to",
+        std::path::Path::new("stdout"),
+        e,
+    )
 }
 
 fn cli_error(e: ApplyError) -> CliError {
@@ -270,22 +175,4 @@ fn cli_error(e: ApplyError) -> CliError {
         ApplyError::Journal(m) => CliError::JournalFailed(m),
         ApplyError::Failed { failed } => CliError::ApplyFailed { failed },
     }
-}
-
-/// The end of apply on stdout: the summary (text, markdown) or the one JSON
-/// document (`--format json`; docs/plan-json.md, "apply --format json").
-fn write_output(format: Format, out: &Outcome) -> Result<(), CliError> {
-    let Some(plan) = &out.plan else {
-        return Ok(());
-    };
-    if format == Format::Json || out.report.is_some() {
-        super::common::mark_stdout_written();
-    }
-    crate::render::apply(plan, out.report.as_ref(), format, std::io::stdout().lock()).map_err(|e| {
-        CliError::io(
-            "cannot write the apply result to",
-            std::path::Path::new("stdout"),
-            e,
-        )
-    })
 }

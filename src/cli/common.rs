@@ -4,7 +4,7 @@ use super::error::CliError;
 use crate::arguments::GlobalArgs;
 use crate::manifest::{Diagnostic, ManifestSet, Severity};
 use crate::planner::StatePaths;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Loads manifests; prints every diagnostic (all at once) to stderr.
@@ -52,59 +52,6 @@ fn color_allowed(g: &GlobalArgs) -> bool {
     !g.no_color && !no_color_env
 }
 
-static STDOUT_WRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Records that a command wrote its document (plan, summary, forecast) to
-/// stdout, so an error after it does not add a second one.
-pub fn mark_stdout_written() {
-    STDOUT_WRITTEN.store(true, std::sync::atomic::Ordering::Relaxed);
-}
-
-pub fn stdout_written() -> bool {
-    STDOUT_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 pub fn now() -> Result<chrono::DateTime<chrono::Utc>, CliError> {
     crate::clock::now().map_err(CliError::Config)
-}
-
-/// Asks on the terminal; refuses outright without one.
-pub fn confirm(question: &str, auto_approve: bool) -> Result<(), CliError> {
-    confirm_to(question, auto_approve, "apply", "review the plan")
-}
-
-/// Asks before `action` (e.g. "pay"); without a terminal and without
-/// `--auto-approve` it refuses, naming what to review first.
-pub fn confirm_to(
-    question: &str,
-    auto_approve: bool,
-    action: &str,
-    review: &str,
-) -> Result<(), CliError> {
-    if auto_approve {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::Refused(format!(
-            "refusing to {action} without confirmation: standard input is not a terminal; {review} and pass --auto-approve"
-        )));
-    }
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
-        "{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
-    );
-    let _ = err.flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::io("reading the answer from", Path::new("stdin"), e))?;
-    if line.trim() == "yes" {
-        Ok(())
-    } else {
-        Err(CliError::Refused(format!(
-            "{action} cancelled: the answer was not 'yes'"
-        )))
-    }
 }

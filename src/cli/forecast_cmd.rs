@@ -45,7 +45,7 @@ pub async fn run(g: &GlobalArgs, args: &ForecastArgs) -> Result<i32, CliError> {
 
 fn print(f: &Forecast, format: Format) -> Result<(), CliError> {
     use std::io::Write;
-    super::common::mark_stdout_written();
+    crate::terminal::mark_stdout_written();
     let stdout = std::io::stdout();
     let result = match format {
         Format::Json => forecast::render::json(f, stdout.lock()),

@@ -78,7 +78,7 @@ fn report(cli: &Cli, e: &CliError) -> i32 {
             eprintln!("  hint: {}", crate::render::untrusted::text(h));
         }
     }
-    if !common::stdout_written() {
+    if !crate::terminal::stdout_written() {
         use crate::render::{error_doc, Format};
         let (name, format) = cli.command.name_and_format();
         let doc = match format.map(Format::from) {

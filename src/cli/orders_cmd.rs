@@ -1,22 +1,19 @@
 //! `bssctl orders`: parses the flags, holds the lock, runs the flows of
 //! `crate::orders::run`, and shows and asks what they hand back.
 
-use super::common::{confirm_to, now, settle_time, state_paths};
+use super::common::{now, settle_time, state_paths};
 use super::connect::connect;
 use super::error::{CliError, EXIT_OK};
 use crate::arguments::{FlagError, GlobalArgs, OrdersArgs, OrdersCommand, OrdersMethod};
-use crate::bss::ApiError;
-use crate::orders::list::PendingOrderRow;
 use crate::orders::offer::PayRequest;
-use crate::orders::outcome::{Action, OrderOutcome};
-use crate::orders::run::{self, PayProposal, RunError, Session};
+use crate::orders::run::{self, RunError, Session};
 use crate::render::orders as render;
-use crate::render::untrusted::text;
 use crate::render::Format;
 use crate::state::journal;
 use crate::state::{Holder, StateLock};
+use crate::terminal::orders::{OrdersTerminal, OrdersUiError};
+use crate::terminal::prompt::PromptError;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 
 pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
     args.check().map_err(|e| match e {
@@ -69,7 +66,7 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
                 discount: discount.as_deref(),
                 no_offers: *no_offers,
             };
-            let mut ui = Terminal {
+            let mut ui = OrdersTerminal {
                 auto_approve: *auto_approve,
                 now,
                 format: Format::from(args.format),
@@ -78,12 +75,13 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
                 .pay(&run::dedup(order_ids), &req, *dry_run, &mut ui)
                 .await
                 .map(|()| EXIT_OK)
+                .map_err(CliError::from)
         }
         Some(OrdersCommand::Cancel {
             order_ids,
             auto_approve,
         }) => {
-            let mut ui = Terminal {
+            let mut ui = OrdersTerminal {
                 auto_approve: *auto_approve,
                 now,
                 format: Format::Text,
@@ -92,6 +90,7 @@ pub async fn run(g: &GlobalArgs, args: &OrdersArgs) -> Result<i32, CliError> {
                 .cancel(&run::dedup(order_ids), &mut ui)
                 .await
                 .map(|()| EXIT_OK)
+                .map_err(CliError::from)
         }
     };
     conn.close().await;
@@ -116,6 +115,18 @@ async fn list(
     Ok(EXIT_OK)
 }
 
+impl From<OrdersUiError> for CliError {
+    fn from(e: OrdersUiError) -> CliError {
+        match e {
+            OrdersUiError::Run(e) => e.into(),
+            OrdersUiError::Prompt(PromptError::Refused(m)) => CliError::Refused(m),
+            OrdersUiError::Prompt(PromptError::Io(e)) => {
+                CliError::io("reading the answer from", std::path::Path::new("stdin"), e)
+            }
+        }
+    }
+}
+
 impl From<RunError> for CliError {
     fn from(e: RunError) -> CliError {
         match e {
@@ -123,103 +134,5 @@ impl From<RunError> for CliError {
             RunError::NotRecorded(m) => CliError::JournalFailed(m),
             RunError::Failed { failed } => CliError::OrdersFailed { failed },
         }
-    }
-}
-
-/// Standard output for the report, standard error for the questions.
-struct Terminal {
-    auto_approve: bool,
-    now: DateTime<Utc>,
-    format: Format,
-}
-
-impl run::Ui for Terminal {
-    type Error = CliError;
-
-    fn note(&mut self, action: Action, order_id: &str, note: &str) {
-        println!("Note: {} {order_id}: {note}", action.verb());
-    }
-
-    fn pay_proposals(
-        &mut self,
-        proposals: &[PayProposal],
-        settled_before: &[OrderOutcome],
-        not_sent: &[OrderOutcome],
-    ) {
-        print!(
-            "{}",
-            render::pay_block(proposals, settled_before, not_sent, self.now)
-        );
-    }
-
-    fn dry_run(
-        &mut self,
-        proposals: &[PayProposal],
-        settled_before: &[OrderOutcome],
-        not_sent: &[OrderOutcome],
-    ) {
-        if self.format == Format::Json {
-            print!(
-                "{}",
-                render::dry_run_json(proposals, settled_before, not_sent)
-            );
-        } else {
-            print!(
-                "{}",
-                render::pay_block(proposals, settled_before, not_sent, self.now)
-            );
-            println!("Dry run: nothing was paid.");
-        }
-    }
-
-    /// Shows what the balance can cover; never refuses (the API decides).
-    fn balance(&mut self, total: Decimal, currency: &str, available: Result<Decimal, ApiError>) {
-        match available {
-            Ok(available) => println!("{}", render::balance_lines(available, total, currency)),
-            Err(e) => eprintln!(
-                "Warning: cannot read the account balance: {}\n",
-                text(&e.to_string())
-            ),
-        }
-    }
-
-    fn confirm_pay(
-        &mut self,
-        count: usize,
-        total: Decimal,
-        currency: &str,
-    ) -> Result<(), CliError> {
-        confirm_to(
-            &format!(
-                "Pay {count} order(s) for up to {} from the account balance?",
-                render::money(Some(total), currency)
-            ),
-            self.auto_approve,
-            "pay",
-            "review the orders above",
-        )
-    }
-
-    fn cancel_rows(&mut self, rows: &[PendingOrderRow], not_sent: &[OrderOutcome]) {
-        print!("{}", render::cancel_rows(rows));
-        print!("{}", render::outcome_lines(not_sent));
-    }
-
-    fn confirm_cancel(&mut self, count: usize) -> Result<(), CliError> {
-        println!();
-        confirm_to(
-            &format!("Cancel {count} order(s)? Their resources are not renewed by them."),
-            self.auto_approve,
-            "cancel",
-            "review the orders above",
-        )
-    }
-
-    fn outcomes(&mut self, done: &[OrderOutcome]) {
-        print!("{}", render::outcome_lines(done));
-    }
-
-    fn count(&mut self, action: Action, all: &[OrderOutcome]) {
-        print!("{}", render::count_line(action, all));
     }
 }

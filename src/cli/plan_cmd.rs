@@ -208,20 +208,14 @@ pub async fn build_with_base(
     })
 }
 
-/// Writes the plan to stdout; JSON is streamed (large plans never sit in
-/// memory twice).
-pub fn print_plan(plan: &crate::plan::Plan, format: Format, color: bool) -> Result<(), CliError> {
-    print_plan_with(plan, format, color, None)
-}
-
+/// Writes the plan to stdout (`terminal::apply::print_plan`).
 fn print_plan_with(
     plan: &crate::plan::Plan,
     format: Format,
     color: bool,
     outlook: Option<&crate::forecast::outlook::PlanOutlook>,
 ) -> Result<(), CliError> {
-    super::common::mark_stdout_written();
-    render::plan(plan, format, color, outlook, std::io::stdout().lock()).map_err(|e| {
+    crate::terminal::apply::print_plan(plan, format, color, outlook).map_err(|e| {
         CliError::io(
             "cannot write the plan to",
             std::path::Path::new("stdout"),

@@ -141,6 +141,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("cts", &["plan", "plan::model", "state", "bss", "clock"]),
     // A plan's summary to a chat webhook.
     ("notify", &["render", "plan::model", "bss", "display"]),
+    // The commands' terminal: writes the views, asks the questions.
+    (
+        "terminal",
+        &[
+            "render",
+            "apply",
+            "enterprise",
+            "orders",
+            "forecast",
+            "plan",
+            "bss",
+            "display",
+        ],
+    ),
     // The command line's grammar: flags convert into the types of the layers
     // they configure.
     (
