@@ -185,11 +185,9 @@ async fn a_failure_skips_only_that_resources_later_operations_and_its_attached_o
     use bssctl::apply::executor::Observer;
     use bssctl::apply::{Executor, Status};
     use bssctl::bss::Api;
-    use bssctl::live::in_flight::InFlightPolicy;
     use bssctl::plan::{graph::plan_batches, Operation};
-    use bssctl::planner::{make_plan, Scope, StatePaths};
     use bssctl::sandbox::FaultConfig;
-    use bssctl::state::journal::{AccountKey, Journal};
+    use bssctl::state::journal::Journal;
     use std::sync::{Arc, Mutex};
 
     const FROZEN: &str = "8190d640-b6bf-1bef-5636-0c3f88a67497"; // staging-app-01
@@ -206,43 +204,15 @@ async fn a_failure_skips_only_that_resources_later_operations_and_its_attached_o
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let manifest = dir.path().join("m.yaml");
-    std::fs::write(
-        &manifest,
-        format!(
-            "version: 1\nresources:\n  - id: {FROZEN}\n    on_expiry: auto_renew\n    renew_ahead: {{ min_remaining: 30d, period: 3m }}\n  - id: {API01}\n    on_expiry: auto_renew\n"
-        ),
-    )
-    .unwrap();
-    let set = bssctl::manifest::load(&[manifest])
-        .set
-        .expect("manifests load");
-    let paths = StatePaths {
-        journal: dir.path().join("journal.jsonl"),
-        last_applied: dir.path().join("last-applied.json"),
-    };
     let client = sb.client();
-    let account = AccountKey {
-        domain_id: DOMAIN.into(),
-        endpoint: client.endpoint().to_string(),
-    };
-    let policy = InFlightPolicy {
-        account: account.clone(),
-        settle: chrono::Duration::zero(),
-    };
-    let mut plan = make_plan(
-        &client,
-        DOMAIN,
-        &set,
-        &Scope::default(),
-        &paths,
-        &policy,
-        seed_now(),
-    )
-    .await
-    .unwrap()
-    .unwrap_or_else(|d| panic!("{d:?}"))
-    .plan;
+    let manifest = format!(
+        "version: 1\nresources:\n  - id: {FROZEN}\n    on_expiry: auto_renew\n    renew_ahead: {{ min_remaining: 30d, period: 3m }}\n  - id: {API01}\n    on_expiry: auto_renew\n"
+    );
+    let InProcessPlan {
+        mut plan,
+        paths,
+        account,
+    } = plan_in_process(&client, dir.path(), &manifest).await;
     let ops = |id: &str| -> Vec<&'static str> {
         plan.changes
             .iter()

@@ -489,3 +489,50 @@ pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// A plan made in-process (the planner, not the CLI) of one manifest text
+/// against a sandbox client at the seed's clock, with its state files in
+/// `dir`, and the account the journal keys it by: for tests that drive the
+/// executor themselves.
+pub struct InProcessPlan {
+    pub plan: bssctl::plan::Plan,
+    pub paths: bssctl::planner::StatePaths,
+    pub account: bssctl::state::journal::AccountKey,
+}
+
+pub async fn plan_in_process(client: &BssClient, dir: &Path, manifest: &str) -> InProcessPlan {
+    use bssctl::live::in_flight::InFlightPolicy;
+    use bssctl::planner::{make_plan, Scope, StatePaths};
+    let file = dir.join("m.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    let set = bssctl::manifest::load(&[file]).set.expect("manifests load");
+    let paths = StatePaths {
+        journal: dir.join("journal.jsonl"),
+        last_applied: dir.join("last-applied.json"),
+    };
+    let account = bssctl::state::journal::AccountKey {
+        domain_id: DOMAIN.into(),
+        endpoint: client.endpoint().to_string(),
+    };
+    let policy = InFlightPolicy {
+        account: account.clone(),
+        settle: chrono::Duration::zero(),
+    };
+    let planned = make_plan(
+        client,
+        DOMAIN,
+        &set,
+        &Scope::default(),
+        &paths,
+        &policy,
+        seed_now(),
+    )
+    .await
+    .unwrap()
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    InProcessPlan {
+        plan: planned.plan,
+        paths,
+        account,
+    }
+}

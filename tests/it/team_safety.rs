@@ -367,47 +367,22 @@ async fn a_resource_renewed_elsewhere_after_the_plan_is_not_bought_again() {
     use bssctl::apply::progress::Progress;
     use bssctl::apply::{Executor, Status};
     use bssctl::bss::model::{RenewalResourcesReq, PERIOD_TYPE_MONTH};
-    use bssctl::live::in_flight::InFlightPolicy;
-    use bssctl::planner::{make_plan, Scope, StatePaths};
-    use bssctl::state::journal::{AccountKey, Journal};
+    use bssctl::state::journal::Journal;
     use std::sync::{Arc, Mutex};
 
     let sb = Sandbox::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let manifest = dir.path().join("fleet.yaml");
-    std::fs::write(
-        &manifest,
-        FLEET.replace("state: unsubscribed", "protect: true"),
-    )
-    .unwrap();
-    let loaded = bssctl::manifest::load(&[manifest]);
-    let set = loaded.set.expect("manifests load");
-    let paths = StatePaths {
-        journal: dir.path().join("journal.jsonl"),
-        last_applied: dir.path().join("last-applied.json"),
-    };
     let client = sb.client();
-    let account = AccountKey {
-        domain_id: DOMAIN.into(),
-        endpoint: client.endpoint().to_string(),
-    };
-    let policy = InFlightPolicy {
-        account: account.clone(),
-        settle: chrono::Duration::zero(),
-    };
-    let planned = make_plan(
+    let InProcessPlan {
+        plan,
+        paths,
+        account,
+    } = plan_in_process(
         &client,
-        DOMAIN,
-        &set,
-        &Scope::default(),
-        &paths,
-        &policy,
-        seed_now(),
+        dir.path(),
+        &FLEET.replace("state: unsubscribed", "protect: true"),
     )
-    .await
-    .unwrap()
-    .unwrap_or_else(|d| panic!("{d:?}"));
-    let plan = planned.plan;
+    .await;
     assert_eq!(plan.summary.to_renew, 2, "{:?}", plan.changes);
 
     // Someone else renews one of them after the plan was made.
